@@ -1,0 +1,218 @@
+"""SQLAlchemy models. The same tables serve SQLite (embedded) and PostgreSQL.
+
+Hot tables (checks, rollups) carry no foreign keys: the ingester writes them in bulk and
+deleting a monitor clears them explicitly, so no cascade has to walk millions of rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from betteruptime.db.types import BigIntPK, UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Monitor(Base):
+    """What the user asked to be checked. Runtime state lives in MonitorState."""
+
+    __tablename__ = "monitors"
+    __table_args__ = (Index(None, "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="http")
+    url: Mapped[str] = mapped_column(String(2048))
+    method: Mapped[str] = mapped_column(String(10), default="GET")
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    follow_redirects: Mapped[bool] = mapped_column(Boolean, default=True)
+    verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    timeout_seconds: Mapped[float] = mapped_column(Float)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expected_status: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keyword: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    keyword_mode: Mapped[str] = mapped_column(String(8), default="present")
+    json_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    json_expected: Mapped[Any] = mapped_column(JSON, nullable=True)
+    max_response_time_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    failure_threshold: Mapped[int] = mapped_column(SmallInteger, default=3)
+    recovery_threshold: Mapped[int] = mapped_column(SmallInteger, default=2)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by every change to the monitor; the scheduler watches it to pick up edits.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class MonitorState(Base):
+    """What the ingester decided so far: the state machine's memory for one monitor."""
+
+    __tablename__ = "monitor_states"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_successes: Mapped[int] = mapped_column(Integer, default=0)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The newest due time fed to the state machine: older results arriving late are stored
+    # but do not move the state, so decisions follow due times, not arrival order.
+    last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    open_incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Check(Base):
+    """One probe result from one region (the seed's "tick")."""
+
+    __tablename__ = "checks"
+    __table_args__ = (UniqueConstraint("monitor_id", "due_at", "region"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    monitor_id: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    up: Mapped[bool] = mapped_column(Boolean)
+    response_time_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status_code: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dns_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    connect_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tls_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_byte_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class _RollupColumns:
+    """Mergeable aggregates of the checks of one monitor in one time bucket.
+
+    `histogram` is a sparse response-time histogram on fixed log-spaced buckets
+    (see domain.rollups), which is what lets percentiles come from rollups alone.
+    """
+
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    rt_count: Mapped[int] = mapped_column(Integer, default=0)
+    rt_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    rt_min: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rt_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    histogram: Mapped[str] = mapped_column(Text, default="")
+
+
+class RollupMinute(_RollupColumns, Base):
+    __tablename__ = "rollups_minute"
+
+
+class RollupHour(_RollupColumns, Base):
+    __tablename__ = "rollups_hour"
+
+
+class RollupDay(_RollupColumns, Base):
+    __tablename__ = "rollups_day"
+
+
+ROLLUP_MODELS: dict[str, type[RollupMinute | RollupHour | RollupDay]] = {
+    "minute": RollupMinute,
+    "hour": RollupHour,
+    "day": RollupDay,
+}
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index(None, "monitor_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboxEvent(Base):
+    """Transition events, written in the same transaction as the transition itself.
+
+    A relay publishes them to the event stream and stamps `published_at`, so an event is
+    never lost between a commit and a publish (the crash that costs healthchecks alerts).
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(16))
+    monitor_id: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+__all__ = [
+    "ROLLUP_MODELS",
+    "ApiToken",
+    "Base",
+    "Check",
+    "Incident",
+    "Monitor",
+    "MonitorState",
+    "OutboxEvent",
+    "RollupDay",
+    "RollupHour",
+    "RollupMinute",
+    "User",
+]

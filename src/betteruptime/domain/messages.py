@@ -1,0 +1,84 @@
+"""The values that travel between roles: check jobs, check results and events.
+
+They are plain pydantic models serialised as JSON, so the in-process and the broker
+transports carry exactly the same bytes. A job carries the monitor snapshot a worker
+needs, so workers never read the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
+KeywordMode = Literal["present", "absent"]
+EventType = Literal["down", "up"]
+
+
+class ProbeSpec(BaseModel):
+    """What to check and how to judge it: the monitor fields a probe needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    monitor_id: int
+    kind: MonitorKind = "http"
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    follow_redirects: bool = True
+    verify_tls: bool = True
+    timeout_seconds: float = 10.0
+    expected_status: list[str] = Field(default_factory=lambda: ["200-299"])
+    keyword: str | None = None
+    keyword_mode: KeywordMode = "present"
+    json_path: str | None = None
+    json_expected: Any = None
+    max_response_time_ms: int | None = None
+
+
+class CheckJob(BaseModel):
+    """One probe to run in one region for one due time."""
+
+    spec: ProbeSpec
+    region: str
+    due_at: datetime
+    # A job that has not started by then is dropped and counted as missed, never run late.
+    expires_at: datetime
+
+
+class Timings(BaseModel):
+    """Where the time of one check went, in milliseconds (None: phase did not happen)."""
+
+    dns_ms: float | None = None
+    connect_ms: float | None = None
+    tls_ms: float | None = None
+    first_byte_ms: float | None = None
+    total_ms: float | None = None
+
+
+class CheckResult(BaseModel):
+    """One probe result from one region, as the ingester receives it."""
+
+    monitor_id: int
+    region: str
+    due_at: datetime
+    checked_at: datetime
+    up: bool
+    response_time_ms: float | None = None
+    status_code: int | None = None
+    error: str | None = None
+    timings: Timings = Field(default_factory=Timings)
+
+
+class Event(BaseModel):
+    """A state transition, emitted by the ingester for the notifier."""
+
+    id: int
+    type: EventType
+    monitor_id: int
+    incident_id: int | None
+    at: datetime
+    cause: str | None = None

@@ -1,0 +1,143 @@
+"""The one settings object: environment variables, also read from a `.env` file.
+
+Every role reads its configuration through :func:`get_settings`. Bad values stop
+start-up with :class:`SettingsError`, whose message is one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = ".betteruptime_secret"
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: Annotated[str, Field(validation_alias=_env("DATABASE_URL"))] = (
+        "sqlite:///./betteruptime.db"
+    )
+    rabbitmq_url: Annotated[str | None, Field(validation_alias=_env("RABBITMQ_URL"))] = None
+    redis_url: Annotated[str | None, Field(validation_alias=_env("REDIS_URL"))] = None
+    host: Annotated[str, Field(validation_alias=_env("HOST"))] = "0.0.0.0"
+    port: Annotated[int, Field(validation_alias=_env("PORT"), ge=1, le=65535)] = 3000
+    region: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_REGION"))] = "default"
+    min_interval: Annotated[
+        int, Field(validation_alias=_env("BETTERUPTIME_MIN_INTERVAL"), ge=1, le=86400)
+    ] = 10
+    secret_key: Annotated[
+        SecretStr | None, Field(validation_alias=_env("BETTERUPTIME_SECRET_KEY"), min_length=16)
+    ] = None
+    token_ttl_days: Annotated[
+        int, Field(validation_alias=_env("BETTERUPTIME_TOKEN_TTL_DAYS"), ge=1, le=3650)
+    ] = 30
+    worker_concurrency: Annotated[
+        int, Field(validation_alias=_env("BETTERUPTIME_WORKER_CONCURRENCY"), ge=1, le=100000)
+    ] = 500
+    log_level: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_LOG_LEVEL"))] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(
+            ("sqlite:", "sqlite+aiosqlite:", "postgresql:", "postgres:", "postgresql+asyncpg:")
+        ):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("rabbitmq_url")
+    @classmethod
+    def _amqp(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("amqp://", "amqps://")):
+            raise ValueError("must start with amqp:// or amqps://")
+        return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis:// or rediss://")
+        return value or None
+
+    @field_validator("region")
+    @classmethod
+    def _region_name(cls, value: str) -> str:
+        from betteruptime.domain.names import validate_region
+
+        return validate_region(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file for a SQLite URL, or None (PostgreSQL, in-memory)."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[-1]
+        if not path or path == ":memory:":
+            return None
+        return Path(path)
+
+    def resolved_secret_key(self) -> str:
+        """The cookie-signing key: the variable, else one kept beside the database."""
+        if self.secret_key:
+            return self.secret_key.get_secret_value()
+        db_path = self.sqlite_path()
+        folder = db_path.parent if db_path else Path.cwd()
+        key_file = folder / SECRET_KEY_FILE
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = first.get("loc") or ("?",)
+    name = str(loc[0]).upper()
+    field = Settings.model_fields.get(str(loc[0]).lower())
+    if field is not None and isinstance(field.validation_alias, AliasChoices):
+        name = str(field.validation_alias.choices[0])
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"invalid setting {name}: {message}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, raising SettingsError with a one-line message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_one_line(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,96 @@
+"""The transport interfaces every role talks through.
+
+Two of them, each with an in-process implementation (transport/memory.py) and a real
+one (RabbitMQ for the broker, Redis Streams for the event stream):
+
+* :class:`Broker` — named work queues with at-least-once delivery: a message stays owned
+  by its consumer until acked; a consumer that goes away gets its unacked messages
+  redelivered to another one.
+* :class:`EventStream` — an append-only stream read by consumer groups; entries pending
+  on a dead consumer can be claimed by a live one.
+
+Bodies are bytes: the typed queues in transport/queues.py encode and decode them, so every
+implementation carries exactly the same payloads.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+
+class TransportError(Exception):
+    """The engine behind a transport failed; `permanent` says whether a retry makes sense."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Message(ABC):
+    """One delivered message. Exactly one of ack() or reject() must follow."""
+
+    body: bytes
+    redelivered: bool
+
+    @abstractmethod
+    async def ack(self) -> None: ...
+
+    @abstractmethod
+    async def reject(self, *, requeue: bool) -> None: ...
+
+
+class Broker(ABC):
+    """Durable named queues (RabbitMQ in the distributed mode)."""
+
+    @abstractmethod
+    async def publish(self, queue: str, bodies: Sequence[bytes]) -> None:
+        """Publish bodies to a queue; returns once the broker has accepted all of them."""
+
+    @abstractmethod
+    def consume(self, queue: str, *, prefetch: int) -> AsyncIterator[Message]:
+        """Deliver messages, at most `prefetch` unacked at a time.
+
+        Closing the iterator (or cancelling its consumer) returns every unacked message
+        to the queue, as a dead consumer's messages are in RabbitMQ.
+        """
+
+    @abstractmethod
+    async def queue_depth(self, queue: str) -> int:
+        """Messages waiting in a queue (ready, not yet delivered)."""
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(slots=True)
+class StreamEntry:
+    id: str
+    body: bytes
+
+
+class EventStream(ABC):
+    """An append-only event log read by consumer groups (Redis Streams)."""
+
+    @abstractmethod
+    async def publish(self, bodies: Sequence[bytes]) -> list[str]:
+        """Append entries; returns their ids in order."""
+
+    @abstractmethod
+    async def read(
+        self, group: str, consumer: str, *, count: int, block_ms: int
+    ) -> list[StreamEntry]:
+        """New entries for this consumer of the group; they stay pending until acked."""
+
+    @abstractmethod
+    async def ack(self, group: str, entry_ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    async def claim_stale(
+        self, group: str, consumer: str, *, min_idle_ms: int, count: int
+    ) -> list[StreamEntry]:
+        """Take over entries pending on other consumers for at least `min_idle_ms`."""
+
+    async def close(self) -> None:
+        return None
