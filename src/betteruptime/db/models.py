@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from betteruptime.db.types import BigIntPK, UTCDateTime, utcnow
+from betteruptime.domain.rollups import Aggregate, decode_histogram, encode_histogram
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -109,6 +110,9 @@ class MonitorState(Base):
     # The newest due time fed to the state machine: older results arriving late are stored
     # but do not move the state, so decisions follow due times, not arrival order.
     last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the current run of failures (or successes) began: an incident starts at its
+    # first failure and ends at the first success of the recovery, not at confirmation.
+    streak_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     open_incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -134,12 +138,14 @@ class Check(Base):
     first_byte_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
-class _RollupColumns:
+class Rollup(Base):
     """Mergeable aggregates of the checks of one monitor in one time bucket.
 
     `histogram` is a sparse response-time histogram on fixed log-spaced buckets
     (see domain.rollups), which is what lets percentiles come from rollups alone.
     """
+
+    __abstract__ = True
 
     monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
@@ -151,20 +157,37 @@ class _RollupColumns:
     rt_max: Mapped[float | None] = mapped_column(Float, nullable=True)
     histogram: Mapped[str] = mapped_column(Text, default="")
 
+    def to_aggregate(self) -> Aggregate:
+        return Aggregate(
+            count=self.count or 0,
+            failures=self.failures or 0,
+            rt_count=self.rt_count or 0,
+            rt_sum=self.rt_sum or 0.0,
+            rt_min=self.rt_min,
+            rt_max=self.rt_max,
+            histogram=decode_histogram(self.histogram or ""),
+        )
 
-class RollupMinute(_RollupColumns, Base):
+    def store_aggregate(self, aggregate: Aggregate) -> None:
+        self.count, self.failures = aggregate.count, aggregate.failures
+        self.rt_count, self.rt_sum = aggregate.rt_count, aggregate.rt_sum
+        self.rt_min, self.rt_max = aggregate.rt_min, aggregate.rt_max
+        self.histogram = encode_histogram(aggregate.histogram)
+
+
+class RollupMinute(Rollup):
     __tablename__ = "rollups_minute"
 
 
-class RollupHour(_RollupColumns, Base):
+class RollupHour(Rollup):
     __tablename__ = "rollups_hour"
 
 
-class RollupDay(_RollupColumns, Base):
+class RollupDay(Rollup):
     __tablename__ = "rollups_day"
 
 
-ROLLUP_MODELS: dict[str, type[RollupMinute | RollupHour | RollupDay]] = {
+ROLLUP_MODELS: dict[str, type[Rollup]] = {
     "minute": RollupMinute,
     "hour": RollupHour,
     "day": RollupDay,
@@ -211,6 +234,7 @@ __all__ = [
     "Monitor",
     "MonitorState",
     "OutboxEvent",
+    "Rollup",
     "RollupDay",
     "RollupHour",
     "RollupMinute",

@@ -16,7 +16,7 @@ implementation carries exactly the same payloads.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -41,6 +41,18 @@ class Message(ABC):
     async def reject(self, *, requeue: bool) -> None: ...
 
 
+class Consumer(ABC):
+    """A subscription to one queue, holding at most `prefetch` unacked messages."""
+
+    @abstractmethod
+    async def get(self) -> Message:
+        """The next message. Cancel-safe: cancelling a waiting get() loses nothing."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop intake; every message not yet acked goes back to the queue (redelivered)."""
+
+
 class Broker(ABC):
     """Durable named queues (RabbitMQ in the distributed mode)."""
 
@@ -49,12 +61,9 @@ class Broker(ABC):
         """Publish bodies to a queue; returns once the broker has accepted all of them."""
 
     @abstractmethod
-    def consume(self, queue: str, *, prefetch: int) -> AsyncIterator[Message]:
-        """Deliver messages, at most `prefetch` unacked at a time.
-
-        Closing the iterator (or cancelling its consumer) returns every unacked message
-        to the queue, as a dead consumer's messages are in RabbitMQ.
-        """
+    async def consumer(self, queue: str, *, prefetch: int) -> Consumer:
+        """Subscribe to a queue. Closing the consumer, or the consumer's process dying,
+        returns its unacked messages to the queue, flagged as redelivered."""
 
     @abstractmethod
     async def queue_depth(self, queue: str) -> int:

@@ -6,10 +6,10 @@ import asyncio
 import itertools
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from betteruptime.transport.base import Broker, EventStream, Message, StreamEntry
+from betteruptime.transport.base import Broker, Consumer, EventStream, Message, StreamEntry
 
 
 @dataclass(slots=True)
@@ -31,27 +31,18 @@ class _Queue:
 
 
 class _MemoryMessage(Message):
-    def __init__(
-        self,
-        queue: _Queue,
-        envelope: _Envelope,
-        window: asyncio.Semaphore,
-        unacked: set[_MemoryMessage],
-    ) -> None:
+    def __init__(self, consumer: _MemoryConsumer, envelope: _Envelope) -> None:
         self.body = envelope.body
         self.redelivered = envelope.redelivered
-        self._queue = queue
+        self._consumer = consumer
         self._envelope = envelope
-        self._window = window
-        self._unacked = unacked
         self._settled = False
 
     def _settle(self) -> bool:
         if self._settled:
             return False
         self._settled = True
-        self._unacked.discard(self)
-        self._window.release()
+        self._consumer.settled(self)
         return True
 
     async def ack(self) -> None:
@@ -59,7 +50,41 @@ class _MemoryMessage(Message):
 
     async def reject(self, *, requeue: bool) -> None:
         if self._settle() and requeue:
-            await self._queue.put_back(self._envelope)
+            await self._consumer.queue.put_back(self._envelope)
+
+
+class _MemoryConsumer(Consumer):
+    def __init__(self, queue: _Queue, prefetch: int) -> None:
+        self.queue = queue
+        self._window = asyncio.Semaphore(prefetch)
+        self._unacked: set[_MemoryMessage] = set()
+        self._closed = False
+
+    def settled(self, message: _MemoryMessage) -> None:
+        self._unacked.discard(message)
+        self._window.release()
+
+    async def get(self) -> Message:
+        if self._closed:
+            raise RuntimeError("consumer is closed")
+        await self._window.acquire()
+        try:
+            async with self.queue.changed:
+                await self.queue.changed.wait_for(lambda: bool(self.queue.ready))
+                envelope = self.queue.ready.popleft()
+        except BaseException:
+            self._window.release()
+            raise
+        message = _MemoryMessage(self, envelope)
+        self._unacked.add(message)
+        return message
+
+    async def close(self) -> None:
+        self._closed = True
+        # What the consumer still held goes back, flagged as redelivered, like a dead
+        # RabbitMQ consumer's unacked messages.
+        for message in list(self._unacked):
+            await message.reject(requeue=True)
 
 
 class MemoryBroker(Broker):
@@ -78,23 +103,8 @@ class MemoryBroker(Broker):
             target.ready.extend(_Envelope(body) for body in bodies)
             target.changed.notify_all()
 
-    async def consume(self, queue: str, *, prefetch: int) -> AsyncIterator[Message]:
-        source = self._queue(queue)
-        window = asyncio.Semaphore(prefetch)
-        unacked: set[_MemoryMessage] = set()
-        try:
-            while True:
-                await window.acquire()
-                async with source.changed:
-                    await source.changed.wait_for(lambda: bool(source.ready))
-                    envelope = source.ready.popleft()
-                message = _MemoryMessage(source, envelope, window, unacked)
-                unacked.add(message)
-                yield message
-        finally:
-            # The consumer is gone: what it held goes back, flagged as redelivered.
-            for message in list(unacked):
-                await message.reject(requeue=True)
+    async def consumer(self, queue: str, *, prefetch: int) -> Consumer:
+        return _MemoryConsumer(self._queue(queue), prefetch)
 
     async def queue_depth(self, queue: str) -> int:
         return len(self._queue(queue).ready)

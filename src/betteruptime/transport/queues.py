@@ -7,14 +7,14 @@ handled; redelivery of a half-done batch is safe because results are idempotent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
 from betteruptime.domain.messages import CheckJob, CheckResult
-from betteruptime.transport.base import Broker, Message
+from betteruptime.transport.base import Broker, Consumer, Message
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
@@ -40,6 +40,25 @@ class Batch(Generic[ItemT]):
         await self.message.reject(requeue=requeue)
 
 
+class TypedConsumer(Generic[ItemT]):
+    """Yields decoded batches; a body no version of us could have written is dropped."""
+
+    def __init__(self, consumer: Consumer, decode: Callable[[bytes], list[ItemT]]) -> None:
+        self._consumer = consumer
+        self._decode = decode
+
+    async def get(self) -> Batch[ItemT]:
+        while True:
+            message = await self._consumer.get()
+            try:
+                return Batch(self._decode(message.body), message)
+            except ValueError:
+                await message.reject(requeue=False)
+
+    async def close(self) -> None:
+        await self._consumer.close()
+
+
 class _TypedQueue(Generic[ItemT]):
     def __init__(self, broker: Broker, item_type: type[ItemT], batch_size: int) -> None:
         self.broker = broker
@@ -59,15 +78,8 @@ class _TypedQueue(Generic[ItemT]):
         if items:
             await self.broker.publish(queue, self.encode(items))
 
-    async def _consume(self, queue: str, prefetch: int) -> AsyncIterator[Batch[ItemT]]:
-        async for message in self.broker.consume(queue, prefetch=prefetch):
-            try:
-                items = self.decode(message.body)
-            except ValueError:
-                # A body no version of us could have written: drop it rather than loop on it.
-                await message.reject(requeue=False)
-                continue
-            yield Batch(items, message)
+    async def _consumer(self, queue: str, prefetch: int) -> TypedConsumer[ItemT]:
+        return TypedConsumer(await self.broker.consumer(queue, prefetch=prefetch), self.decode)
 
 
 class JobQueue(_TypedQueue[CheckJob]):
@@ -81,8 +93,8 @@ class JobQueue(_TypedQueue[CheckJob]):
         for region, region_jobs in by_region.items():
             await self._publish(jobs_queue(region), region_jobs)
 
-    def consume(self, region: str, *, prefetch: int) -> AsyncIterator[Batch[CheckJob]]:
-        return self._consume(jobs_queue(region), prefetch)
+    async def consumer(self, region: str, *, prefetch: int) -> TypedConsumer[CheckJob]:
+        return await self._consumer(jobs_queue(region), prefetch)
 
 
 class ResultQueue(_TypedQueue[CheckResult]):
@@ -92,5 +104,8 @@ class ResultQueue(_TypedQueue[CheckResult]):
     async def publish(self, results: Sequence[CheckResult]) -> None:
         await self._publish(RESULTS_QUEUE, results)
 
-    def consume(self, *, prefetch: int) -> AsyncIterator[Batch[CheckResult]]:
-        return self._consume(RESULTS_QUEUE, prefetch)
+    async def consumer(self, *, prefetch: int) -> TypedConsumer[CheckResult]:
+        return await self._consumer(RESULTS_QUEUE, prefetch)
+
+    async def depth(self) -> int:
+        return await self.broker.queue_depth(RESULTS_QUEUE)

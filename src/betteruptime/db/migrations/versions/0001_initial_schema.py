@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:48:08.016114
+Create Date: 2026-11-28 17:54:08.090569
 """
 
 from collections.abc import Sequence
@@ -203,6 +203,9 @@ def upgrade() -> None:
             "last_checked_at", betteruptime.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("last_due_at", betteruptime.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "streak_started_at", betteruptime.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("open_incident_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(

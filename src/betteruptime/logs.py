@@ -1,0 +1,52 @@
+"""Logging: one line per event, naming the component, with key=value fields.
+
+    2026-11-28T17:00:00Z INFO component=scheduler published jobs=120 lag_ms=3.1
+
+Call sites pass fields through `kv(...)`; nothing that may hold a secret (URLs with
+credentials, tokens, passwords) is ever passed to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+PREFIX = "betteruptime."
+
+
+def kv(**fields: object) -> str:
+    """Format fields as `key=value`, quoting values with spaces."""
+    parts = []
+    for key, value in fields.items():
+        text = f"{value:.1f}" if isinstance(value, float) else str(value)
+        if not text or any(ch in text for ch in ' ="'):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+class _Formatter(logging.Formatter):
+    converter = staticmethod(time.gmtime)
+
+    def format(self, record: logging.LogRecord) -> str:
+        component = record.name.removeprefix(PREFIX)
+        stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + "Z"
+        line = f"{stamp} {record.levelname} component={component} {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Access logs would print every request path; ping tokens travel in paths later on.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+
+def get_logger(component: str) -> logging.Logger:
+    return logging.getLogger(PREFIX + component)
