@@ -1,0 +1,41 @@
+"""Which probe checks which monitor kind, for a worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from betteruptime.domain.messages import CheckJob, CheckResult, MonitorKind
+from betteruptime.probes.base import Probe
+from betteruptime.probes.http import HttpProbe
+
+
+class Probes:
+    """Dispatches each job to the probe for its monitor kind.
+
+    A kind without a probe here (a worker older than the monitor, or `heartbeat`,
+    which is never probed) gets a down result saying so, rather than an exception.
+    """
+
+    def __init__(self) -> None:
+        http = HttpProbe()
+        self._probes: dict[MonitorKind, Probe] = {"http": http, "keyword": http, "json": http}
+
+    async def check(self, job: CheckJob) -> CheckResult:
+        """Run `job` with the probe for its kind; never raises (see :class:`Probe`)."""
+        probe = self._probes.get(job.spec.kind)
+        if probe is None:
+            return CheckResult(
+                monitor_id=job.spec.monitor_id,
+                region=job.region,
+                due_at=job.due_at,
+                checked_at=datetime.now(UTC),
+                up=False,
+                error=f'monitor kind "{job.spec.kind}" is not supported by this worker',
+            )
+        return await probe.check(job)
+
+    async def close(self) -> None:
+        """Close every probe once, even when one serves several kinds."""
+        unique = {id(probe): probe for probe in self._probes.values()}
+        for probe in unique.values():
+            await probe.close()
