@@ -1,0 +1,86 @@
+"""Dependencies shared by the routers, as `Annotated` aliases in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.api.errors import ApiError, not_found
+from betteruptime.db.models import User
+from betteruptime.db.session import SessionFactory
+from betteruptime.services import monitors as monitor_service
+from betteruptime.services import tokens as token_service
+from betteruptime.settings import Settings
+
+# Ids are 32-bit on every database: a larger one cannot exist, and must read as
+# "not found" rather than overflow in the driver.
+MAX_ID = 2**31 - 1
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, closed (and rolled back if uncommitted) at the end."""
+    sessions: SessionFactory = request.app.state.sessions
+    async with sessions() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `POST /api/v1/auth/token`, sent as "
+    "`Authorization: Bearer <token>`.",
+)
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def get_current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None:
+        raise _unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+    found = await token_service.authenticate_token(session, token=credentials.credentials)
+    if found is None:
+        raise _unauthorized("The API token is unknown or has expired.")
+    return found[0]
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def valid_id(value: int, what: str) -> int:
+    """`value` if it can be an id; otherwise the same 404 as for a missing object."""
+    if not 1 <= value <= MAX_ID:
+        raise not_found(what)
+    return value
+
+
+async def get_owned_monitor(
+    monitor_id: Annotated[int, Path(description="The monitor's id.")],
+    session: SessionDep,
+    user: CurrentUser,
+) -> monitor_service.MonitorRecord:
+    """The current user's monitor; 404 when missing or someone else's (they look alike)."""
+    record = await monitor_service.get_monitor(
+        session, owner_id=user.id, monitor_id=valid_id(monitor_id, "Monitor")
+    )
+    if record is None:
+        raise not_found("Monitor")
+    return record
+
+
+OwnedMonitor = Annotated[monitor_service.MonitorRecord, Depends(get_owned_monitor)]

@@ -1,0 +1,139 @@
+"""Monitors of the current user, with their checks and statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from betteruptime.api.deps import MAX_ID, CurrentUser, OwnedMonitor, SessionDep, SettingsDep
+from betteruptime.api.errors import ErrorBody
+from betteruptime.api.schemas.checks import CheckPublic, StatsPublic, StatsWindow
+from betteruptime.api.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
+from betteruptime.domain.rollups import WINDOWS
+from betteruptime.services import checks as check_service
+from betteruptime.services import monitors as monitor_service
+from betteruptime.services import stats as stats_service
+
+router = APIRouter(
+    prefix="/monitors",
+    tags=["monitors"],
+    responses={
+        401: {"model": ErrorBody, "description": "Missing or invalid token."},
+        404: {"model": ErrorBody, "description": "No such monitor of yours."},
+        422: {"model": ErrorBody, "description": "Invalid input; `details` names each field."},
+    },
+)
+
+
+def _public(record: monitor_service.MonitorRecord) -> MonitorPublic:
+    return MonitorPublic.from_row(record.monitor, record.state)
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    # A time without an offset is read as UTC, the zone everything is stored in.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@router.get("")
+async def list_monitors(
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> list[MonitorPublic]:
+    """Your monitors, ordered by id."""
+    records = await monitor_service.list_monitors(
+        session, owner_id=user.id, limit=limit, offset=offset
+    )
+    return [_public(record) for record in records]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_monitor(
+    data: MonitorCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> MonitorPublic:
+    """Create a monitor; checks start within about a second, status `pending` until then."""
+    record = await monitor_service.create_monitor(
+        session, owner_id=user.id, data=data, settings=settings
+    )
+    return _public(record)
+
+
+@router.get("/{monitor_id}")
+async def get_monitor(record: OwnedMonitor) -> MonitorPublic:
+    return _public(record)
+
+
+@router.patch("/{monitor_id}")
+async def update_monitor(
+    changes: MonitorUpdate, record: OwnedMonitor, session: SessionDep, settings: SettingsDep
+) -> MonitorPublic:
+    """Change the fields sent. The whole monitor must still be valid afterwards
+    (for example timeout_seconds below interval_seconds)."""
+    await monitor_service.update_monitor(
+        session, monitor=record.monitor, changes=changes, settings=settings
+    )
+    return _public(record)
+
+
+@router.delete("/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_monitor(record: OwnedMonitor, session: SessionDep) -> Response:
+    """Delete the monitor with its checks, statistics and incidents."""
+    await monitor_service.delete_monitor(session, monitor=record.monitor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{monitor_id}/pause")
+async def pause_monitor(record: OwnedMonitor, session: SessionDep) -> MonitorPublic:
+    """Stop checking; status becomes `paused`."""
+    await monitor_service.pause_monitor(session, monitor=record.monitor)
+    return _public(record)
+
+
+@router.post("/{monitor_id}/resume")
+async def resume_monitor(record: OwnedMonitor, session: SessionDep) -> MonitorPublic:
+    """Check again, starting from `pending` (what was known before the pause is stale)."""
+    await monitor_service.resume_monitor(session, record=record)
+    return _public(record)
+
+
+@router.get("/{monitor_id}/checks")
+async def list_checks(
+    record: OwnedMonitor,
+    session: SessionDep,
+    since: Annotated[
+        datetime | None, Query(description="ISO 8601; inclusive. No offset means UTC.")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="ISO 8601; exclusive. No offset means UTC.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[CheckPublic]:
+    """Check results, newest first. `since`, `until` and the order apply to `due_at`
+    (when a check was scheduled, which the checks index covers), not `checked_at`."""
+    rows = await check_service.list_checks(
+        session,
+        monitor_id=record.monitor.id,
+        since=_as_utc(since),
+        until=_as_utc(until),
+        limit=limit,
+    )
+    return [CheckPublic.from_row(row) for row in rows]
+
+
+@router.get("/{monitor_id}/stats")
+async def get_stats(
+    record: OwnedMonitor,
+    session: SessionDep,
+    window: Annotated[StatsWindow, Query(description="How far back to look.")] = "24h",
+) -> StatsPublic:
+    """Uptime and response times over whole hours (24h, 7d) or whole UTC days (30d, 90d),
+    the current one included, computed from rollups."""
+    aggregate = await stats_service.window_aggregate(
+        session, monitor_id=record.monitor.id, window=WINDOWS[window]
+    )
+    return StatsPublic.from_aggregate(window, aggregate)

@@ -1,0 +1,57 @@
+"""Sign-up and token bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from betteruptime.services.tokens import MAX_NAME_LENGTH
+from betteruptime.services.users import (
+    MAX_EMAIL_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    check_password,
+    normalize_email,
+)
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+class UserCreate(BaseModel):
+    model_config = _STRICT
+
+    email: Annotated[
+        str,
+        AfterValidator(normalize_email),
+        Field(description="Stored lowercased; unique regardless of letter case."),
+    ]
+    password: Annotated[
+        str,
+        AfterValidator(check_password),
+        Field(description="8 to 1024 characters.", json_schema_extra={"format": "password"}),
+    ]
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    created_at: datetime
+
+
+class TokenCreate(BaseModel):
+    model_config = _STRICT
+
+    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH)]
+    password: Annotated[
+        str, Field(max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"format": "password"})
+    ]
+    name: Annotated[
+        str, Field(max_length=MAX_NAME_LENGTH, description="A label to recognise the token by.")
+    ] = ""
+
+
+class TokenPublic(BaseModel):
+    access_token: str = Field(description="Shown only here: only its SHA-256 is stored.")
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime

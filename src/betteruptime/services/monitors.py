@@ -1,0 +1,191 @@
+"""Monitors: create, change, pause, resume, delete, always scoped to their owner.
+
+Every change stamps `updated_at`: the scheduler polls it to pick changes up within a
+second. Rules that involve several fields or the server's settings are checked here on
+the merged result, so a PATCH cannot produce a monitor a POST would have refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
+from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
+from betteruptime.db.types import utcnow
+from betteruptime.settings import Settings
+
+DEFAULT_INTERVAL_SECONDS = 60
+MAX_DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+class MonitorInvalidError(ValueError):
+    """The monitor breaks rules that span fields or depend on settings; one entry per rule."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(slots=True)
+class MonitorRecord:
+    """A monitor with its runtime state (None only if the ingester's row is missing)."""
+
+    monitor: Monitor
+    state: MonitorState | None
+
+
+def default_interval(settings: Settings) -> int:
+    return max(DEFAULT_INTERVAL_SECONDS, settings.min_interval)
+
+
+def default_timeout(interval_seconds: int) -> float:
+    """Half the interval, capped at 10 s: long enough for slow sites, short of the next check."""
+    return min(MAX_DEFAULT_TIMEOUT_SECONDS, interval_seconds / 2)
+
+
+def check_rules(values: Mapping[str, Any], *, settings: Settings) -> list[FieldProblem]:
+    """The rules a complete monitor must satisfy beyond each field on its own."""
+    problems: list[FieldProblem] = []
+    interval, timeout = values["interval_seconds"], values["timeout_seconds"]
+    if interval < settings.min_interval:
+        problems.append(
+            FieldProblem(
+                "interval_seconds",
+                f"must be at least {settings.min_interval} seconds, "
+                "the minimum interval on this server",
+            )
+        )
+    if timeout >= interval:
+        problems.append(
+            FieldProblem(
+                "timeout_seconds",
+                f"must be below interval_seconds ({interval}); got {timeout:g}",
+            )
+        )
+    if values["kind"] == "keyword" and not values.get("keyword"):
+        problems.append(FieldProblem("keyword", 'is required for a monitor of kind "keyword"'))
+    if values["kind"] == "json" and not values.get("json_path"):
+        problems.append(FieldProblem("json_path", 'is required for a monitor of kind "json"'))
+    return problems
+
+
+def _require_valid(values: Mapping[str, Any], settings: Settings) -> None:
+    problems = check_rules(values, settings=settings)
+    if problems:
+        raise MonitorInvalidError(problems)
+
+
+def _with_state() -> Select[Monitor, MonitorState]:
+    return select(Monitor, MonitorState).outerjoin(
+        MonitorState, MonitorState.monitor_id == Monitor.id
+    )
+
+
+async def get_monitor(
+    session: AsyncSession, *, owner_id: int, monitor_id: int
+) -> MonitorRecord | None:
+    """The owner's monitor with its state; None if missing or someone else's."""
+    statement = _with_state().where(Monitor.id == monitor_id, Monitor.owner_id == owner_id)
+    row = (await session.execute(statement)).one_or_none()
+    return MonitorRecord(*row) if row else None
+
+
+async def list_monitors(
+    session: AsyncSession, *, owner_id: int, limit: int = 100, offset: int = 0
+) -> list[MonitorRecord]:
+    """The owner's monitors by id, states joined in the same query."""
+    statement = (
+        _with_state()
+        .where(Monitor.owner_id == owner_id)
+        .order_by(Monitor.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = await session.execute(statement)
+    return [MonitorRecord(monitor, state) for monitor, state in rows]
+
+
+async def create_monitor(
+    session: AsyncSession, *, owner_id: int, data: MonitorCreate, settings: Settings
+) -> MonitorRecord:
+    """Fill in defaults, check the rules, insert the monitor and its pending state."""
+    values = data.model_dump()
+    if values["interval_seconds"] is None:
+        values["interval_seconds"] = default_interval(settings)
+    if values["timeout_seconds"] is None:
+        values["timeout_seconds"] = default_timeout(values["interval_seconds"])
+    if values["regions"] is None:
+        values["regions"] = [settings.region]
+    _require_valid(values, settings)
+    now = utcnow()
+    monitor = Monitor(owner_id=owner_id, **values, created_at=now, updated_at=now)
+    session.add(monitor)
+    await session.flush()  # the state row needs the monitor's id
+    state = MonitorState(monitor_id=monitor.id, status="pending")
+    session.add(state)
+    await session.commit()
+    return MonitorRecord(monitor, state)
+
+
+async def update_monitor(
+    session: AsyncSession, *, monitor: Monitor, changes: MonitorUpdate, settings: Settings
+) -> None:
+    """Apply the fields that were sent, after checking the rules on the merged result."""
+    sent = changes.model_dump(exclude_unset=True)
+    merged = {name: getattr(monitor, name) for name in MonitorUpdate.model_fields} | sent
+    _require_valid(merged, settings)
+    for name, value in sent.items():
+        setattr(monitor, name, value)
+    monitor.updated_at = utcnow()
+    await session.commit()
+
+
+async def pause_monitor(session: AsyncSession, *, monitor: Monitor) -> None:
+    monitor.paused = True
+    monitor.updated_at = utcnow()
+    await session.commit()
+
+
+async def resume_monitor(session: AsyncSession, *, record: MonitorRecord) -> None:
+    """Unpause and start the state machine afresh: what it knew predates the pause.
+
+    A monitor paused during an outage resumes as down, so its open incident is resolved
+    by the normal recovery path instead of being orphaned by a silent pending → up.
+    """
+    record.monitor.paused = False
+    record.monitor.updated_at = utcnow()
+    if record.state is None:
+        record.state = MonitorState(monitor_id=record.monitor.id)
+        session.add(record.state)
+    state = record.state
+    state.status = "down" if state.open_incident_id is not None else "pending"
+    state.consecutive_failures = 0
+    state.consecutive_successes = 0
+    state.streak_started_at = None
+    await session.commit()
+
+
+async def delete_monitor(session: AsyncSession, *, monitor: Monitor) -> None:
+    """Delete a monitor with everything recorded about it, in one transaction.
+
+    State and incidents go by foreign-key cascade; checks, rollups and events carry no
+    foreign key (they are written in bulk), so they are deleted here explicitly.
+    """
+    monitor_id = monitor.id
+    await session.execute(delete(Check).where(Check.monitor_id == monitor_id))
+    await session.execute(delete(OutboxEvent).where(OutboxEvent.monitor_id == monitor_id))
+    for rollup in ROLLUP_MODELS.values():
+        await session.execute(delete(rollup).where(rollup.monitor_id == monitor_id))
+    await session.delete(monitor)
+    await session.commit()

@@ -1,0 +1,79 @@
+"""API tokens: issue one after a login, resolve a bearer token to its user."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.auth.tokens import TOKEN_PREFIX, generate_token, hash_token
+from betteruptime.db.models import ApiToken, User
+from betteruptime.db.types import utcnow
+
+MAX_NAME_LENGTH = 100
+# Longer than any token we issue; anything longer is not worth hashing.
+MAX_TOKEN_LENGTH = 200
+# last_used_at is informational: refreshing it once a minute keeps reads read-only.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+async def issue_token(
+    session: AsyncSession, *, user: User, ttl_days: int, name: str = ""
+) -> tuple[str, ApiToken]:
+    """Create and commit a token; returns the token text (shown once) and its row."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"a token name has at most {MAX_NAME_LENGTH} characters")
+    if ttl_days < 1:
+        raise ValueError("a token lives at least one day")
+    token = generate_token()
+    now = utcnow()
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
+    )
+    session.add(row)
+    await session.commit()
+    return token, row
+
+
+async def authenticate_token(
+    session: AsyncSession, *, token: str, now: datetime | None = None
+) -> tuple[User, ApiToken] | None:
+    """The user and token row for an unexpired bearer token, or None.
+
+    Refreshes `last_used_at` (and commits) at most once per TOUCH_INTERVAL per token.
+    """
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    now = now or utcnow()
+    statement = (
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.expires_at > now)
+    )
+    found = (await session.execute(statement)).one_or_none()
+    if found is None:
+        return None
+    user, api_token = found
+    await _touch(session, api_token=api_token, now=now)
+    return user, api_token
+
+
+async def _touch(session: AsyncSession, *, api_token: ApiToken, now: datetime) -> None:
+    stale = now - TOUCH_INTERVAL
+    if api_token.last_used_at is not None and api_token.last_used_at > stale:
+        return
+    # Conditional, so concurrent requests with one token write it once between them.
+    await session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == api_token.id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale),
+        )
+        .values(last_used_at=now)
+    )
+    await session.commit()

@@ -1,0 +1,117 @@
+"""Users: sign-up and password login.
+
+Emails are stored lowercased, so uniqueness and lookups are case-insensitive on every
+database. The validators here are shared by the API schemas and the CLI, so both refuse
+the same input with the same words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.auth import passwords
+from betteruptime.db.models import User
+
+MAX_EMAIL_LENGTH = 254
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+class UserError(Exception):
+    """A user cannot be created as asked; the message says why (shown by the CLI)."""
+
+
+class UserInputError(UserError, ValueError):
+    """An email or password that cannot be accepted; `field` names which."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EmailTakenError(UserError):
+    """Another user already has this email address."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"a user with the email {email} already exists")
+        self.email = email
+
+
+def normalize_email(email: str) -> str:
+    """The stored form of an email (trimmed, lowercased), or UserInputError if not sane.
+
+    Deliberately simple: one "@", something before it, a dotted domain after it. Whether
+    the address really receives mail is for a confirmation email to find out, not a regex.
+    """
+    value = email.strip().lower()
+    if len(value) > MAX_EMAIL_LENGTH:
+        raise UserInputError("email", f"an email address has at most {MAX_EMAIL_LENGTH} characters")
+    local, at, domain = value.partition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or not local
+        or "@" in domain
+        or len(labels) < 2
+        or not all(labels)
+        or any(ch.isspace() or ord(ch) < 32 for ch in value)
+    ):
+        raise UserInputError("email", "must be an email address like name@example.com")
+    return value
+
+
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise UserInputError(
+            "password",
+            f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+        )
+    return password
+
+
+async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
+    """The user with this email, in any letter case; None if there is none."""
+    statement = select(User).where(User.email == email.strip().lower())
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def create_user(session: AsyncSession, *, email: str, password: str) -> User:
+    """Create and commit a user. Raises UserInputError or EmailTakenError."""
+    email = normalize_email(email)
+    check_password(password)
+    if await get_user_by_email(session, email=email) is not None:
+        raise EmailTakenError(email)
+    password_hash = await asyncio.to_thread(passwords.hash_password, password)
+    user = User(email=email, password_hash=password_hash)
+    session.add(user)
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Two sign-ups for one email raced past the check above; the unique index decided.
+        await session.rollback()
+        raise EmailTakenError(email) from None
+    return user
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None.
+
+    An unknown email costs one dummy verification, so response times do not tell which
+    emails have accounts.
+    """
+    user = await get_user_by_email(session, email=email)
+    if user is None:
+        await asyncio.to_thread(passwords.verify_dummy, password)
+        return None
+    if not await asyncio.to_thread(passwords.verify_password, user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        # Hashing parameters were raised since this password was set: upgrade it now,
+        # the only moment the plain password is at hand.
+        user.password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        await session.commit()
+    return user

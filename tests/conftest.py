@@ -1,0 +1,125 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), migrated by our own migrations.
+
+Tests that need a service skip with the reason when it is absent, except under CI=true,
+where an absent service is a failure: CI must never go green by skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from betteruptime.db.migrate import upgrade
+from betteruptime.db.models import Base, Monitor, MonitorState, User
+from betteruptime.db.session import SessionFactory, create_engine, session_factory
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def service_missing(reason: str) -> None:
+    """Skip (or, under CI=true, fail) a test whose service is not there."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required service unavailable in CI: {reason}")
+    pytest.skip(reason)
+
+
+async def _admin(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("+asyncpg", ""), timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated once."""
+    name = f"betteruptime_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, TimeoutError, Exception) as error:
+        service_missing(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database of each kind; the same tests run against both."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(url)
+        return url
+    url: str = request.getfixturevalue("postgres_url")
+    asyncio.run(_truncate_all(url))
+    return url
+
+
+async def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return session_factory(engine)
+
+
+MonitorFactory = Callable[..., Awaitable[int]]
+
+
+@pytest.fixture
+def make_monitor(sessions: SessionFactory) -> MonitorFactory:
+    """Insert a monitor (and its owner and state rows) directly; returns its id."""
+    owners: dict[str, int] = {}
+
+    async def make(owner: str = "owner@example.com", **fields: Any) -> int:
+        async with sessions() as session, session.begin():
+            if owner not in owners:
+                user = User(email=owner, password_hash="x")
+                session.add(user)
+                await session.flush()
+                owners[owner] = user.id
+            values: dict[str, Any] = {
+                "name": "monitor",
+                "kind": "http",
+                "url": "http://127.0.0.1:9/",
+                "interval_seconds": 60,
+                "timeout_seconds": 5.0,
+                "regions": ["default"],
+                "expected_status": ["200-299"],
+                "failure_threshold": 3,
+                "recovery_threshold": 2,
+                "headers": {},
+                **fields,
+            }
+            monitor = Monitor(owner_id=owners[owner], **values)
+            session.add(monitor)
+            await session.flush()
+            session.add(MonitorState(monitor_id=monitor.id, status="pending"))
+            return monitor.id
+
+    return make
