@@ -1,0 +1,107 @@
+"""The scheduler's in-memory plan: every active monitor and its next due time. No I/O.
+
+A heap orders monitors by next due time; popping due entries advances each by exactly one
+interval (drift-free). Edits replace an entry; stale heap items from replaced or removed
+entries are skipped lazily by generation, so an edit costs O(log n), not a heap rebuild.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+
+from betteruptime.domain.messages import ProbeSpec
+from betteruptime.domain.scheduling import advance, first_due
+
+
+@dataclass(slots=True)
+class PlanEntry:
+    spec: ProbeSpec
+    interval_seconds: int
+    regions: tuple[str, ...]
+    version: datetime
+    next_due: float
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheck:
+    spec: ProbeSpec
+    regions: tuple[str, ...]
+    due: float
+    interval_seconds: int
+
+
+class SchedulePlan:
+    def __init__(self) -> None:
+        self._entries: dict[int, PlanEntry] = {}
+        self._heap: list[tuple[float, int, int]] = []
+        self._generations = itertools.count()
+        self.skipped = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, monitor_id: int) -> bool:
+        return monitor_id in self._entries
+
+    def ids(self) -> set[int]:
+        return set(self._entries)
+
+    def version(self, monitor_id: int) -> datetime | None:
+        entry = self._entries.get(monitor_id)
+        return entry.version if entry else None
+
+    def upsert(
+        self,
+        spec: ProbeSpec,
+        *,
+        interval_seconds: int,
+        regions: tuple[str, ...],
+        version: datetime,
+        now: float,
+    ) -> None:
+        """Add or replace a monitor. Its grid is kept unless its interval changed."""
+        previous = self._entries.get(spec.monitor_id)
+        if previous is not None and previous.interval_seconds == interval_seconds:
+            next_due = previous.next_due
+        else:
+            next_due = first_due(now, monitor_id=spec.monitor_id, interval_seconds=interval_seconds)
+        entry = PlanEntry(
+            spec, interval_seconds, regions, version, next_due, next(self._generations)
+        )
+        self._entries[spec.monitor_id] = entry
+        heapq.heappush(self._heap, (next_due, spec.monitor_id, entry.generation))
+
+    def remove(self, monitor_id: int) -> None:
+        self._entries.pop(monitor_id, None)
+
+    def next_due(self) -> float | None:
+        self._drop_stale()
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, now: float) -> list[DueCheck]:
+        """Every check due at or before `now`, each monitor advanced to its next due time."""
+        due: list[DueCheck] = []
+        while True:
+            self._drop_stale()
+            if not self._heap or self._heap[0][0] > now:
+                return due
+            _, monitor_id, _ = heapq.heappop(self._heap)
+            entry = self._entries[monitor_id]
+            due.append(DueCheck(entry.spec, entry.regions, entry.next_due, entry.interval_seconds))
+            entry.next_due, skipped = advance(entry.next_due, entry.interval_seconds, now)
+            self.skipped += skipped
+            entry.generation = next(self._generations)
+            heapq.heappush(self._heap, (entry.next_due, monitor_id, entry.generation))
+
+    def _drop_stale(self) -> None:
+        heap = self._heap
+        while heap:
+            _, monitor_id, generation = heap[0]
+            entry = self._entries.get(monitor_id)
+            if entry is not None and entry.generation == generation:
+                return
+            heapq.heappop(heap)

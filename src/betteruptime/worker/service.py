@@ -1,0 +1,151 @@
+"""The worker role: runs the probes of its region's jobs and publishes their results.
+
+Stateless and database-free. Jobs arrive in batches; each job runs as its own task under
+a concurrency bound; results are published in batches by a small buffer; a job batch is
+acked only once every result from it has been published, so a worker that dies mid-batch
+leaves the whole batch to be redelivered (results are idempotent downstream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from betteruptime.domain.messages import CheckJob, CheckResult
+from betteruptime.logs import get_logger, kv
+from betteruptime.probes.base import Probe
+from betteruptime.transport.queues import Batch, JobQueue, ResultQueue, TypedConsumer
+
+log = get_logger("worker")
+
+FLUSH_SECONDS = 0.05
+FLUSH_SIZE = 200
+
+
+class ResultBuffer:
+    """Collects results and publishes them together; each add() resolves once published."""
+
+    def __init__(self, results: ResultQueue, *, flush_size: int = FLUSH_SIZE) -> None:
+        self._results = results
+        self._flush_size = flush_size
+        self._pending: list[tuple[CheckResult, asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def add(self, result: CheckResult) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((result, done))
+        if len(self._pending) >= self._flush_size:
+            await self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(
+                FLUSH_SECONDS, lambda: asyncio.ensure_future(self.flush())
+            )
+        await done
+
+    async def flush(self) -> None:
+        async with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            pending, self._pending = self._pending, []
+            if not pending:
+                return
+            try:
+                await self._results.publish([result for result, _ in pending])
+            except Exception as error:
+                for _, done in pending:
+                    if not done.done():
+                        done.set_exception(error)
+                return
+            for _, done in pending:
+                if not done.done():
+                    done.set_result(None)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        jobs: JobQueue,
+        results: ResultQueue,
+        probes: Probe,
+        region: str,
+        concurrency: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._jobs = jobs
+        self._buffer = ResultBuffer(results)
+        self._probes = probes
+        self.region = region
+        self._slots = asyncio.Semaphore(concurrency)
+        # Enough batches in hand to keep every slot busy, and no more: the rest stay in the
+        # queue where another worker of the region can take them.
+        self._prefetch = max(2, concurrency // 50)
+        self._clock = clock
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.checked = 0
+        self.missed = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        consumer = await self._jobs.consumer(self.region, prefetch=self._prefetch)
+        log.info(kv(event="started", region=self.region))
+        try:
+            await self._intake(consumer, stop)
+            # Intake has stopped: finish what is in hand, publish it, ack it.
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._buffer.flush()
+        finally:
+            await consumer.close()
+        log.info(kv(event="stopped", checked=self.checked, missed=self.missed))
+
+    async def _intake(self, consumer: TypedConsumer[CheckJob], stop: asyncio.Event) -> None:
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while True:
+                getting = asyncio.ensure_future(consumer.get())
+                await asyncio.wait({getting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not getting.done():
+                    getting.cancel()  # consumer.get() is cancel-safe
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await getting
+                    return
+                task = asyncio.create_task(self._run_batch(getting.result()))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+        finally:
+            stopping.cancel()
+
+    async def _run_batch(self, batch: Batch[CheckJob]) -> None:
+        try:
+            await asyncio.gather(*(self._run_job(job) for job in batch.items))
+        except Exception as error:
+            # Results could not be published: hand the batch back for another try.
+            log.warning(kv(event="batch_failed", error=type(error).__name__))
+            await batch.reject(requeue=True)
+            return
+        await batch.ack()
+
+    async def _run_job(self, job: CheckJob) -> None:
+        async with self._slots:
+            if self._clock() >= job.expires_at:
+                # Too late to be honest about this due time: the next one is already due.
+                self.missed += 1
+                log.debug(kv(event="missed", monitor_id=job.spec.monitor_id))
+                return
+            started = time.perf_counter()
+            result = await self._probes.check(job)
+            self.checked += 1
+            log.debug(
+                kv(
+                    event="checked",
+                    monitor_id=job.spec.monitor_id,
+                    up=result.up,
+                    ms=(time.perf_counter() - started) * 1000,
+                )
+            )
+        await self._buffer.add(result)
