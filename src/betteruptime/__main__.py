@@ -1,0 +1,3 @@
+from betteruptime.cli import main
+
+main()

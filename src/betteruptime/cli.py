@@ -1,0 +1,157 @@
+"""The `betteruptime` command (Typer). Every failure a user can cause ends in one clear
+line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime import __version__
+from betteruptime.db.migrate import upgrade
+from betteruptime.db.session import create_engine, session_factory
+from betteruptime.logs import configure
+from betteruptime.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="BetterUptime: a self-hostable website and service uptime monitor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        fail(str(error))
+    configure(settings.log_level)
+    return settings
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work(session)` in a fresh engine against an up-to-date schema."""
+
+    async def runner() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    upgrade(settings.database_url)
+    return asyncio.run(runner())
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def up() -> None:
+    """Run every role in one process (embedded mode): API and pages, scheduler, worker,
+    ingester, on the configured database with in-process queues."""
+    from betteruptime.runtime.embedded import run_embedded
+
+    settings = settings_or_exit()
+    try:
+        asyncio.run(run_embedded(settings))
+    except OSError as error:
+        fail(f"cannot start: {error.strerror or error}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply schema migrations up to the newest revision."""
+    settings = settings_or_exit()
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:
+        fail(f"migration failed: {type(error).__name__}: {error}", 1)
+    typer.echo("database is up to date")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="E-mail address, used to log in.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
+        ),
+    ],
+) -> None:
+    """Create a user account."""
+    from betteruptime.services import users
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> str:
+        user = await users.create_user(session, email=email, password=password)
+        await session.commit()
+        return f"created user {user.id} <{user.email}>"
+
+    try:
+        typer.echo(_with_session(settings, work))
+    except users.UserError as error:
+        fail(str(error))
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="The user the token acts as.")],
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=3650, help="Lifetime in days (default: BETTERUPTIME_TOKEN_TTL_DAYS)."
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "cli",
+) -> None:
+    """Issue an API token for a user and print it (it is shown only once)."""
+    from betteruptime.services import tokens, users
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> str | None:
+        user = await users.get_user_by_email(session, email=email)
+        if user is None:
+            return None
+        token, _ = await tokens.issue_token(
+            session, user=user, ttl_days=days or settings.token_ttl_days, name=name
+        )
+        await session.commit()
+        return token
+
+    token = _with_session(settings, work)
+    if token is None:
+        fail(f"no user with e-mail {email}")
+    typer.echo(token)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
