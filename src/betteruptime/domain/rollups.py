@@ -3,7 +3,7 @@
 A rollup row keeps count, failures, response-time sum/min/max and a sparse histogram of
 response times on fixed log-spaced buckets (each 20 % wider than the last). Histograms
 add up, so a 90-day p99 comes from 90 day rows, never from raw checks; the estimate is
-within one bucket, i.e. about ±10 % of the true value, and clamped to the seen min/max.
+within one bucket (at most 20 % off the true value) and clamped to the seen min/max.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 Resolution = Literal["minute", "hour", "day"]
@@ -25,13 +25,20 @@ BUCKET_LENGTH: dict[Resolution, timedelta] = {
 BUCKET_RATIO = 1.2
 _LOG_RATIO = math.log(BUCKET_RATIO)
 # Bucket 0 holds everything under 1 ms; bucket i (i >= 1) holds [1.2**(i-1), 1.2**i) ms.
-MAX_BUCKET = 80  # 1.2**80 ms is about 25 hours: nothing a probe measures goes past it.
+MAX_BUCKET = 101  # 1.2**101 ms is about 25 hours: nothing a probe measures goes past it.
 
 
 def bucket_index(ms: float) -> int:
     if ms < 1.0:
         return 0
-    return min(MAX_BUCKET, int(math.log(ms) / _LOG_RATIO) + 1)
+    index = min(MAX_BUCKET, int(math.log(ms) / _LOG_RATIO) + 1)
+    # The logarithm can land a hair on the wrong side of a boundary: step to the bucket
+    # whose [low, high) really holds `ms`, so boundaries fall where bucket_bounds says.
+    while index < MAX_BUCKET and ms >= bucket_bounds(index)[1]:
+        index += 1
+    while index > 1 and ms < bucket_bounds(index)[0]:
+        index -= 1
+    return index
 
 
 def bucket_bounds(index: int) -> tuple[float, float]:
@@ -147,6 +154,8 @@ def merge_all(aggregates: Iterable[Aggregate]) -> Aggregate:
 
 def bucket_start(moment: datetime, resolution: Resolution) -> datetime:
     """The start of the UTC minute, hour or day that `moment` falls in."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     if resolution == "minute":
         return moment.replace(second=0, microsecond=0)
     if resolution == "hour":

@@ -34,7 +34,7 @@ def advance(previous_due: float, interval_seconds: float, now: float) -> tuple[f
     between are skipped and reported, not fired in a burst of late checks.
     """
     following = previous_due + interval_seconds
-    if following >= now - interval_seconds:
+    if following > now - interval_seconds:
         return following, 0
     skipped = math.floor((now - following) / interval_seconds)
     return following + skipped * interval_seconds, skipped

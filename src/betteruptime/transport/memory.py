@@ -70,7 +70,9 @@ class _MemoryConsumer(Consumer):
         await self._window.acquire()
         try:
             async with self.queue.changed:
-                await self.queue.changed.wait_for(lambda: bool(self.queue.ready))
+                await self.queue.changed.wait_for(lambda: self._closed or bool(self.queue.ready))
+                if self._closed:
+                    raise RuntimeError("consumer is closed")
                 envelope = self.queue.ready.popleft()
         except BaseException:
             self._window.release()
@@ -81,6 +83,8 @@ class _MemoryConsumer(Consumer):
 
     async def close(self) -> None:
         self._closed = True
+        async with self.queue.changed:
+            self.queue.changed.notify_all()  # a get() still waiting must not take more
         # What the consumer still held goes back, flagged as redelivered, like a dead
         # RabbitMQ consumer's unacked messages.
         for message in list(self._unacked):
