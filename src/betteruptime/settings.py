@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     token_ttl_days: Annotated[
         int, Field(validation_alias=_env("BETTERUPTIME_TOKEN_TTL_DAYS"), ge=1, le=3650)
     ] = 30
+    retention_days: Annotated[
+        int, Field(validation_alias=_env("BETTERUPTIME_RETENTION_DAYS"), ge=1, le=3650)
+    ] = 30
     worker_concurrency: Annotated[
         int, Field(validation_alias=_env("BETTERUPTIME_WORKER_CONCURRENCY"), ge=1, le=100000)
     ] = 500

@@ -206,3 +206,74 @@ async def test_a_monitor_resumed_during_an_outage_resolves_its_incident_on_recov
     async with sessions() as session:
         incident = (await session.scalars(select(Incident))).one()
     assert incident.status == "resolved"
+
+
+async def test_a_failure_seen_by_one_of_two_regions_leaves_the_monitor_up(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor(regions=["eu", "us"], failure_threshold=1)
+    for second in (0, 60, 120):
+        events = await ingest(
+            sessions,
+            [
+                result(monitor_id, second, up=False, region="eu"),
+                result(monitor_id, second, up=True, region="us"),
+            ],
+        )
+        assert events == []
+    assert (await state_of(sessions, monitor_id)).status == "up"
+
+
+async def test_a_failure_seen_by_both_regions_takes_the_monitor_down_naming_them(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor(regions=["eu", "us"], failure_threshold=1)
+    # The regions report in separate batches: the decision waits for the second one.
+    assert await ingest(sessions, [result(monitor_id, 0, up=False, region="eu")]) == []
+    events = await ingest(sessions, [result(monitor_id, 0, up=False, region="us")])
+    assert [e.type for e in events] == ["down"]
+    assert events[0].cause == (
+        "eu: connection refused by 127.0.0.1:9; us: connection refused by 127.0.0.1:9"
+    )
+
+
+async def test_a_region_that_never_reports_is_waited_for_until_the_deadline(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    from betteruptime.ingester.store import decide_overdue_pending
+
+    monitor_id = await make_monitor(regions=["eu", "us"], failure_threshold=1, timeout_seconds=5)
+    assert await ingest(sessions, [result(monitor_id, 0, up=False, region="eu")]) == []
+    async with sessions() as session, session.begin():
+        early = await decide_overdue_pending(session, now=T0 + timedelta(seconds=9))
+    assert early == []
+    async with sessions() as session, session.begin():
+        late = await decide_overdue_pending(session, now=T0 + timedelta(seconds=11))
+    # Only eu reported, and it failed: with us silent, eu's word decides.
+    assert [e.type for e in late] == ["down"]
+
+
+async def test_a_complete_due_time_decides_the_earlier_ones_still_waiting_first(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor(regions=["eu", "us"], failure_threshold=2)
+    await ingest(
+        sessions,
+        [
+            result(monitor_id, 0, up=False, region="eu"),
+            result(monitor_id, 0, up=False, region="us"),
+        ],
+    )
+    await ingest(sessions, [result(monitor_id, 60, up=False, region="eu")])  # us is late
+    events = await ingest(
+        sessions,
+        [
+            result(monitor_id, 120, up=True, region="eu"),
+            result(monitor_id, 120, up=True, region="us"),
+        ],
+    )
+    # 60 s was decided (eu alone: failing) before 120 s: two failures in a row went down,
+    # then 120 s brought one success.
+    assert [e.type for e in events] == ["down"]
+    state = await state_of(sessions, monitor_id)
+    assert (state.status, state.consecutive_successes) == ("down", 1)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -20,7 +21,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,6 +87,9 @@ class Monitor(Base):
     json_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     json_expected: Mapped[Any] = mapped_column(JSON, nullable=True)
     max_response_time_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # How many regions must report a failure for a due time to count as failing;
+    # None means a majority of the monitor's regions.
+    min_failed_regions: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     failure_threshold: Mapped[int] = mapped_column(SmallInteger, default=3)
     recovery_threshold: Mapped[int] = mapped_column(SmallInteger, default=2)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -118,15 +121,20 @@ class MonitorState(Base):
 
 
 class Check(Base):
-    """One probe result from one region (the seed's "tick")."""
+    """One probe result from one region (the seed's "tick").
+
+    The key is what makes a result unique, so a redelivered result cannot be stored
+    twice; there is no surrogate id to index and store. On PostgreSQL the table is
+    partitioned by day on `due_at` (migration 0002), so retention drops whole partitions.
+    """
 
     __tablename__ = "checks"
-    __table_args__ = (UniqueConstraint("monitor_id", "due_at", "region"),)
+    # On SQLite the key index is the table itself: no rowid, no second copy of the key.
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    monitor_id: Mapped[int] = mapped_column(Integer)
-    region: Mapped[str] = mapped_column(String(32))
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), primary_key=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     up: Mapped[bool] = mapped_column(Boolean)
     response_time_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -207,6 +215,48 @@ class Incident(Base):
     cause: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class PendingDecision(Base):
+    """A due time of a multi-region monitor still waiting for some regions' results.
+
+    Decided as soon as every region has reported, or at `decide_by` with what came.
+    Kept in the database so that any ingester can finish what another one started.
+    """
+
+    __tablename__ = "pending_decisions"
+
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    decide_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SchedulerCursor(Base):
+    """How far the active scheduler has published: every due time up to `published_until`.
+
+    Written before the jobs are published, so a standby that takes over resumes after it
+    and no due time is ever published twice.
+    """
+
+    __tablename__ = "scheduler_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    published_until: Mapped[float] = mapped_column(Float)
+    leader: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkerStatus(Base):
+    """The last heartbeat of each worker: which regions are live, what each has missed."""
+
+    __tablename__ = "worker_status"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    missed_total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class OutboxEvent(Base):
     """Transition events, written in the same transaction as the transition itself.
 
@@ -234,9 +284,12 @@ __all__ = [
     "Monitor",
     "MonitorState",
     "OutboxEvent",
+    "PendingDecision",
     "Rollup",
     "RollupDay",
     "RollupHour",
     "RollupMinute",
+    "SchedulerCursor",
     "User",
+    "WorkerStatus",
 ]

@@ -82,3 +82,14 @@ class Event(BaseModel):
     incident_id: int | None
     at: datetime
     cause: str | None = None
+
+
+class WorkerHeartbeat(BaseModel):
+    """A worker saying it is alive, where, and what it has done since it started."""
+
+    worker_id: str
+    region: str
+    started_at: datetime
+    at: datetime
+    checked_total: int
+    missed_total: int

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckResult
 from betteruptime.ingester.outbox import OutboxRelay
-from betteruptime.ingester.store import record_results
+from betteruptime.ingester.store import decide_overdue_pending, record_results
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
-from betteruptime.transport.queues import Batch, ResultQueue, TypedConsumer
+from betteruptime.services.regions import record_heartbeats
+from betteruptime.transport.queues import Batch, HeartbeatQueue, ResultQueue, TypedConsumer
 
 log = get_logger("ingester")
 
@@ -104,8 +106,41 @@ class Ingester:
         except Exception as error:  # retried by the periodic relay
             log.warning(kv(event="relay_failed", error=type(error).__name__))
 
-    async def relay_periodically(self, stop: asyncio.Event, every: float = 1.0) -> None:
-        """Sends events a failed relay left behind; stops with the role."""
+    async def track_workers(self, heartbeats: HeartbeatQueue, stop: asyncio.Event) -> None:
+        """Keep worker_status current from the workers' heartbeats, until `stop`."""
+        consumer = await heartbeats.consumer(prefetch=10)
+        try:
+            while not stop.is_set():
+                try:
+                    batch = await asyncio.wait_for(consumer.get(), timeout=0.5)
+                except TimeoutError:
+                    continue
+                try:
+                    async with self._sessions() as session, session.begin():
+                        await record_heartbeats(session, batch.items)
+                except Exception as error:
+                    log.warning(kv(event="heartbeat_write_failed", error=type(error).__name__))
+                    await batch.reject(requeue=True)
+                    await sleep_or_stop(stop, RETRY_SECONDS)
+                    continue
+                await batch.ack()
+        finally:
+            await consumer.close()
+
+    async def sweep_periodically(self, stop: asyncio.Event, every: float = 1.0) -> None:
+        """Once a second: decide multi-region due times whose slow regions never reported,
+        and send events a failed relay left behind. Stops with the role."""
         while not await sleep_or_stop(stop, every):
-            await self._relay_safely()
+            await self.sweep()
+        await self._relay_safely()
+
+    async def sweep(self) -> None:
+        try:
+            async with self._sessions() as session, session.begin():
+                events = await decide_overdue_pending(session, now=datetime.now(UTC))
+        except Exception as error:
+            log.warning(kv(event="sweep_failed", error=type(error).__name__))
+            return
+        if events:
+            log.info(kv(event="decided_overdue", events=len(events)))
         await self._relay_safely()

@@ -1,4 +1,4 @@
-"""One ingest batch in one transaction: checks, rollups, state machine, incidents, events.
+"""One ingest batch in one transaction: checks, rollups, then decisions (decisions.py).
 
 Idempotent: checks are inserted with ON CONFLICT DO NOTHING on (monitor_id, due_at,
 region), and only the rows that were actually new feed the rollups and the state machine,
@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import (
     ROLLUP_MODELS,
     Check,
-    Incident,
     Monitor,
     MonitorState,
     OutboxEvent,
+    PendingDecision,
 )
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.rollups import RESOLUTIONS, aggregate_checks
-from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
+from betteruptime.ingester.decisions import decide_overdue, decide_ready
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
@@ -94,105 +94,55 @@ async def update_rollups(session: AsyncSession, results: Sequence[CheckResult]) 
             row.store_aggregate(merged)
 
 
-async def _load_monitors(
+async def load_monitors(
     session: AsyncSession, monitor_ids: set[int]
 ) -> dict[int, tuple[Monitor, MonitorState]]:
+    """Monitors with their state rows, locked (on PostgreSQL) in id order for this
+    transaction: decisions for one monitor are serialised across ingesters, and the
+    fixed order means two ingesters never deadlock on each other."""
     rows = await session.execute(
         select(Monitor, MonitorState)
         .join(MonitorState, MonitorState.monitor_id == Monitor.id)
         .where(Monitor.id.in_(monitor_ids))
+        .order_by(Monitor.id)
+        .with_for_update(of=MonitorState)
     )
     return {monitor.id: (monitor, state) for monitor, state in rows}
-
-
-async def _feed(
-    session: AsyncSession,
-    monitor: Monitor,
-    state: MonitorState,
-    result: CheckResult,
-) -> OutboxEvent | None:
-    """Run one result through the state machine and record what it decided."""
-    state.last_checked_at = max(filter(None, [state.last_checked_at, result.checked_at]))
-    if state.last_due_at is not None and result.due_at <= state.last_due_at:
-        return None  # an older due time arriving late: stored, but decisions follow due times
-    state.last_due_at = result.due_at
-    if not result.up:
-        state.last_error = result.error
-    if monitor.paused:
-        return None
-    before = MonitorStatus(
-        state.status,  # type: ignore[arg-type]
-        state.consecutive_failures,
-        state.consecutive_successes,
-    )
-    decision = apply_outcome(
-        before,
-        up=result.up,
-        failure_threshold=monitor.failure_threshold,
-        recovery_threshold=monitor.recovery_threshold,
-    )
-    after = decision.state
-    if after.consecutive_failures == 1 or after.consecutive_successes == 1:
-        state.streak_started_at = result.due_at
-    state.status = after.status
-    state.consecutive_failures = after.consecutive_failures
-    state.consecutive_successes = after.consecutive_successes
-    if decision.transition == "down":
-        return await _open_incident(session, monitor, state, result)
-    if decision.transition == "up":
-        return await _resolve_incident(session, monitor, state)
-    return None
-
-
-async def _open_incident(
-    session: AsyncSession, monitor: Monitor, state: MonitorState, result: CheckResult
-) -> OutboxEvent:
-    started_at = state.streak_started_at or result.due_at
-    incident = Incident(
-        monitor_id=monitor.id, status="open", started_at=started_at, cause=result.error
-    )
-    session.add(incident)
-    await session.flush()  # the event and the state carry the incident's id
-    state.open_incident_id = incident.id
-    return OutboxEvent(
-        type="down",
-        monitor_id=monitor.id,
-        incident_id=incident.id,
-        at=started_at,
-        cause=result.error,
-    )
-
-
-async def _resolve_incident(
-    session: AsyncSession, monitor: Monitor, state: MonitorState
-) -> OutboxEvent:
-    resolved_at = state.streak_started_at
-    incident_id = state.open_incident_id
-    if incident_id is not None:
-        incident = await session.get(Incident, incident_id)
-        if incident is not None and incident.status == "open":
-            incident.status = "resolved"
-            incident.resolved_at = resolved_at
-    state.open_incident_id = None
-    return OutboxEvent(type="up", monitor_id=monitor.id, incident_id=incident_id, at=resolved_at)
 
 
 async def record_results(
     session: AsyncSession, results: Sequence[CheckResult]
 ) -> list[OutboxEvent]:
     """Store a batch and apply it; the caller commits. Returns the events it created."""
-    monitors = await _load_monitors(session, {r.monitor_id for r in results})
+    monitors = await load_monitors(session, {r.monitor_id for r in results})
     # Results of deleted monitors are dropped: nothing would ever read or prune them.
-    known = [r for r in results if r.monitor_id in monitors]
-    new = await insert_new_checks(session, known)
+    new = await insert_new_checks(session, [r for r in results if r.monitor_id in monitors])
     if not new:
         return []
     await update_rollups(session, new)
-    events: list[OutboxEvent] = []
-    for result in sorted(new, key=lambda r: (r.monitor_id, r.due_at)):
-        monitor, state = monitors[result.monitor_id]
-        event = await _feed(session, monitor, state, result)
-        if event is not None:
-            session.add(event)
-            events.append(event)
+    for result in new:
+        state = monitors[result.monitor_id][1]
+        if state.last_checked_at is None or result.checked_at > state.last_checked_at:
+            state.last_checked_at = result.checked_at
+    events = await decide_ready(session, monitors, [(r.monitor_id, r.due_at) for r in new])
+    session.add_all(events)
+    return events
+
+
+async def decide_overdue_pending(
+    session: AsyncSession, *, now: datetime, limit: int = 500
+) -> list[OutboxEvent]:
+    """Decide parked multi-region due times whose wait for slow regions is over."""
+    rows = await session.execute(
+        select(PendingDecision.monitor_id, PendingDecision.due_at)
+        .where(PendingDecision.decide_by <= now)
+        .order_by(PendingDecision.decide_by)
+        .limit(limit)
+    )
+    due = [(monitor_id, due_at) for monitor_id, due_at in rows]
+    if not due:
+        return []
+    monitors = await load_monitors(session, {monitor_id for monitor_id, _ in due})
+    events = await decide_overdue(session, monitors, due)
+    session.add_all(events)
     return events

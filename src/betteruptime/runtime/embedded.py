@@ -25,7 +25,7 @@ from betteruptime.probes.registry import Probes
 from betteruptime.scheduler.service import Scheduler
 from betteruptime.settings import Settings
 from betteruptime.transport.memory import MemoryBroker, MemoryEventStream
-from betteruptime.transport.queues import JobQueue, ResultQueue
+from betteruptime.transport.queues import HeartbeatQueue, JobQueue, ResultQueue
 from betteruptime.worker.service import Worker
 
 log = get_logger("up")
@@ -53,15 +53,16 @@ async def run_embedded(settings: Settings, *, stop: asyncio.Event | None = None)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     broker, stream = MemoryBroker(), MemoryEventStream()
-    jobs, results = JobQueue(broker), ResultQueue(broker)
+    jobs, results, heartbeats = JobQueue(broker), ResultQueue(broker), HeartbeatQueue(broker)
     probes = Probes()
-    scheduler = Scheduler(sessions=sessions, jobs=jobs)
+    scheduler = Scheduler(sessions=sessions, jobs=jobs, retention_days=settings.retention_days)
     worker = Worker(
         jobs=jobs,
         results=results,
         probes=probes,
         region=settings.region,
         concurrency=settings.worker_concurrency,
+        heartbeats=heartbeats,
     )
     ingester = Ingester(
         sessions=sessions, results=results, relay=OutboxRelay(sessions=sessions, stream=stream)
@@ -82,7 +83,8 @@ async def run_embedded(settings: Settings, *, stop: asyncio.Event | None = None)
         "scheduler": asyncio.create_task(scheduler.run(stop_scheduler)),
         "worker": asyncio.create_task(worker.run(stop_worker)),
         "ingester": asyncio.create_task(ingester.run(stop_ingester)),
-        "relay": asyncio.create_task(ingester.relay_periodically(stop_ingester)),
+        "sweeper": asyncio.create_task(ingester.sweep_periodically(stop_ingester)),
+        "heartbeats": asyncio.create_task(ingester.track_workers(heartbeats, stop_ingester)),
         "api": asyncio.create_task(server.serve()),
     }
     log.info(kv(event="started", port=settings.port, database=_describe(settings)))
@@ -94,7 +96,7 @@ async def run_embedded(settings: Settings, *, stop: asyncio.Event | None = None)
     stop_worker.set()
     await tasks["worker"]
     stop_ingester.set()
-    await asyncio.gather(tasks["ingester"], tasks["relay"])
+    await asyncio.gather(tasks["ingester"], tasks["sweeper"], tasks["heartbeats"])
     server.should_exit = True
     await tasks["api"]
     await probes.close()

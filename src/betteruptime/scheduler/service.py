@@ -3,22 +3,30 @@
 Changes are picked up by polling `monitors.updated_at` (every API change sets it) twice a
 second, so a created, edited, paused or deleted monitor is in the plan within a second
 without any coupling between the API and the scheduler processes.
+
+Only the leader publishes (see leadership.py). Where standbys exist, the leader records
+how far it has published *before* publishing, and a new leader starts after that point:
+no due time is ever published twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from betteruptime.db.models import Monitor
+from betteruptime.db.models import Monitor, SchedulerCursor
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckJob
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
+from betteruptime.maintenance.retention import apply_retention
+from betteruptime.scheduler.leadership import Leadership, SoleLeader
 from betteruptime.scheduler.plan import DueCheck, SchedulePlan
 from betteruptime.scheduler.snapshot import probe_spec
 from betteruptime.transport.queues import JobQueue
@@ -29,6 +37,12 @@ log = get_logger("scheduler")
 # happen before commit); re-reading a short overlap catches them. Versions dedupe repeats.
 WATERMARK_OVERLAP = timedelta(seconds=5)
 REFRESH_SECONDS = 0.5
+# Due checks are gathered for at most this long before a publish: batches stay large and
+# the cursor is written a few times a second, at a cost of this much lag at most.
+TICK_SECONDS = 0.02
+STANDBY_POLL_SECONDS = 1.0
+MAINTENANCE_EVERY = timedelta(hours=1)
+CURSOR = "default"
 
 
 def _at(epoch: float) -> datetime:
@@ -54,26 +68,38 @@ class Scheduler:
         *,
         sessions: SessionFactory,
         jobs: JobQueue,
+        leadership: Leadership | None = None,
+        retention_days: int = 30,
         clock: Callable[[], float] = time.time,
         refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._jobs = jobs
+        self._leadership = leadership or SoleLeader()
+        self._retention_days = retention_days
         self._clock = clock
         self._refresh_seconds = refresh_seconds
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.plan = SchedulePlan()
         self._watermark: datetime | None = None
+        self._start_after = 0.0
+        self._unpublished: list[CheckJob] = []
+        self._maintenance: asyncio.Task[None] | None = None
+        self._next_maintenance = 0.0
+        self.is_leader = False
         self.published = 0
+        self.missed = 0
+
+    # -- keeping the plan in step with the database ---------------------------------
 
     async def refresh(self) -> None:
         """Apply monitors changed since the last refresh, then drop deleted ones."""
-        now = self._clock()
+        now = max(self._clock(), self._start_after)
         query = select(Monitor)
         if self._watermark is not None:
             query = query.where(Monitor.updated_at > self._watermark - WATERMARK_OVERLAP)
         async with self._sessions() as session:
-            changed = (await session.scalars(query)).all()
-            for monitor in changed:
+            for monitor in (await session.scalars(query)).all():
                 self._apply(monitor, now)
             active = await session.scalar(
                 select(func.count()).select_from(Monitor).where(Monitor.paused.is_(False))
@@ -87,15 +113,12 @@ class Scheduler:
                 )
                 for monitor_id in self.plan.ids() - ids:
                     self.plan.remove(monitor_id)
-                    log.info(kv(event="removed", monitor_id=monitor_id))
 
     def _apply(self, monitor: Monitor, now: float) -> None:
         if self._watermark is None or monitor.updated_at > self._watermark:
             self._watermark = monitor.updated_at
         if monitor.paused:
-            if monitor.id in self.plan:
-                self.plan.remove(monitor.id)
-                log.info(kv(event="paused", monitor_id=monitor.id))
+            self.plan.remove(monitor.id)
             return
         if self.plan.version(monitor.id) == monitor.updated_at:
             return
@@ -107,32 +130,163 @@ class Scheduler:
             now=now,
         )
 
+    # -- publishing -------------------------------------------------------------------
+
     async def publish_due(self) -> int:
+        """Publish every check due by now; returns how many jobs went out."""
         now = self._clock()
         due = self.plan.pop_due(now)
-        if not due:
+        jobs = self._still_valid(self._unpublished, now) + build_jobs(due)
+        self._unpublished = []
+        if not jobs:
             return 0
-        jobs = build_jobs(due)
-        await self._jobs.publish(jobs)
+        if self._leadership.shared:
+            try:
+                owned = await self._record_cursor(now)
+            except Exception as error:  # not recorded, so not published: retry next tick
+                self._unpublished = jobs
+                log.warning(kv(event="cursor_failed", error=type(error).__name__))
+                return 0
+            if not owned:
+                await self._lose_lead("another scheduler owns the cursor")
+                return 0
+        try:
+            await self._jobs.publish(jobs)
+        except Exception as error:
+            # Keep them and retry next tick, until they expire: a broker restart delays
+            # checks instead of losing them.
+            self._unpublished = jobs
+            log.warning(kv(event="publish_failed", jobs=len(jobs), error=type(error).__name__))
+            return 0
         self.published += len(jobs)
-        lag_ms = (now - min(check.due for check in due)) * 1000
-        log.debug(kv(event="published", jobs=len(jobs), max_lag_ms=lag_ms))
         return len(jobs)
 
+    def _still_valid(self, jobs: list[CheckJob], now: float) -> list[CheckJob]:
+        moment = _at(now)
+        valid = [job for job in jobs if job.expires_at > moment]
+        self.missed += len(jobs) - len(valid)
+        return valid
+
+    async def _record_cursor(self, published_until: float) -> bool:
+        """Advance the cursor if we still own it; False means another scheduler took over.
+
+        The leader's name on the cursor is a fencing token: a leader that lost its lock but
+        has not noticed yet (a stalled process) cannot advance it, so it never publishes
+        what its successor publishes.
+        """
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(SchedulerCursor)
+                .where(SchedulerCursor.name == CURSOR, SchedulerCursor.leader == self.name)
+                .values(
+                    published_until=func.greatest(SchedulerCursor.published_until, published_until)
+                    if session.get_bind().dialect.name == "postgresql"
+                    else func.max(SchedulerCursor.published_until, published_until),
+                    updated_at=_at(self._clock()),
+                )
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def _claim_cursor(self) -> float:
+        """Make this scheduler the cursor's owner; returns where the last leader stopped."""
+        async with self._sessions() as session, session.begin():
+            cursor = await session.get(SchedulerCursor, CURSOR, with_for_update=True)
+            if cursor is None:
+                session.add(SchedulerCursor(name=CURSOR, published_until=0.0, leader=self.name))
+                return 0.0
+            cursor.leader = self.name
+            cursor.updated_at = _at(self._clock())
+            return cursor.published_until
+
+    # -- leadership ---------------------------------------------------------------------
+
+    async def _take_lead(self) -> None:
+        """Start from a clean plan that begins strictly after what was published before."""
+        self.plan = SchedulePlan()
+        self._watermark = None
+        if self._leadership.shared:
+            previous = await self._claim_cursor()
+            self._start_after = previous + 1e-6 if previous else 0.0
+        await self.refresh()
+        self.is_leader = True
+        log.info(kv(event="leading", monitors=len(self.plan), scheduler=self.name))
+
+    async def _lose_lead(self, reason: str) -> None:
+        self.is_leader = False
+        self.plan = SchedulePlan()
+        self._unpublished = []
+        await self._leadership.release()
+        log.warning(kv(event="lead_lost", reason=reason))
+
+    # -- the loop -----------------------------------------------------------------------
+
     async def run(self, stop: asyncio.Event) -> None:
-        log.info(kv(event="started"))
+        log.info(kv(event="started", scheduler=self.name))
+        try:
+            while not stop.is_set():
+                if not self.is_leader:
+                    await self._try_to_lead(stop)
+                    continue
+                await self._lead(stop)
+        finally:
+            if self._maintenance is not None:
+                await asyncio.gather(self._maintenance, return_exceptions=True)
+            await self._leadership.release()
+        log.info(kv(event="stopped", published=self.published, missed=self.missed))
+
+    async def _try_to_lead(self, stop: asyncio.Event) -> None:
+        try:
+            if await self._leadership.acquire():
+                await self._take_lead()
+                return
+        except Exception as error:
+            log.warning(kv(event="takeover_failed", error=type(error).__name__))
+        await sleep_or_stop(stop, STANDBY_POLL_SECONDS)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
         next_refresh = 0.0
         while not stop.is_set():
-            if self._clock() >= next_refresh:
+            now = self._clock()
+            if now >= next_refresh:
+                if not await self._leadership.still_held():
+                    await self._lose_lead("lock connection lost")
+                    return
                 try:
                     await self.refresh()
-                except Exception as error:  # a database hiccup must not stop scheduling
+                except Exception as error:  # a database hiccup must not stop publishing
                     log.warning(kv(event="refresh_failed", error=type(error).__name__))
                 next_refresh = self._clock() + self._refresh_seconds
+                self._maybe_maintain(now)
             await self.publish_due()
+            if not self.is_leader:
+                return
             wake = next_refresh
             upcoming = self.plan.next_due()
             if upcoming is not None:
                 wake = min(wake, upcoming)
-            await sleep_or_stop(stop, wake - self._clock())
-        log.info(kv(event="stopped", published=self.published, skipped=self.plan.skipped))
+            await sleep_or_stop(stop, max(wake - self._clock(), TICK_SECONDS))
+
+    def _maybe_maintain(self, now: float) -> None:
+        busy = self._maintenance is not None and not self._maintenance.done()
+        if busy or now < self._next_maintenance:
+            return
+        self._next_maintenance = now + MAINTENANCE_EVERY.total_seconds()
+        self._maintenance = asyncio.create_task(self._maintain(now))
+
+    async def _maintain(self, now: float) -> None:
+        try:
+            report = await apply_retention(
+                self._sessions, now=_at(now), retention_days=self._retention_days
+            )
+        except Exception as error:
+            log.warning(kv(event="retention_failed", error=type(error).__name__))
+            return
+        log.info(
+            kv(
+                event="retention",
+                checks_deleted=report.checks_deleted,
+                rollups_deleted=report.rollups_deleted,
+                partitions_created=len(report.partitions_created),
+                partitions_dropped=len(report.partitions_dropped),
+            )
+        )

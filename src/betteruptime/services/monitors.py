@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
+from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 
 DEFAULT_INTERVAL_SECONDS = 60
@@ -73,6 +74,14 @@ def check_rules(values: Mapping[str, Any], *, settings: Settings) -> list[FieldP
                 f"must be below interval_seconds ({interval}); got {timeout:g}",
             )
         )
+    min_failed, regions = values.get("min_failed_regions"), values.get("regions") or []
+    if min_failed is not None and regions and min_failed > len(regions):
+        problems.append(
+            FieldProblem(
+                "min_failed_regions",
+                f"must be at most the number of regions ({len(regions)}); got {min_failed}",
+            )
+        )
     if values["kind"] == "keyword" and not values.get("keyword"):
         problems.append(FieldProblem("keyword", 'is required for a monitor of kind "keyword"'))
     if values["kind"] == "json" and not values.get("json_path"):
@@ -126,7 +135,8 @@ async def create_monitor(
     if values["timeout_seconds"] is None:
         values["timeout_seconds"] = default_timeout(values["interval_seconds"])
     if values["regions"] is None:
-        values["regions"] = [settings.region]
+        # Where workers are running now; a fresh install with none yet: the default.
+        values["regions"] = await live_regions(session) or [settings.region]
     _require_valid(values, settings)
     now = utcnow()
     monitor = Monitor(owner_id=owner_id, **values, created_at=now, updated_at=now)

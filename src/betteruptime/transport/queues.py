@@ -13,12 +13,13 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from betteruptime.domain.messages import CheckJob, CheckResult
+from betteruptime.domain.messages import CheckJob, CheckResult, WorkerHeartbeat
 from betteruptime.transport.base import Broker, Consumer, Message
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
 RESULTS_QUEUE = "results"
+HEARTBEATS_QUEUE = "workers"
 DEFAULT_BATCH = 100
 
 
@@ -109,3 +110,16 @@ class ResultQueue(_TypedQueue[CheckResult]):
 
     async def depth(self) -> int:
         return await self.broker.queue_depth(RESULTS_QUEUE)
+
+
+class HeartbeatQueue(_TypedQueue[WorkerHeartbeat]):
+    """Worker heartbeats: the ingester records them, so the API knows the live regions."""
+
+    def __init__(self, broker: Broker) -> None:
+        super().__init__(broker, WorkerHeartbeat, DEFAULT_BATCH)
+
+    async def publish(self, heartbeats: Sequence[WorkerHeartbeat]) -> None:
+        await self._publish(HEARTBEATS_QUEUE, heartbeats)
+
+    async def consumer(self, *, prefetch: int) -> TypedConsumer[WorkerHeartbeat]:
+        return await self._consumer(HEARTBEATS_QUEUE, prefetch)

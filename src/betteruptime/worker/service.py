@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from betteruptime.domain.messages import CheckJob, CheckResult
+from betteruptime.domain.messages import CheckJob, CheckResult, WorkerHeartbeat
+from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
 from betteruptime.probes.base import Probe
-from betteruptime.transport.queues import Batch, JobQueue, ResultQueue, TypedConsumer
+from betteruptime.services.regions import HEARTBEAT_SECONDS
+from betteruptime.transport.queues import (
+    Batch,
+    HeartbeatQueue,
+    JobQueue,
+    ResultQueue,
+    TypedConsumer,
+)
 
 log = get_logger("worker")
 
@@ -75,9 +85,13 @@ class Worker:
         probes: Probe,
         region: str,
         concurrency: int,
+        heartbeats: HeartbeatQueue | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._jobs = jobs
+        self._heartbeats = heartbeats
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{region}"
+        self.started_at = clock()
         self._buffer = ResultBuffer(results)
         self._probes = probes
         self.region = region
@@ -92,7 +106,8 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = await self._jobs.consumer(self.region, prefetch=self._prefetch)
-        log.info(kv(event="started", region=self.region))
+        beating = asyncio.create_task(self._beat(stop))
+        log.info(kv(event="started", region=self.region, worker=self.worker_id))
         try:
             await self._intake(consumer, stop)
             # Intake has stopped: finish what is in hand, publish it, ack it.
@@ -101,7 +116,32 @@ class Worker:
             await self._buffer.flush()
         finally:
             await consumer.close()
+            await beating
         log.info(kv(event="stopped", checked=self.checked, missed=self.missed))
+
+    def heartbeat(self) -> WorkerHeartbeat:
+        return WorkerHeartbeat(
+            worker_id=self.worker_id,
+            region=self.region,
+            started_at=self.started_at,
+            at=self._clock(),
+            checked_total=self.checked,
+            missed_total=self.missed,
+        )
+
+    async def _beat(self, stop: asyncio.Event) -> None:
+        """Say we are alive every few seconds (and once more on the way out)."""
+        if self._heartbeats is None:
+            return
+        while True:
+            try:
+                await self._heartbeats.publish([self.heartbeat()])
+            except Exception as error:  # the broker is away; the next beat will tell
+                log.warning(kv(event="heartbeat_failed", error=type(error).__name__))
+            if stop.is_set() or await sleep_or_stop(stop, HEARTBEAT_SECONDS):
+                if stop.is_set() and self._in_flight:
+                    continue  # one last beat once the in-flight checks are counted
+                break
 
     async def _intake(self, consumer: TypedConsumer[CheckJob], stop: asyncio.Event) -> None:
         stopping = asyncio.ensure_future(stop.wait())

@@ -177,6 +177,15 @@ JsonPath = Annotated[str, Field(max_length=500), AfterValidator(validate_json_pa
 JsonExpected = Annotated[Any, AfterValidator(_plain_json)]
 MaxResponseTime = Annotated[int, Field(ge=1, le=600_000)]
 Threshold = Annotated[int, Field(ge=1, le=100)]
+MinFailedRegions = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=16,
+        description="Regions that must report a failure for a check to count as failing; "
+        "at most the number of regions. Default (null): a majority of them.",
+    ),
+]
 
 # Strict: a string is not silently read as a number or a boolean.
 _CONFIG = ConfigDict(extra="forbid", strict=True)
@@ -206,6 +215,7 @@ class MonitorCreate(BaseModel):
         None, description="The value at json_path; null: the path only has to exist."
     )
     max_response_time_ms: MaxResponseTime | None = None
+    min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold = 3
     recovery_threshold: Threshold = 2
 
@@ -251,6 +261,7 @@ class MonitorUpdate(BaseModel):
     json_path: JsonPath | None = None
     json_expected: JsonExpected = None
     max_response_time_ms: MaxResponseTime | None = None
+    min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
 
@@ -281,6 +292,7 @@ class MonitorPublic(BaseModel):
     json_path: str | None
     json_expected: Any
     max_response_time_ms: int | None
+    min_failed_regions: int | None
     failure_threshold: int
     recovery_threshold: int
     status: MonitorStatus = Field(description="`paused` while paused, else what checks decided.")

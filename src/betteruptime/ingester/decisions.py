@@ -1,0 +1,204 @@
+"""Turning stored checks into decisions: quorum across regions, the state machine,
+incidents and their events.
+
+A due time is decided once: immediately when every region of the monitor has reported
+(single-region monitors always), otherwise when the last region reports or at its
+`decide_by` deadline, whichever comes first. Decisions for a monitor run in due-time
+order under a row lock on its state, so several ingesters never decide the same monitor
+at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.db.models import (
+    Check,
+    Incident,
+    Monitor,
+    MonitorState,
+    OutboxEvent,
+    PendingDecision,
+)
+from betteruptime.domain.quorum import RegionReport, Verdict, judge
+from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
+
+# How long past its timeout a due time waits for slower regions before it is decided.
+REGION_GRACE = timedelta(seconds=5)
+
+Key = tuple[int, datetime]
+
+
+async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, list[RegionReport]]:
+    """Every stored region report of the given (monitor, due time) pairs."""
+    wanted = list(set(keys))
+    found: dict[Key, list[RegionReport]] = defaultdict(list)
+    for start in range(0, len(wanted), 500):
+        rows = await session.execute(
+            select(Check.monitor_id, Check.due_at, Check.region, Check.up, Check.error).where(
+                tuple_(Check.monitor_id, Check.due_at).in_(wanted[start : start + 500])
+            )
+        )
+        for monitor_id, due_at, region, up, error in rows:
+            found[(monitor_id, due_at)].append(RegionReport(region, up, error))
+    return found
+
+
+async def decide_ready(
+    session: AsyncSession,
+    monitors: dict[int, tuple[Monitor, MonitorState]],
+    new_keys: Sequence[Key],
+) -> list[OutboxEvent]:
+    """Decide the due times that just got new results, or park them until complete."""
+    reports = await reports_for(session, new_keys)
+    events: list[OutboxEvent] = []
+    for monitor_id, due_at in sorted(set(new_keys)):
+        monitor, state = monitors[monitor_id]
+        if state.last_due_at is not None and due_at <= state.last_due_at:
+            continue  # an older due time arriving late: stored, but already decided past
+        regions = monitor.regions or ["default"]
+        got = reports[(monitor_id, due_at)]
+        if {r.region for r in got} >= set(regions):
+            events += await _decide_with_earlier(session, monitor, state, due_at, got)
+        else:
+            await _park(session, monitor, due_at)
+    return events
+
+
+async def decide_overdue(
+    session: AsyncSession, monitors: dict[int, tuple[Monitor, MonitorState]], keys: Sequence[Key]
+) -> list[OutboxEvent]:
+    """Decide parked due times whose deadline passed, with whatever regions reported."""
+    reports = await reports_for(session, keys)
+    events: list[OutboxEvent] = []
+    for monitor_id, due_at in sorted(keys):
+        if monitor_id not in monitors:
+            continue
+        monitor, state = monitors[monitor_id]
+        if state.last_due_at is None or due_at > state.last_due_at:
+            event = await _decide(session, monitor, state, due_at, reports[(monitor_id, due_at)])
+            events += [event] if event else []
+    await _unpark(session, keys)
+    return events
+
+
+async def _decide_with_earlier(
+    session: AsyncSession,
+    monitor: Monitor,
+    state: MonitorState,
+    due_at: datetime,
+    got: list[RegionReport],
+) -> list[OutboxEvent]:
+    """Decide `due_at`, deciding first any earlier due time still waiting for regions."""
+    rows = await session.execute(
+        select(PendingDecision.monitor_id, PendingDecision.due_at).where(
+            PendingDecision.monitor_id == monitor.id, PendingDecision.due_at <= due_at
+        )
+    )
+    earlier = [(m, d) for m, d in rows]
+    events: list[OutboxEvent] = []
+    if earlier:
+        parked = [(m, d) for m, d in earlier if d < due_at]
+        events += await decide_overdue(session, {monitor.id: (monitor, state)}, parked)
+        await _unpark(session, [(monitor.id, due_at)])
+    event = await _decide(session, monitor, state, due_at, got)
+    return events + ([event] if event else [])
+
+
+async def _park(session: AsyncSession, monitor: Monitor, due_at: datetime) -> None:
+    if await session.get(PendingDecision, (monitor.id, due_at)) is None:
+        deadline = due_at + timedelta(seconds=monitor.timeout_seconds) + REGION_GRACE
+        session.add(PendingDecision(monitor_id=monitor.id, due_at=due_at, decide_by=deadline))
+
+
+async def _unpark(session: AsyncSession, keys: Sequence[Key]) -> None:
+    if keys:
+        await session.execute(
+            delete(PendingDecision).where(
+                tuple_(PendingDecision.monitor_id, PendingDecision.due_at).in_(list(keys))
+            )
+        )
+
+
+async def _decide(
+    session: AsyncSession,
+    monitor: Monitor,
+    state: MonitorState,
+    due_at: datetime,
+    reports: list[RegionReport],
+) -> OutboxEvent | None:
+    """Feed one due time's combined outcome into the state machine; record what it says."""
+    verdict = judge(
+        reports,
+        region_count=len(monitor.regions or ["default"]),
+        min_failed=monitor.min_failed_regions,
+    )
+    state.last_due_at = due_at
+    if not verdict.up:
+        state.last_error = verdict.cause
+    if monitor.paused:
+        return None
+    before = MonitorStatus(
+        state.status,  # type: ignore[arg-type]
+        state.consecutive_failures,
+        state.consecutive_successes,
+    )
+    decision = apply_outcome(
+        before,
+        up=verdict.up,
+        failure_threshold=monitor.failure_threshold,
+        recovery_threshold=monitor.recovery_threshold,
+    )
+    after = decision.state
+    if after.consecutive_failures == 1 or after.consecutive_successes == 1:
+        state.streak_started_at = due_at
+    state.status = after.status
+    state.consecutive_failures = after.consecutive_failures
+    state.consecutive_successes = after.consecutive_successes
+    if decision.transition == "down":
+        return await _open_incident(session, monitor, state, verdict, due_at)
+    if decision.transition == "up":
+        return await _resolve_incident(session, monitor, state)
+    return None
+
+
+async def _open_incident(
+    session: AsyncSession,
+    monitor: Monitor,
+    state: MonitorState,
+    verdict: Verdict,
+    due_at: datetime,
+) -> OutboxEvent:
+    started_at = state.streak_started_at or due_at
+    incident = Incident(
+        monitor_id=monitor.id, status="open", started_at=started_at, cause=verdict.cause
+    )
+    session.add(incident)
+    await session.flush()  # the event and the state carry the incident's id
+    state.open_incident_id = incident.id
+    return OutboxEvent(
+        type="down",
+        monitor_id=monitor.id,
+        incident_id=incident.id,
+        at=started_at,
+        cause=verdict.cause,
+    )
+
+
+async def _resolve_incident(
+    session: AsyncSession, monitor: Monitor, state: MonitorState
+) -> OutboxEvent:
+    resolved_at = state.streak_started_at
+    incident_id = state.open_incident_id
+    if incident_id is not None:
+        incident = await session.get(Incident, incident_id)
+        if incident is not None and incident.status == "open":
+            incident.status = "resolved"
+            incident.resolved_at = resolved_at
+    state.open_incident_id = None
+    return OutboxEvent(type="up", monitor_id=monitor.id, incident_id=incident_id, at=resolved_at)
