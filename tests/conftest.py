@@ -7,8 +7,6 @@ where an absent service is a failure: CI must never go green by skipping.
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -19,41 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from betteruptime.db.migrate import upgrade
 from betteruptime.db.models import Base, Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def service_missing(reason: str) -> None:
-    """Skip (or, under CI=true, fail) a test whose service is not there."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"required service unavailable in CI: {reason}")
-    pytest.skip(reason)
-
-
-async def _admin(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("+asyncpg", ""), timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+from testkit.engines import temporary_postgres_db
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated once."""
-    name = f"betteruptime_test_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, TimeoutError, Exception) as error:
-        service_missing(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error}")
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with temporary_postgres_db() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

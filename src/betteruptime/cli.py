@@ -4,6 +4,7 @@ line on stderr and a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
@@ -79,6 +80,70 @@ def up() -> None:
         asyncio.run(run_embedded(settings))
     except OSError as error:
         fail(f"cannot start: {error.strerror or error}")
+
+
+def _run_role(name: str, role: Callable[..., Awaitable[None]], **options: object) -> None:
+    from betteruptime.runtime.engines import EngineMissing
+    from betteruptime.runtime.roles import run_role
+
+    settings = settings_or_exit()
+    runner = functools.partial(role, **options)
+    try:
+        asyncio.run(run_role(name, runner, settings))
+    except EngineMissing as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot start: {error.strerror or error}")
+
+
+@app.command()
+def api() -> None:
+    """Run the api role: REST API, pages, health (distributed mode)."""
+    from betteruptime.runtime.roles import run_api
+
+    _run_role("api", run_api)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run a scheduler; any number may run, one publishes (PostgreSQL advisory lock)."""
+    from betteruptime.runtime.roles import run_scheduler
+
+    _run_role("scheduler", run_scheduler)
+
+
+@app.command()
+def worker(
+    region: Annotated[
+        str | None, typer.Option(help="Region to check from (default: BETTERUPTIME_REGION).")
+    ] = None,
+) -> None:
+    """Run a worker: consumes its region's check jobs from RabbitMQ, no database needed."""
+    from betteruptime.domain.names import validate_region
+    from betteruptime.runtime.roles import run_worker
+
+    chosen = region or settings_or_exit().region
+    try:
+        validate_region(chosen)
+    except ValueError as error:
+        fail(f"invalid --region: {error}")
+    _run_role("worker", run_worker, region=chosen)
+
+
+@app.command()
+def ingester() -> None:
+    """Run an ingester: stores results, decides up/down, opens and resolves incidents."""
+    from betteruptime.runtime.roles import run_ingester
+
+    _run_role("ingester", run_ingester)
+
+
+@app.command()
+def notifier() -> None:
+    """Run a notifier: consumes transition events from Redis Streams."""
+    from betteruptime.runtime.roles import run_notifier
+
+    _run_role("notifier", run_notifier)
 
 
 @db_app.command("upgrade")

@@ -1,8 +1,7 @@
-"""Transport contract fixtures: every broker and stream test runs against each implementation.
-
-Only the in-process implementations are listed for now; the real ones (RabbitMQ, Redis
-Streams) join the same params, so the tests must use nothing but the interfaces in
-transport/base.py and give every queue and group a name of its own.
+"""Transport contract fixtures: every broker and stream test runs against each implementation:
+in-process, RabbitMQ and Redis Streams. The tests use nothing but the interfaces in
+transport/base.py and give every queue, stream and group a name of its own; what they
+create on the real engines is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -12,8 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from betteruptime.transport.base import Broker, EventStream
+from betteruptime.transport.base import Broker, EventStream, TransportError
 from betteruptime.transport.memory import MemoryBroker, MemoryEventStream
+from testkit.engines import RABBITMQ_URL, REDIS_URL, service_missing
 
 
 async def _memory_broker() -> Broker:
@@ -24,8 +24,46 @@ async def _memory_stream() -> EventStream:
     return MemoryEventStream()
 
 
-BROKERS: dict[str, Callable[[], Awaitable[Broker]]] = {"memory": _memory_broker}
-STREAMS: dict[str, Callable[[], Awaitable[EventStream]]] = {"memory": _memory_stream}
+async def _rabbit_broker() -> Broker:
+    from betteruptime.transport.rabbitmq import RabbitBroker
+
+    try:
+        return await RabbitBroker.connect(RABBITMQ_URL)
+    except TransportError as error:
+        service_missing(str(error))
+        raise
+
+
+async def _redis_stream() -> EventStream:
+    from betteruptime.transport.redis import RedisEventStream
+
+    try:
+        return await RedisEventStream.connect(REDIS_URL, key=_unique("stream"))
+    except TransportError as error:
+        service_missing(str(error))
+        raise
+
+
+async def _forget(engine: Broker | EventStream) -> None:
+    """Delete what a test created on a real engine."""
+    from betteruptime.transport.rabbitmq import RabbitBroker
+    from betteruptime.transport.redis import RedisEventStream
+
+    if isinstance(engine, RabbitBroker):
+        for name in engine.declared_queues:
+            await engine.delete_queue(name)
+    elif isinstance(engine, RedisEventStream):
+        await engine.delete_stream()
+
+
+BROKERS: dict[str, Callable[[], Awaitable[Broker]]] = {
+    "memory": _memory_broker,
+    "rabbitmq": _rabbit_broker,
+}
+STREAMS: dict[str, Callable[[], Awaitable[EventStream]]] = {
+    "memory": _memory_stream,
+    "redis": _redis_stream,
+}
 
 
 def _unique(prefix: str) -> str:
@@ -36,6 +74,7 @@ def _unique(prefix: str) -> str:
 async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
     broker = await BROKERS[request.param]()
     yield broker
+    await _forget(broker)
     await broker.close()
 
 
@@ -43,6 +82,7 @@ async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
 async def stream(request: pytest.FixtureRequest) -> AsyncIterator[EventStream]:
     stream = await STREAMS[request.param]()
     yield stream
+    await _forget(stream)
     await stream.close()
 
 

@@ -1,105 +1,71 @@
-"""`betteruptime up`: every role in one process, on SQLite and in-process transports.
+"""`betteruptime up`: every role in one process, on SQLite and in-process transports
+(or on the real engines, when their URLs are set).
 
 Shutdown (SIGINT/SIGTERM) runs in dependency order so nothing in hand is lost: the
 scheduler stops publishing; the worker finishes the checks it started and publishes their
-results; the ingester drains the result queue and relays the last events; then the HTTP
-server stops.
+results; the ingester drains the result queue and relays the last events; the notifier
+handles what was relayed; then the HTTP server stops.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
-from collections.abc import Iterator
-
-import uvicorn
 
 from betteruptime.api.app import create_app
 from betteruptime.db.migrate import upgrade_async
 from betteruptime.db.session import create_engine, session_factory
-from betteruptime.ingester.outbox import OutboxRelay
-from betteruptime.ingester.service import Ingester
 from betteruptime.logs import get_logger, kv
-from betteruptime.probes.registry import Probes
-from betteruptime.scheduler.service import Scheduler
+from betteruptime.notifier.service import Notifier
+from betteruptime.runtime.components import make_ingester, make_scheduler, make_worker
+from betteruptime.runtime.engines import open_broker, open_stream
+from betteruptime.runtime.server import http_server
+from betteruptime.runtime.signals import stop_on_signals
 from betteruptime.settings import Settings
-from betteruptime.transport.memory import MemoryBroker, MemoryEventStream
-from betteruptime.transport.queues import HeartbeatQueue, JobQueue, ResultQueue
-from betteruptime.worker.service import Worker
 
 log = get_logger("up")
 
 
-class _Server(uvicorn.Server):
-    """Uvicorn without its own signal handling: this process's shutdown is ours to order."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def _install_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-
-async def run_embedded(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    stop = stop or asyncio.Event()
-    _install_signals(stop)
+async def run_embedded(settings: Settings) -> None:
+    stop = stop_on_signals()
     await upgrade_async(settings.database_url)
     settings.resolved_secret_key()  # created beside the database on the first run
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    broker, stream = MemoryBroker(), MemoryEventStream()
-    jobs, results, heartbeats = JobQueue(broker), ResultQueue(broker), HeartbeatQueue(broker)
-    probes = Probes()
-    scheduler = Scheduler(sessions=sessions, jobs=jobs, retention_days=settings.retention_days)
-    worker = Worker(
-        jobs=jobs,
-        results=results,
-        probes=probes,
-        region=settings.region,
-        concurrency=settings.worker_concurrency,
-        heartbeats=heartbeats,
-    )
-    ingester = Ingester(
-        sessions=sessions, results=results, relay=OutboxRelay(sessions=sessions, stream=stream)
-    )
-    server = _Server(
-        uvicorn.Config(
-            create_app(settings, sessions),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-    )
+    broker = await open_broker(settings.rabbitmq_url, stop, embedded=True)
+    stream = await open_stream(settings.redis_url, stop, embedded=True)
+    scheduler = make_scheduler(settings, sessions=sessions, engine=engine, broker=broker)
+    worker, probes = make_worker(settings, broker=broker, region=settings.region)
+    ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
+    notifier = Notifier(stream=stream)
+    server = http_server(settings, create_app(settings, sessions))
 
-    stop_scheduler, stop_worker, stop_ingester = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    stops = {name: asyncio.Event() for name in ("scheduler", "worker", "ingester", "notifier")}
     tasks = {
-        "scheduler": asyncio.create_task(scheduler.run(stop_scheduler)),
-        "worker": asyncio.create_task(worker.run(stop_worker)),
-        "ingester": asyncio.create_task(ingester.run(stop_ingester)),
-        "sweeper": asyncio.create_task(ingester.sweep_periodically(stop_ingester)),
-        "heartbeats": asyncio.create_task(ingester.track_workers(heartbeats, stop_ingester)),
+        "scheduler": asyncio.create_task(scheduler.run(stops["scheduler"])),
+        "worker": asyncio.create_task(worker.run(stops["worker"])),
+        "ingester": asyncio.create_task(ingester.run(stops["ingester"])),
+        "sweeper": asyncio.create_task(ingester.sweep_periodically(stops["ingester"])),
+        "heartbeats": asyncio.create_task(ingester.track_workers(heartbeats, stops["ingester"])),
+        "notifier": asyncio.create_task(notifier.run(stops["notifier"])),
         "api": asyncio.create_task(server.serve()),
     }
     log.info(kv(event="started", port=settings.port, database=_describe(settings)))
-    await _wait_for_stop_or_crash(stop, tasks)
+    await wait_for_stop_or_crash(stop, tasks)
 
     log.info(kv(event="stopping"))
-    stop_scheduler.set()
-    await tasks["scheduler"]
-    stop_worker.set()
-    await tasks["worker"]
-    stop_ingester.set()
-    await asyncio.gather(tasks["ingester"], tasks["sweeper"], tasks["heartbeats"])
+    for role, followers in (
+        ("scheduler", ["scheduler"]),
+        ("worker", ["worker"]),
+        ("ingester", ["ingester", "sweeper", "heartbeats"]),
+        ("notifier", ["notifier"]),
+    ):
+        stops[role].set()
+        await asyncio.gather(*(tasks[name] for name in followers), return_exceptions=True)
     server.should_exit = True
-    await tasks["api"]
+    await asyncio.gather(tasks["api"], return_exceptions=True)
     await probes.close()
+    await broker.close()
+    await stream.close()
     await engine.dispose()
     log.info(
         kv(
@@ -109,13 +75,11 @@ async def run_embedded(settings: Settings, *, stop: asyncio.Event | None = None)
             stored=ingester.stored,
         )
     )
-    _raise_crashed(tasks)
+    raise_if_crashed(tasks)
 
 
-async def _wait_for_stop_or_crash(
-    stop: asyncio.Event, tasks: dict[str, asyncio.Task[None]]
-) -> None:
-    """Return when asked to stop, or when a role ended on its own (it crashed)."""
+async def wait_for_stop_or_crash(stop: asyncio.Event, tasks: dict[str, asyncio.Task[None]]) -> None:
+    """Return when asked to stop, or when a task ended on its own (it crashed)."""
     stopping = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({stopping, *tasks.values()}, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
@@ -125,9 +89,9 @@ async def _wait_for_stop_or_crash(
             stop.set()
 
 
-def _raise_crashed(tasks: dict[str, asyncio.Task[None]]) -> None:
+def raise_if_crashed(tasks: dict[str, asyncio.Task[None]]) -> None:
     for task in tasks.values():
-        if task.done() and task.exception() is not None:
+        if task.done() and not task.cancelled() and task.exception() is not None:
             raise RuntimeError("a role crashed; see the log above") from task.exception()
 
 

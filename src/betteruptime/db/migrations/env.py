@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from betteruptime.db.models import Base
@@ -12,6 +13,7 @@ from betteruptime.db.session import create_engine
 
 config = context.config
 target_metadata = Base.metadata
+MIGRATION_LOCK = 0x62_75_6D_69_67_72_61  # "bumigra"
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +23,10 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several roles may start at once and each upgrades: one at a time, and the
+            # later ones find the schema already at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench pipeline …` (see the README's Performance section)."""

@@ -1,0 +1,18 @@
+"""`python -m bench <name> [options]`: run one benchmark, print its table, write its JSON."""
+
+from __future__ import annotations
+
+import sys
+
+BENCHMARKS = {"pipeline": "bench.pipeline"}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
+        print(f"usage: python -m bench {{{'|'.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+        sys.exit(2)
+    module = __import__(BENCHMARKS[sys.argv[1]], fromlist=["main"])
+    module.main(sys.argv[2:])
+
+
+main()

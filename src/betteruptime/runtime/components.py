@@ -1,0 +1,54 @@
+"""How each role is assembled from settings and engines; shared by `up` and the roles."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from betteruptime.db.session import SessionFactory
+from betteruptime.ingester.outbox import OutboxRelay
+from betteruptime.ingester.service import Ingester
+from betteruptime.probes.registry import Probes
+from betteruptime.scheduler.leadership import Leadership, PostgresLeadership, SoleLeader
+from betteruptime.scheduler.service import Scheduler
+from betteruptime.settings import Settings
+from betteruptime.transport.base import Broker, EventStream
+from betteruptime.transport.queues import HeartbeatQueue, JobQueue, ResultQueue
+from betteruptime.worker.service import Worker
+
+
+def leadership_for(settings: Settings, engine: AsyncEngine) -> Leadership:
+    # SQLite serves one process, so there is no standby to elect among.
+    return SoleLeader() if settings.is_sqlite else PostgresLeadership(engine)
+
+
+def make_scheduler(
+    settings: Settings, *, sessions: SessionFactory, engine: AsyncEngine, broker: Broker
+) -> Scheduler:
+    return Scheduler(
+        sessions=sessions,
+        jobs=JobQueue(broker),
+        leadership=leadership_for(settings, engine),
+        retention_days=settings.retention_days,
+    )
+
+
+def make_worker(settings: Settings, *, broker: Broker, region: str) -> tuple[Worker, Probes]:
+    probes = Probes()
+    worker = Worker(
+        jobs=JobQueue(broker),
+        results=ResultQueue(broker),
+        heartbeats=HeartbeatQueue(broker),
+        probes=probes,
+        region=region,
+        concurrency=settings.worker_concurrency,
+    )
+    return worker, probes
+
+
+def make_ingester(
+    *, sessions: SessionFactory, broker: Broker, stream: EventStream
+) -> tuple[Ingester, HeartbeatQueue]:
+    relay = OutboxRelay(sessions=sessions, stream=stream)
+    return Ingester(sessions=sessions, results=ResultQueue(broker), relay=relay), HeartbeatQueue(
+        broker
+    )

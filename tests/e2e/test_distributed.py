@@ -1,0 +1,167 @@
+"""The distributed mode as an operator runs it: every role its own process on PostgreSQL,
+RabbitMQ and Redis; two schedulers; workers in regions eu and us; a target that fails for
+one region only (it tells them apart by the User-Agent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
+from testkit.engines import (
+    RABBITMQ_URL,
+    REDIS_URL,
+    purge_rabbitmq_queues,
+    reset_redis_stream,
+    temporary_postgres_db,
+)
+from testkit.processes import BetterUptimeProcess
+from testkit.target import Target
+from testkit.waiting import eventually, free_port
+
+pytestmark = pytest.mark.e2e
+
+STREAM_KEY = "betteruptime:events"
+QUEUES = ["jobs.eu", "jobs.us", "jobs.default", "results", "workers"]
+
+
+class Cluster:
+    def __init__(self, folder: Path, database_url: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            "DATABASE_URL": database_url,
+            "RABBITMQ_URL": RABBITMQ_URL,
+            "REDIS_URL": REDIS_URL,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "BETTERUPTIME_MIN_INTERVAL": "1",
+            "BETTERUPTIME_SECRET_KEY": uuid.uuid4().hex * 2,
+        }
+        self.folder = folder
+        self.roles: dict[str, BetterUptimeProcess] = {}
+
+    def start(self, name: str, *args: str) -> BetterUptimeProcess:
+        role = BetterUptimeProcess(list(args), folder=self.folder, env=self.env, name=name)
+        self.roles[name] = role
+        return role
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {n}\n{r.log()[-3000:]}" for n, r in self.roles.items())
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    with temporary_postgres_db() as url:
+        yield url
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
+    await purge_rabbitmq_queues(RABBITMQ_URL, QUEUES)
+    await reset_redis_stream(REDIS_URL, STREAM_KEY)
+    running = Cluster(tmp_path, database_url)
+    running.start("api", "api")
+    await wait_healthy(running.roles["api"], running.base)  # it migrates the database
+    running.start("scheduler-1", "scheduler")
+    running.start("scheduler-2", "scheduler")
+    running.start("worker-eu", "worker", "--region", "eu")
+    running.start("worker-us", "worker", "--region", "us")
+    running.start("ingester", "ingester")
+    running.start("notifier", "notifier")
+    try:
+        yield running
+    finally:
+        for role in running.roles.values():
+            role.kill()
+
+
+def active_scheduler(cluster: Cluster) -> str | None:
+    leaders = [
+        name
+        for name in ("scheduler-1", "scheduler-2")
+        if "event=leading" in cluster.roles[name].log() and cluster.roles[name].running()
+    ]
+    return leaders[-1] if leaders else None
+
+
+async def test_regions_quorum_and_scheduler_failover_across_processes(
+    cluster: Cluster, target: Target
+) -> None:
+    async with signed_in_client(cluster.base) as api:
+        monitor_id = await create_fast_monitor(api, target.url, regions=["eu", "us"])
+        has_status = status_reader(api, monitor_id)
+        try:
+            await eventually(lambda: has_status("up"), within=30, what="monitor up")
+            assert target.hits.get("eu", 0) > 0 and target.hits.get("us", 0) > 0
+
+            # Failing for one region of two: the monitor stays up, no incident.
+            target.failing_regions = {"eu"}
+            eu_failing_since = time.time()
+            await asyncio.sleep(5)
+            assert await has_status("up")
+            checks = (await api.get(f"/monitors/{monitor_id}/checks", params={"limit": 20})).json()
+            assert any(c["region"] == "eu" and not c["up"] for c in checks)
+            assert (await api.get("/incidents", params={"monitor_id": monitor_id})).json() == []
+
+            # Failing for both: down, one incident naming both regions.
+            target.failing_regions = {"eu", "us"}
+            await eventually(lambda: has_status("down"), within=20, what="monitor down")
+            incidents = (await api.get("/incidents", params={"monitor_id": monitor_id})).json()
+            assert [i["status"] for i in incidents] == ["open"]
+            assert "eu:" in incidents[0]["cause"] and "us:" in incidents[0]["cause"]
+
+            # Recovering: up again, incident resolved.
+            target.failing_regions = set()
+            await eventually(lambda: has_status("up"), within=20, what="monitor back up")
+            incident = (await api.get(f"/incidents/{incidents[0]['id']}")).json()
+            assert incident["status"] == "resolved"
+
+            # SIGKILL the active scheduler: the standby takes over and checks keep flowing.
+            leader = await eventually(
+                lambda: _async(active_scheduler(cluster)), within=10, what="an active scheduler"
+            )
+            cluster.roles[leader].kill()
+            killed_at = time.time()
+
+            async def fresh_checks_after_kill() -> bool:
+                recent = (
+                    await api.get(f"/monitors/{monitor_id}/checks", params={"limit": 10})
+                ).json()
+                return any(_epoch(c["checked_at"]) > killed_at + 1 for c in recent)
+
+            await eventually(fresh_checks_after_kill, within=20, what="checks after failover")
+            failover_s = time.time() - killed_at
+            standby = "scheduler-2" if leader == "scheduler-1" else "scheduler-1"
+            assert "event=leading" in cluster.roles[standby].log()
+            print(
+                f"failover: checks flowing again {failover_s:.1f} s after SIGKILL "
+                f"(eu failing since {eu_failing_since:.0f})"
+            )
+        except AssertionError:
+            print(cluster.logs())
+            raise
+
+    notifier_log = cluster.roles["notifier"].log()
+    assert re.search(rf"type=down monitor_id={monitor_id}\b", notifier_log), notifier_log
+    assert re.search(rf"type=up monitor_id={monitor_id}\b", notifier_log), notifier_log
+    for name, role in cluster.roles.items():
+        if role.running():
+            assert role.stop() == 0, f"{name} did not exit cleanly:\n{role.log()[-2000:]}"
+
+
+async def _async(value: str | None) -> str | None:
+    return value
+
+
+def _epoch(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()

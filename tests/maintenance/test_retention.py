@@ -1,0 +1,81 @@
+"""Retention against real SQLite and PostgreSQL: old rows go, recent ones stay."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from betteruptime.db.models import Check, RollupDay, RollupHour, RollupMinute
+from betteruptime.db.partitions import LIST_SQL, create_partition_sql, partition_name
+from betteruptime.db.session import SessionFactory
+from betteruptime.maintenance.retention import apply_retention
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+MonitorFactory = Callable[..., Awaitable[int]]
+
+
+def check(monitor_id: int, age: timedelta) -> Check:
+    due = NOW - age
+    return Check(monitor_id=monitor_id, region="default", due_at=due, checked_at=due, up=True)
+
+
+async def counts(sessions: SessionFactory) -> dict[str, int]:
+    async with sessions() as session:
+        return {
+            model.__tablename__: int(
+                await session.scalar(select(func.count()).select_from(model)) or 0
+            )
+            for model in (Check, RollupMinute, RollupHour, RollupDay)
+        }
+
+
+async def test_it_keeps_raw_checks_for_the_retention_period_and_rollups_by_resolution(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor()
+    async with sessions() as session, session.begin():
+        session.add_all([check(monitor_id, timedelta(days=age)) for age in (0, 1, 29, 31, 45)])
+        for model, ages in (
+            (RollupMinute, (timedelta(hours=1), timedelta(hours=49))),
+            (RollupHour, (timedelta(days=1), timedelta(days=91))),
+            (RollupDay, (timedelta(days=1), timedelta(days=400))),
+        ):
+            for age in ages:
+                session.add(
+                    model(
+                        monitor_id=monitor_id,
+                        bucket_start=NOW - age,
+                        count=1,
+                        failures=0,
+                        rt_count=0,
+                        rt_sum=0.0,
+                        histogram="",
+                    )
+                )
+    report = await apply_retention(sessions, now=NOW, retention_days=30)
+    left = await counts(sessions)
+    assert left == {"checks": 3, "rollups_minute": 1, "rollups_hour": 1, "rollups_day": 2}
+    assert report.rollups_deleted == 2
+
+
+async def test_on_postgresql_old_days_go_as_whole_partitions_and_new_ones_are_made_ahead(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    async with sessions() as session, session.begin():
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("partitions are PostgreSQL's; SQLite is covered by the test above")
+        old_day = (NOW - timedelta(days=40)).date()
+        await session.execute(text(create_partition_sql(old_day)))
+    monitor_id = await make_monitor()
+    async with sessions() as session, session.begin():
+        session.add(check(monitor_id, timedelta(days=40)))
+    report = await apply_retention(sessions, now=NOW, retention_days=30)
+    async with sessions() as session:
+        names = set((await session.scalars(text(LIST_SQL))).all())
+    assert partition_name(old_day) in report.partitions_dropped
+    assert partition_name(old_day) not in names
+    assert partition_name((NOW + timedelta(days=3)).date()) in names
+    assert (await counts(sessions))["checks"] == 0

@@ -1,0 +1,1 @@
+"""Helpers shared by test folders (on pytest's pythonpath, see pyproject.toml)."""

@@ -1,0 +1,42 @@
+"""A local HTTP target the tests can take down, bring back, or fail for some regions."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from testkit.waiting import free_port
+
+
+class Target:
+    """Answers 200 "all good", or 503 to checks from a region listed in `failing_regions`
+    (recognised by the `region=` part of BetterUptime's User-Agent)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.hits: dict[str, int] = {}
+        self.failing_regions: set[str] = set()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        agent = request.headers.get("User-Agent", "")
+        region = agent.split("region=", 1)[1].split(";", 1)[0] if "region=" in agent else "?"
+        self.hits[region] = self.hits.get(region, 0) + 1
+        if region in self.failing_regions:
+            return web.Response(status=503, text="unavailable here")
+        return web.Response(text="all good")
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/", self._answer)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
