@@ -96,16 +96,26 @@ async def _measure(url: str, since: float, until: float) -> dict[str, float]:
             since,
             until,
         )
-        size = await connection.fetchval("SELECT pg_total_relation_size('checks')")
+        # A partitioned table has no storage of its own: add up its partitions.
+        size = await connection.fetchval(
+            "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits"
+            " WHERE inhparent = 'checks'::regclass"
+        )
         total = await connection.fetchval("SELECT count(*) FROM checks")
+        failed = await connection.fetch(
+            "SELECT error, count(*) AS n FROM checks WHERE NOT up"
+            " GROUP BY error ORDER BY n DESC LIMIT 3"
+        )
+        for row_ in failed:
+            print(f"failed checks: {row_['n']} x {row_['error']}")
     finally:
         await connection.close()
     return {
-        "checks": row["n"],
-        "lag_p50_s": row["p50"] or 0.0,
-        "lag_p99_s": row["p99"] or 0.0,
-        "lag_max_s": row["max"] or 0.0,
-        "bytes_per_check": size / max(total, 1),
+        "checks": float(row["n"]),
+        "lag_p50_s": float(row["p50"] or 0.0),
+        "lag_p99_s": float(row["p99"] or 0.0),
+        "lag_max_s": float(row["max"] or 0.0),
+        "bytes_per_check": float(size) / max(total, 1),
     }
 
 
@@ -173,7 +183,7 @@ def run(monitors: int, interval: int, seconds: int, workers: int) -> dict[str, f
         for role in roles:
             role.send_signal(signal.SIGTERM)
         for role in roles:
-            role.wait(timeout=60)
+            role.wait(timeout=120)
         for process in farm:
             process.terminate()
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -16,6 +16,7 @@ from betteruptime import __version__
 from betteruptime.db.migrate import upgrade
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.logs import configure
+from betteruptime.runtime.loop import run as run_loop
 from betteruptime.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -77,7 +78,7 @@ def up() -> None:
 
     settings = settings_or_exit()
     try:
-        asyncio.run(run_embedded(settings))
+        run_loop(run_embedded(settings))
     except OSError as error:
         fail(f"cannot start: {error.strerror or error}")
 
@@ -89,7 +90,7 @@ def _run_role(name: str, role: Callable[..., Awaitable[None]], **options: object
     settings = settings_or_exit()
     runner = functools.partial(role, **options)
     try:
-        asyncio.run(run_role(name, runner, settings))
+        run_loop(run_role(name, runner, settings))
     except EngineMissing as error:
         fail(str(error))
     except OSError as error:

@@ -25,6 +25,7 @@ from betteruptime.db.models import (
     OutboxEvent,
     PendingDecision,
 )
+from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.quorum import RegionReport, Verdict, judge
 from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
 
@@ -52,22 +53,59 @@ async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, l
 async def decide_ready(
     session: AsyncSession,
     monitors: dict[int, tuple[Monitor, MonitorState]],
-    new_keys: Sequence[Key],
+    new: Sequence[CheckResult],
 ) -> list[OutboxEvent]:
-    """Decide the due times that just got new results, or park them until complete."""
-    reports = await reports_for(session, new_keys)
+    """Decide the due times that just got new results, or park them until complete.
+
+    Single-region monitors (the common case) are decided from the new results alone, with
+    no further query; only multi-region ones read the other regions' stored reports.
+    """
+    single: dict[Key, list[RegionReport]] = {}
+    multi: set[Key] = set()
+    for result in new:
+        key = (result.monitor_id, result.due_at)
+        if len(monitors[result.monitor_id][0].regions or ["default"]) > 1:
+            multi.add(key)
+        else:
+            single.setdefault(key, []).append(RegionReport(result.region, result.up, result.error))
+    reports = {**single, **(await reports_for(session, multi) if multi else {})}
+    parked = await _parked(session, {monitor_id for monitor_id, _ in multi})
     events: list[OutboxEvent] = []
-    for monitor_id, due_at in sorted(set(new_keys)):
+    for monitor_id, due_at in sorted(reports):
         monitor, state = monitors[monitor_id]
         if state.last_due_at is not None and due_at <= state.last_due_at:
             continue  # an older due time arriving late: stored, but already decided past
-        regions = monitor.regions or ["default"]
         got = reports[(monitor_id, due_at)]
-        if {r.region for r in got} >= set(regions):
-            events += await _decide_with_earlier(session, monitor, state, due_at, got)
-        else:
+        if {r.region for r in got} >= set(monitor.regions or ["default"]):
+            waiting = parked.get(monitor_id, [])
+            earlier = [(monitor_id, d) for d in waiting if d < due_at]
+            if earlier:
+                # Newer complete information: stop waiting for the older due times.
+                events += await decide_overdue(session, {monitor_id: (monitor, state)}, earlier)
+            if due_at in waiting:
+                await _unpark(session, [(monitor_id, due_at)])
+            parked[monitor_id] = [d for d in waiting if d > due_at]
+            event = await _decide(session, monitor, state, due_at, got)
+            events += [event] if event else []
+        elif due_at not in parked.get(monitor_id, []):
             await _park(session, monitor, due_at)
+            parked.setdefault(monitor_id, []).append(due_at)
     return events
+
+
+async def _parked(session: AsyncSession, monitor_ids: set[int]) -> dict[int, list[datetime]]:
+    """Due times still waiting for regions, per monitor, in one query."""
+    if not monitor_ids:
+        return {}
+    rows = await session.execute(
+        select(PendingDecision.monitor_id, PendingDecision.due_at)
+        .where(PendingDecision.monitor_id.in_(monitor_ids))
+        .order_by(PendingDecision.due_at)
+    )
+    parked: dict[int, list[datetime]] = {}
+    for monitor_id, due_at in rows:
+        parked.setdefault(monitor_id, []).append(due_at)
+    return parked
 
 
 async def decide_overdue(
@@ -87,33 +125,9 @@ async def decide_overdue(
     return events
 
 
-async def _decide_with_earlier(
-    session: AsyncSession,
-    monitor: Monitor,
-    state: MonitorState,
-    due_at: datetime,
-    got: list[RegionReport],
-) -> list[OutboxEvent]:
-    """Decide `due_at`, deciding first any earlier due time still waiting for regions."""
-    rows = await session.execute(
-        select(PendingDecision.monitor_id, PendingDecision.due_at).where(
-            PendingDecision.monitor_id == monitor.id, PendingDecision.due_at <= due_at
-        )
-    )
-    earlier = [(m, d) for m, d in rows]
-    events: list[OutboxEvent] = []
-    if earlier:
-        parked = [(m, d) for m, d in earlier if d < due_at]
-        events += await decide_overdue(session, {monitor.id: (monitor, state)}, parked)
-        await _unpark(session, [(monitor.id, due_at)])
-    event = await _decide(session, monitor, state, due_at, got)
-    return events + ([event] if event else [])
-
-
 async def _park(session: AsyncSession, monitor: Monitor, due_at: datetime) -> None:
-    if await session.get(PendingDecision, (monitor.id, due_at)) is None:
-        deadline = due_at + timedelta(seconds=monitor.timeout_seconds) + REGION_GRACE
-        session.add(PendingDecision(monitor_id=monitor.id, due_at=due_at, decide_by=deadline))
+    deadline = due_at + timedelta(seconds=monitor.timeout_seconds) + REGION_GRACE
+    session.add(PendingDecision(monitor_id=monitor.id, due_at=due_at, decide_by=deadline))
 
 
 async def _unpark(session: AsyncSession, keys: Sequence[Key]) -> None:

@@ -45,14 +45,18 @@ class Ingester:
         self._linger = linger_seconds
         self.stored = 0
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Ingest until `stop` is set, then drain what the queue still holds and return."""
+    async def run(self, stop: asyncio.Event, *, drain: bool = True) -> None:
+        """Ingest until `stop` is set. With `drain`, first empty the queue: the in-process
+        queue dies with the process. On RabbitMQ what is queued stays queued, so a
+        stopping ingester only finishes the batch in hand."""
         consumer = await self._results.consumer(prefetch=max(4, self._batch_size // 50))
         log.info(kv(event="started"))
         await self._relay_safely()
         try:
             while True:
                 draining = stop.is_set()
+                if draining and not drain:
+                    break
                 batches = await self._gather(consumer, wait=not draining)
                 if batches:
                     await self._ingest(batches)

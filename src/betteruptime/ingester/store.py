@@ -124,7 +124,7 @@ async def record_results(
         state = monitors[result.monitor_id][1]
         if state.last_checked_at is None or result.checked_at > state.last_checked_at:
             state.last_checked_at = result.checked_at
-    events = await decide_ready(session, monitors, [(r.monitor_id, r.due_at) for r in new])
+    events = await decide_ready(session, monitors, new)
     session.add_all(events)
     return events
 

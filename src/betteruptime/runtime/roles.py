@@ -87,7 +87,7 @@ async def run_ingester(settings: Settings, stop: asyncio.Event, exits: AsyncExit
     stream = await _stream(settings, stop, exits)
     ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
     await asyncio.gather(
-        ingester.run(stop),
+        ingester.run(stop, drain=False),
         ingester.sweep_periodically(stop),
         ingester.track_workers(heartbeats, stop),
     )

@@ -33,13 +33,14 @@ from betteruptime.transport.queues import JobQueue
 
 log = get_logger("scheduler")
 
-# Commits may land with an updated_at a little older than one already seen (clock reads
-# happen before commit); re-reading a short overlap catches them. Versions dedupe repeats.
+# A change commits a little after it stamps updated_at, so a read can miss a row stamped
+# just before it; each read therefore goes back this far before the previous read began.
+# Versions make the rows read twice cost nothing.
 WATERMARK_OVERLAP = timedelta(seconds=5)
 REFRESH_SECONDS = 0.5
 # Due checks are gathered for at most this long before a publish: batches stay large and
 # the cursor is written a few times a second, at a cost of this much lag at most.
-TICK_SECONDS = 0.02
+TICK_SECONDS = 0.1
 STANDBY_POLL_SECONDS = 1.0
 MAINTENANCE_EVERY = timedelta(hours=1)
 CURSOR = "default"
@@ -95,9 +96,12 @@ class Scheduler:
     async def refresh(self) -> None:
         """Apply monitors changed since the last refresh, then drop deleted ones."""
         now = max(self._clock(), self._start_after)
+        read_from = self._watermark
+        # updated_at is wall-clock time (the API's), whatever clock schedules.
+        next_mark = datetime.now(UTC) - WATERMARK_OVERLAP
         query = select(Monitor)
-        if self._watermark is not None:
-            query = query.where(Monitor.updated_at > self._watermark - WATERMARK_OVERLAP)
+        if read_from is not None:
+            query = query.where(Monitor.updated_at > read_from)
         async with self._sessions() as session:
             for monitor in (await session.scalars(query)).all():
                 self._apply(monitor, now)
@@ -113,10 +117,9 @@ class Scheduler:
                 )
                 for monitor_id in self.plan.ids() - ids:
                     self.plan.remove(monitor_id)
+        self._watermark = next_mark
 
     def _apply(self, monitor: Monitor, now: float) -> None:
-        if self._watermark is None or monitor.updated_at > self._watermark:
-            self._watermark = monitor.updated_at
         if monitor.paused:
             self.plan.remove(monitor.id)
             return
