@@ -46,6 +46,10 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level)
     # Access logs would print every request path; ping tokens travel in paths later on.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # The AMQP client logs a traceback for every dropped connection, then reconnects;
+    # aio_pika.robust_connection's one line ("closed. Reconnecting after …") says it all.
+    logging.getLogger("aiormq").setLevel(logging.CRITICAL)
+    logging.getLogger("aio_pika.tools").setLevel(logging.CRITICAL)
 
 
 def get_logger(component: str) -> logging.Logger:
