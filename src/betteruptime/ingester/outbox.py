@@ -49,6 +49,8 @@ class OutboxRelay:
                         .where(OutboxEvent.published_at.is_(None))
                         .order_by(OutboxEvent.id)
                         .limit(BATCH)
+                        # Several ingesters relay: each takes rows no other is sending.
+                        .with_for_update(skip_locked=True)
                     )
                 ).all()
                 if not rows:
