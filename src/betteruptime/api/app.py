@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from betteruptime import __version__
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
-from betteruptime.api.routers import auth, health, incidents, monitors, regions
+from betteruptime.api.routers import auth, channels, health, incidents, monitors, regions
 from betteruptime.db.session import SessionFactory
 from betteruptime.settings import Settings
 
@@ -34,7 +34,8 @@ def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
     install_error_handlers(app)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
-    for router in (auth.router, monitors.router, incidents.router, regions.router):
+    routers = (auth.router, monitors.router, channels.router, incidents.router, regions.router)
+    for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app

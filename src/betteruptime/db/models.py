@@ -98,6 +98,33 @@ class Monitor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class Channel(Base):
+    """Where notifications go: an Apprise URL. The URL holds secrets; show it masked."""
+
+    __tablename__ = "channels"
+    __table_args__ = (Index(None, "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MonitorChannel(Base):
+    """Which channels hear about which monitor; gone with either side."""
+
+    __tablename__ = "monitor_channels"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed on its own: deleting a channel and finding a channel's monitors look it up.
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class MonitorState(Base):
     """What the ingester decided so far: the state machine's memory for one monitor."""
 
@@ -279,9 +306,11 @@ __all__ = [
     "ROLLUP_MODELS",
     "ApiToken",
     "Base",
+    "Channel",
     "Check",
     "Incident",
     "Monitor",
+    "MonitorChannel",
     "MonitorState",
     "OutboxEvent",
     "PendingDecision",

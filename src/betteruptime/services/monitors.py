@@ -7,8 +7,8 @@ the merged result, so a PATCH cannot produce a monitor a POST would have refused
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, delete, select
@@ -17,10 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
+from betteruptime.services import channels as channel_service
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 
 DEFAULT_INTERVAL_SECONDS = 60
+# The fields of MonitorUpdate that are columns of the monitor (channel links are rows).
+_MONITOR_FIELDS = tuple(name for name in MonitorUpdate.model_fields if name != "channel_ids")
 MAX_DEFAULT_TIMEOUT_SECONDS = 10.0
 
 
@@ -40,10 +43,12 @@ class MonitorInvalidError(ValueError):
 
 @dataclass(slots=True)
 class MonitorRecord:
-    """A monitor with its runtime state (None only if the ingester's row is missing)."""
+    """A monitor with its runtime state (None only if the ingester's row is missing)
+    and the ids of the channels it notifies, sorted."""
 
     monitor: Monitor
     state: MonitorState | None
+    channel_ids: list[int] = field(default_factory=list)
 
 
 def default_interval(settings: Settings) -> int:
@@ -95,6 +100,20 @@ def _require_valid(values: Mapping[str, Any], settings: Settings) -> None:
         raise MonitorInvalidError(problems)
 
 
+async def _require_own_channels(
+    session: AsyncSession, *, owner_id: int, channel_ids: Sequence[int]
+) -> None:
+    """Every id must be one of the owner's channels. Someone else's channel reads as
+    unknown, exactly like a missing one, so nobody learns which ids exist."""
+    owned = await channel_service.get_owned_channel_ids(session, owner_id=owner_id, ids=channel_ids)
+    unknown = sorted(set(channel_ids) - owned)
+    if unknown:
+        listed = ", ".join(str(channel_id) for channel_id in unknown)
+        raise MonitorInvalidError(
+            [FieldProblem("channel_ids", f"no channel of yours has the id(s): {listed}")]
+        )
+
+
 def _with_state() -> Select[Monitor, MonitorState]:
     return select(Monitor, MonitorState).outerjoin(
         MonitorState, MonitorState.monitor_id == Monitor.id
@@ -107,13 +126,17 @@ async def get_monitor(
     """The owner's monitor with its state; None if missing or someone else's."""
     statement = _with_state().where(Monitor.id == monitor_id, Monitor.owner_id == owner_id)
     row = (await session.execute(statement)).one_or_none()
-    return MonitorRecord(*row) if row else None
+    if row is None:
+        return None
+    linked = await channel_service.channel_ids_by_monitor(session, monitor_ids=[monitor_id])
+    return MonitorRecord(*row, channel_ids=linked[monitor_id])
 
 
 async def list_monitors(
     session: AsyncSession, *, owner_id: int, limit: int = 100, offset: int = 0
 ) -> list[MonitorRecord]:
-    """The owner's monitors by id, states joined in the same query."""
+    """The owner's monitors by id, states joined in the same query; the page's channel
+    links in one more."""
     statement = (
         _with_state()
         .where(Monitor.owner_id == owner_id)
@@ -121,15 +144,18 @@ async def list_monitors(
         .limit(limit)
         .offset(offset)
     )
-    rows = await session.execute(statement)
-    return [MonitorRecord(monitor, state) for monitor, state in rows]
+    rows = (await session.execute(statement)).all()
+    linked = await channel_service.channel_ids_by_monitor(
+        session, monitor_ids=[monitor.id for monitor, _ in rows]
+    )
+    return [MonitorRecord(monitor, state, linked[monitor.id]) for monitor, state in rows]
 
 
 async def create_monitor(
     session: AsyncSession, *, owner_id: int, data: MonitorCreate, settings: Settings
 ) -> MonitorRecord:
     """Fill in defaults, check the rules, insert the monitor and its pending state."""
-    values = data.model_dump()
+    values = data.model_dump(exclude={"channel_ids"})
     if values["interval_seconds"] is None:
         values["interval_seconds"] = default_interval(settings)
     if values["timeout_seconds"] is None:
@@ -138,23 +164,37 @@ async def create_monitor(
         # Where workers are running now; a fresh install with none yet: the default.
         values["regions"] = await live_regions(session) or [settings.region]
     _require_valid(values, settings)
+    await _require_own_channels(session, owner_id=owner_id, channel_ids=data.channel_ids)
     now = utcnow()
     monitor = Monitor(owner_id=owner_id, **values, created_at=now, updated_at=now)
     session.add(monitor)
     await session.flush()  # the state row needs the monitor's id
     state = MonitorState(monitor_id=monitor.id, status="pending")
     session.add(state)
+    channel_ids = await channel_service.replace_links(
+        session, monitor_id=monitor.id, channel_ids=data.channel_ids
+    )
     await session.commit()
-    return MonitorRecord(monitor, state)
+    return MonitorRecord(monitor, state, channel_ids)
 
 
 async def update_monitor(
-    session: AsyncSession, *, monitor: Monitor, changes: MonitorUpdate, settings: Settings
+    session: AsyncSession, *, record: MonitorRecord, changes: MonitorUpdate, settings: Settings
 ) -> None:
-    """Apply the fields that were sent, after checking the rules on the merged result."""
-    sent = changes.model_dump(exclude_unset=True)
-    merged = {name: getattr(monitor, name) for name in MonitorUpdate.model_fields} | sent
+    """Apply the fields that were sent, after checking the rules on the merged result.
+
+    `channel_ids`, when sent, replaces the monitor's channel links as a whole.
+    """
+    monitor = record.monitor
+    sent = changes.model_dump(exclude_unset=True, exclude={"channel_ids"})
+    merged = {name: getattr(monitor, name) for name in _MONITOR_FIELDS} | sent
     _require_valid(merged, settings)
+    channel_ids = changes.channel_ids if "channel_ids" in changes.model_fields_set else None
+    if channel_ids is not None:
+        await _require_own_channels(session, owner_id=monitor.owner_id, channel_ids=channel_ids)
+        record.channel_ids = await channel_service.replace_links(
+            session, monitor_id=monitor.id, channel_ids=channel_ids
+        )
     for name, value in sent.items():
         setattr(monitor, name, value)
     monitor.updated_at = utcnow()

@@ -28,7 +28,7 @@ router = APIRouter(
 
 
 def _public(record: monitor_service.MonitorRecord) -> MonitorPublic:
-    return MonitorPublic.from_row(record.monitor, record.state)
+    return MonitorPublic.from_row(record.monitor, record.state, record.channel_ids)
 
 
 def _as_utc(moment: datetime | None) -> datetime | None:
@@ -74,9 +74,7 @@ async def update_monitor(
 ) -> MonitorPublic:
     """Change the fields sent. The whole monitor must still be valid afterwards
     (for example timeout_seconds below interval_seconds)."""
-    await monitor_service.update_monitor(
-        session, monitor=record.monitor, changes=changes, settings=settings
-    )
+    await monitor_service.update_monitor(session, record=record, changes=changes, settings=settings)
     return _public(record)
 
 

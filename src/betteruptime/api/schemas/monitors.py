@@ -186,6 +186,15 @@ MinFailedRegions = Annotated[
         "at most the number of regions. Default (null): a majority of them.",
     ),
 ]
+ChannelId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+ChannelIds = Annotated[
+    list[ChannelId],
+    Field(
+        max_length=100,
+        description="Ids of your channels (`GET /api/v1/channels`) that hear about this "
+        "monitor. On PATCH the list sent replaces the current one; [] unlinks all.",
+    ),
+]
 
 # Strict: a string is not silently read as a number or a boolean.
 _CONFIG = ConfigDict(extra="forbid", strict=True)
@@ -218,6 +227,7 @@ class MonitorCreate(BaseModel):
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold = 3
     recovery_threshold: Threshold = 2
+    channel_ids: ChannelIds = Field(default_factory=list)
 
 
 # Fields that exist on every monitor: PATCH may change them but not set them to null.
@@ -236,6 +246,7 @@ _REQUIRED_ON_UPDATE = (
     "keyword_mode",
     "failure_threshold",
     "recovery_threshold",
+    "channel_ids",
 )
 
 
@@ -264,6 +275,7 @@ class MonitorUpdate(BaseModel):
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
+    channel_ids: ChannelIds | None = None
 
     @field_validator(*_REQUIRED_ON_UPDATE, mode="before")
     @classmethod
@@ -295,21 +307,27 @@ class MonitorPublic(BaseModel):
     min_failed_regions: int | None
     failure_threshold: int
     recovery_threshold: int
+    channel_ids: list[int] = Field(description="Ids of the linked channels, ascending.")
     status: MonitorStatus = Field(description="`paused` while paused, else what checks decided.")
     last_checked_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, monitor: Monitor, state: MonitorState | None) -> MonitorPublic:
+    def from_row(
+        cls, monitor: Monitor, state: MonitorState | None, channel_ids: list[int]
+    ) -> MonitorPublic:
         status = "paused" if monitor.paused else (state.status if state else "pending")
         return cls(
             **{name: getattr(monitor, name) for name in _MONITOR_COLUMNS},
+            channel_ids=sorted(channel_ids),
             status=status,
             last_checked_at=state.last_checked_at if state else None,
         )
 
 
 _MONITOR_COLUMNS = tuple(
-    name for name in MonitorPublic.model_fields if name not in ("status", "last_checked_at")
+    name
+    for name in MonitorPublic.model_fields
+    if name not in ("channel_ids", "status", "last_checked_at")
 )

@@ -1,0 +1,1 @@
+"""Alerting: notification channels (Apprise URLs) and what is sent through them."""

@@ -1,0 +1,57 @@
+"""Notification channels of the current user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from betteruptime.api.deps import CurrentUser, SessionDep, valid_id
+from betteruptime.api.errors import ErrorBody, not_found
+from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic
+from betteruptime.services import channels as channel_service
+
+router = APIRouter(
+    prefix="/channels",
+    tags=["channels"],
+    responses={
+        401: {"model": ErrorBody, "description": "Missing or invalid token."},
+        404: {"model": ErrorBody, "description": "No such channel of yours."},
+        422: {"model": ErrorBody, "description": "Invalid input; `details` names each field."},
+    },
+)
+
+
+@router.get("")
+async def list_channels(session: SessionDep, user: CurrentUser) -> list[ChannelPublic]:
+    """Your channels, ordered by id, with the secrets in their URLs masked."""
+    channels = await channel_service.list_channels(session, owner_id=user.id)
+    return [ChannelPublic.from_row(channel) for channel in channels]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_channel(
+    data: ChannelCreate, session: SessionDep, user: CurrentUser
+) -> ChannelPublic:
+    """Add a channel. Its URL must be one Apprise can use; link it to monitors with
+    their `channel_ids`."""
+    channel = await channel_service.create_channel(
+        session, owner_id=user.id, name=data.name, url=data.url
+    )
+    return ChannelPublic.from_row(channel)
+
+
+@router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_channel(
+    channel_id: Annotated[int, Path(description="The channel's id.")],
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    """Delete the channel; the monitors linked to it stop notifying it."""
+    channel = await channel_service.get_channel(
+        session, owner_id=user.id, channel_id=valid_id(channel_id, "Channel")
+    )
+    if channel is None:
+        raise not_found("Channel")
+    await channel_service.delete_channel(session, channel=channel)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,92 @@
+"""Notification channels: create, list, delete, always scoped to their owner.
+
+A channel's URL is checked with Apprise before it is saved, and stored whole (the
+notifier needs it); whatever leaves this module for display goes through `mask_url`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.alerting.urls import validate_apprise_url
+from betteruptime.db.models import Channel, MonitorChannel
+from betteruptime.db.types import utcnow
+from betteruptime.services.users import UserInputError
+
+
+class ChannelInvalidError(UserInputError):
+    """A channel that cannot be saved; `field` names the part that is wrong."""
+
+
+async def create_channel(session: AsyncSession, *, owner_id: int, name: str, url: str) -> Channel:
+    """Save a channel whose URL Apprise can use; ChannelInvalidError("url", …) otherwise."""
+    try:
+        checked = validate_apprise_url(url)
+    except ValueError as error:
+        raise ChannelInvalidError("url", str(error)) from None
+    channel = Channel(owner_id=owner_id, name=name, url=checked, created_at=utcnow())
+    session.add(channel)
+    await session.commit()
+    return channel
+
+
+async def list_channels(session: AsyncSession, *, owner_id: int) -> list[Channel]:
+    """The owner's channels by id (URLs whole: mask them before showing)."""
+    statement = select(Channel).where(Channel.owner_id == owner_id).order_by(Channel.id)
+    return list((await session.scalars(statement)).all())
+
+
+async def get_channel(session: AsyncSession, *, owner_id: int, channel_id: int) -> Channel | None:
+    """The owner's channel; None if missing or someone else's (they look alike)."""
+    statement = select(Channel).where(Channel.id == channel_id, Channel.owner_id == owner_id)
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def delete_channel(session: AsyncSession, *, channel: Channel) -> None:
+    """Delete a channel; its links to monitors go with it (foreign-key cascade)."""
+    await session.delete(channel)
+    await session.commit()
+
+
+async def get_owned_channel_ids(
+    session: AsyncSession, *, owner_id: int, ids: Collection[int]
+) -> set[int]:
+    """Those of `ids` that are channels of `owner_id`, in one query."""
+    if not ids:
+        return set()
+    statement = select(Channel.id).where(Channel.owner_id == owner_id, Channel.id.in_(set(ids)))
+    return set((await session.scalars(statement)).all())
+
+
+async def channel_ids_by_monitor(
+    session: AsyncSession, *, monitor_ids: Iterable[int]
+) -> dict[int, list[int]]:
+    """The linked channel ids of each monitor, sorted, in one query for the whole page."""
+    wanted = set(monitor_ids)
+    linked: dict[int, list[int]] = {monitor_id: [] for monitor_id in wanted}
+    if not wanted:
+        return linked
+    statement = (
+        select(MonitorChannel.monitor_id, MonitorChannel.channel_id)
+        .where(MonitorChannel.monitor_id.in_(wanted))
+        .order_by(MonitorChannel.monitor_id, MonitorChannel.channel_id)
+    )
+    for monitor_id, channel_id in await session.execute(statement):
+        linked[monitor_id].append(channel_id)
+    return linked
+
+
+async def replace_links(
+    session: AsyncSession, *, monitor_id: int, channel_ids: Iterable[int]
+) -> list[int]:
+    """Make `channel_ids` the monitor's channels (uncommitted); returns them sorted.
+
+    The ids must already be known to be the monitor owner's channels.
+    """
+    wanted = sorted(set(channel_ids))
+    await session.execute(delete(MonitorChannel).where(MonitorChannel.monitor_id == monitor_id))
+    session.add_all(MonitorChannel(monitor_id=monitor_id, channel_id=cid) for cid in wanted)
+    return wanted
