@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[
         int, Field(validation_alias=_env("BETTERUPTIME_WORKER_CONCURRENCY"), ge=1, le=100000)
     ] = 500
+    channel_rate_limit: Annotated[
+        int, Field(validation_alias=_env("BETTERUPTIME_CHANNEL_RATE_LIMIT"), ge=1, le=10000)
+    ] = 10
+    notify_retry_seconds: Annotated[
+        float, Field(validation_alias=_env("BETTERUPTIME_NOTIFY_RETRY_SECONDS"), gt=0, le=3600)
+    ] = 30.0
     log_level: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_LOG_LEVEL"))] = "INFO"
 
     @field_validator("database_url")

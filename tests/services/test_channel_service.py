@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from betteruptime.api.schemas.links import ChannelRule
 from betteruptime.db.models import Channel, Monitor, MonitorChannel, User
 from betteruptime.db.session import SessionFactory
 from betteruptime.services import channels
@@ -62,15 +63,23 @@ async def test_links_go_with_the_channel_and_with_the_monitor(
         a = await channels.create_channel(session, owner_id=owner, name="a", url=SLACK)
         b = await channels.create_channel(session, owner_id=owner, name="b", url=SLACK)
         for monitor_id in (first, second):
-            await channels.replace_links(session, monitor_id=monitor_id, channel_ids=[b.id, a.id])
+            rules = [ChannelRule(channel_id=b.id), ChannelRule(channel_id=a.id, delay_minutes=5)]
+            await channels.replace_links(session, monitor_id=monitor_id, rules=rules)
         await session.commit()
-        assert await channels.channel_ids_by_monitor(session, monitor_ids=[first, second]) == {
+        linked = await channels.rules_by_monitor(session, monitor_ids=[first, second])
+        assert {key: [rule.channel_id for rule in rules] for key, rules in linked.items()} == {
             first: sorted([a.id, b.id]),
             second: sorted([a.id, b.id]),
         }
+        assert [rule.delay_minutes for rule in linked[first]] == [5, 0]
 
         await channels.delete_channel(session, channel=a)
-        after_channel = await channels.channel_ids_by_monitor(session, monitor_ids=[first, second])
+        after_channel = {
+            key: [rule.channel_id for rule in rules]
+            for key, rules in (
+                await channels.rules_by_monitor(session, monitor_ids=[first, second])
+            ).items()
+        }
         await session.delete(await session.get(Monitor, first))
         await session.commit()
         links = (await session.execute(select(MonitorChannel.monitor_id))).scalars().all()

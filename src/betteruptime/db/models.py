@@ -21,6 +21,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -93,6 +94,8 @@ class Monitor(Base):
     failure_threshold: Mapped[int] = mapped_column(SmallInteger, default=3)
     recovery_threshold: Mapped[int] = mapped_column(SmallInteger, default=2)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # While an incident is open and unacknowledged, remind this often; None: never.
+    remind_every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set by every change to the monitor; the scheduler watches it to pick up edits.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -112,7 +115,11 @@ class Channel(Base):
 
 
 class MonitorChannel(Base):
-    """Which channels hear about which monitor; gone with either side."""
+    """Which channels hear about which monitor, of which events, after what delay.
+
+    Gone with either side. A delay makes the link an escalation: its down message goes
+    out only if the incident is still open and unacknowledged when the delay is over.
+    """
 
     __tablename__ = "monitor_channels"
 
@@ -123,6 +130,9 @@ class MonitorChannel(Base):
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # Which event types this link delivers (alerting.rules.EVENT_TYPES).
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MonitorState(Base):
@@ -231,7 +241,7 @@ ROLLUP_MODELS: dict[str, type[Rollup]] = {
 
 class Incident(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index(None, "monitor_id", "started_at"),)
+    __table_args__ = (Index(None, "monitor_id", "started_at"), Index(None, "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
@@ -240,6 +250,11 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the failure was confirmed (the down decision), after `started_at`'s first failure.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Reminders emitted so far and when the last one was: the next is due a period later.
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PendingDecision(Base):
@@ -300,6 +315,63 @@ class OutboxEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     cause: Mapped[str | None] = mapped_column(Text, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # When the event was decided (`at` is when what it reports began).
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
+
+
+class Notification(Base):
+    """One message for one channel: an event's, a digest's or a test's.
+
+    `key` is the idempotency key: unique per channel (`event:<id>`, `digest:<uuid>`), so
+    an event redelivered by the stream never plans a second message, and one recorded as
+    sent is never sent again. `payload` holds what the templates render (JSON), taken
+    when the event was planned, so the message survives later edits or deletions.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "key"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # event type, or "digest"
+    event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    monitor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # pending → sending → sent | failed; or cancelled (escalation no longer needed),
+    # or folded (sent as part of the digest `digest_id`).
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # A delayed link's down message: sent only if the incident is still open and
+    # unacknowledged when it comes due.
+    escalation: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A notifier that dies mid-send leaves its claim; it is taken again after this time.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    digest_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+class DeliveryAttempt(Base):
+    """Every try at sending a notification, successful or not."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 __all__ = [
@@ -308,10 +380,12 @@ __all__ = [
     "Base",
     "Channel",
     "Check",
+    "DeliveryAttempt",
     "Incident",
     "Monitor",
     "MonitorChannel",
     "MonitorState",
+    "Notification",
     "OutboxEvent",
     "PendingDecision",
     "Rollup",

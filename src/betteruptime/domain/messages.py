@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 KeywordMode = Literal["present", "absent"]
-EventType = Literal["down", "up"]
+EventType = Literal["down", "up", "reminder", "acknowledged"]
 
 
 class ProbeSpec(BaseModel):
@@ -74,14 +74,18 @@ class CheckResult(BaseModel):
 
 
 class Event(BaseModel):
-    """A state transition, emitted by the ingester for the notifier."""
+    """Something to tell people about: a transition (down, up) decided by the ingester, a
+    reminder of an open incident, or its acknowledgement. Written to the outbox first."""
 
     id: int
     type: EventType
     monitor_id: int
     incident_id: int | None
+    # When what it reports began (the first failure; the first success of a recovery).
     at: datetime
     cause: str | None = None
+    # When it was decided (the failure confirmed, the reminder due, the ack made).
+    decided_at: datetime | None = None
 
 
 class WorkerHeartbeat(BaseModel):

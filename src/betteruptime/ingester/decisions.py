@@ -25,6 +25,7 @@ from betteruptime.db.models import (
     OutboxEvent,
     PendingDecision,
 )
+from betteruptime.db.types import utcnow
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.quorum import RegionReport, Verdict, judge
 from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
@@ -190,7 +191,11 @@ async def _open_incident(
 ) -> OutboxEvent:
     started_at = state.streak_started_at or due_at
     incident = Incident(
-        monitor_id=monitor.id, status="open", started_at=started_at, cause=verdict.cause
+        monitor_id=monitor.id,
+        status="open",
+        started_at=started_at,
+        cause=verdict.cause,
+        confirmed_at=utcnow(),
     )
     session.add(incident)
     await session.flush()  # the event and the state carry the incident's id

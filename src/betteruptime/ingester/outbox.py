@@ -29,6 +29,7 @@ def to_event(row: OutboxEvent) -> Event:
         incident_id=row.incident_id,
         at=row.at,
         cause=row.cause,
+        decided_at=row.created_at,
     )
 
 

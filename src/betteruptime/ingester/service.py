@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckResult
 from betteruptime.ingester.outbox import OutboxRelay
+from betteruptime.ingester.reminders import emit_due_reminders
 from betteruptime.ingester.store import decide_overdue_pending, record_results
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
@@ -133,7 +134,8 @@ class Ingester:
 
     async def sweep_periodically(self, stop: asyncio.Event, every: float = 1.0) -> None:
         """Once a second: decide multi-region due times whose slow regions never reported,
-        and send events a failed relay left behind. Stops with the role."""
+        emit the reminders that are due, and relay the events waiting in the outbox (the
+        api writes acknowledgements there). Stops with the role."""
         while not await sleep_or_stop(stop, every):
             await self.sweep()
         await self._relay_safely()
@@ -141,10 +143,12 @@ class Ingester:
     async def sweep(self) -> None:
         try:
             async with self._sessions() as session, session.begin():
-                events = await decide_overdue_pending(session, now=datetime.now(UTC))
+                now = datetime.now(UTC)
+                events = await decide_overdue_pending(session, now=now)
+                events += await emit_due_reminders(session, now=now)
         except Exception as error:
             log.warning(kv(event="sweep_failed", error=type(error).__name__))
             return
         if events:
-            log.info(kv(event="decided_overdue", events=len(events)))
+            log.info(kv(event="swept", events=len(events)))
         await self._relay_safely()

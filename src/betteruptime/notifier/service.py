@@ -1,8 +1,15 @@
-"""The notifier role: reads transition events from the event stream's consumer group.
+"""The notifier role: events in from the stream's consumer group, messages out.
 
-At-least-once: an entry is acked only after it has been handled; entries left pending
-by a notifier that died are claimed by a live one after CLAIM_IDLE. Until alerting lands
-(channels, Apprise) handling an event means logging it.
+For a batch of stream entries it plans their notifications (one row per event and
+channel, idempotent), sends what is due at once, and only then acks the entries. So:
+
+- killed before planning: the entries stay pending and a live notifier claims them;
+- killed after sending and recording: the entries are redelivered, but their rows say
+  sent, and nothing goes out twice;
+- killed mid-send: the rows' lease expires and they are sent again (at-least-once).
+
+Retries, escalation delays and rate-limited messages wait in the database, not in the
+stream, and a periodic pass sends them when they come due.
 """
 
 from __future__ import annotations
@@ -10,12 +17,17 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import ValidationError
 
+from betteruptime.db.session import SessionFactory
+from betteruptime.db.types import utcnow
 from betteruptime.domain.messages import Event
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
+from betteruptime.notifier.dispatch import Dispatcher
+from betteruptime.notifier.planning import plan_events
 from betteruptime.transport.base import EventStream, StreamEntry
 
 log = get_logger("notifier")
@@ -24,26 +36,33 @@ GROUP = "notifier"
 CLAIM_IDLE_MS = 30_000
 CLAIM_EVERY_SECONDS = 5.0
 READ_COUNT = 100
-READ_BLOCK_MS = 1000
+READ_BLOCK_MS = 500
 RETRY_SECONDS = 1.0
+
+# Called with the entries just handled, before they are acked (fault-injection tests).
+BeforeAck = Callable[[Sequence[StreamEntry]], Awaitable[None]]
 
 
 class Notifier:
-    def __init__(self, *, stream: EventStream, consumer: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        stream: EventStream,
+        sessions: SessionFactory,
+        dispatcher: Dispatcher,
+        consumer: str | None = None,
+        claim_idle_ms: int = CLAIM_IDLE_MS,
+        before_ack: BeforeAck | None = None,
+    ) -> None:
         self._stream = stream
+        self._sessions = sessions
+        self.dispatcher = dispatcher
         self.consumer = consumer or f"{socket.gethostname()}:{os.getpid()}"
+        self._claim_idle_ms = claim_idle_ms
+        self._before_ack = before_ack
+        # Entries whose handling failed (database away): handled again first thing.
+        self._unfinished: list[StreamEntry] = []
         self.handled = 0
-
-    async def handle(self, event: Event) -> None:
-        log.info(
-            kv(
-                event="received",
-                type=event.type,
-                monitor_id=event.monitor_id,
-                incident_id=event.incident_id,
-                event_id=event.id,
-            )
-        )
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info(kv(event="started", consumer=self.consumer))
@@ -51,30 +70,56 @@ class Notifier:
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
+                if self._unfinished:
+                    entries, self._unfinished = self._unfinished, []
+                    await self._handle(entries)
                 if loop.time() >= next_claim:
                     next_claim = loop.time() + CLAIM_EVERY_SECONDS
-                    await self._process(
+                    await self._handle(
                         await self._stream.claim_stale(
-                            GROUP, self.consumer, min_idle_ms=CLAIM_IDLE_MS, count=READ_COUNT
+                            GROUP, self.consumer, min_idle_ms=self._claim_idle_ms, count=READ_COUNT
                         )
                     )
-                await self._process(
+                await self._handle(
                     await self._stream.read(
                         GROUP, self.consumer, count=READ_COUNT, block_ms=READ_BLOCK_MS
                     )
                 )
-            except Exception as error:  # the stream's engine is away: wait and try again
-                log.warning(kv(event="stream_unavailable", error=type(error).__name__))
+                await self.dispatcher.dispatch()  # retries, escalations, the rate-limited
+            except Exception as error:  # an engine is away: wait and try again
+                log.warning(kv(event="notifier_unavailable", error=type(error).__name__))
                 await sleep_or_stop(stop, RETRY_SECONDS)
-        log.info(kv(event="stopped", handled=self.handled))
+        log.info(kv(event="stopped", handled=self.handled, sent=self.dispatcher.sent))
 
-    async def _process(self, entries: list[StreamEntry]) -> None:
+    async def _handle(self, entries: Sequence[StreamEntry]) -> None:
+        if not entries:
+            return
+        events: list[Event] = []
         for entry in entries:
             try:
-                event = Event.model_validate_json(entry.body)
+                events.append(Event.model_validate_json(entry.body))
             except ValidationError:
                 log.warning(kv(event="undecodable", entry=entry.id))
-            else:
-                await self.handle(event)
-                self.handled += 1
-            await self._stream.ack(GROUP, [entry.id])
+        if events:
+            try:
+                async with self._sessions() as session, session.begin():
+                    planned = await plan_events(session, events, now=utcnow())
+            except Exception:
+                self._unfinished.extend(entries)
+                raise
+            for event in events:
+                log.info(
+                    kv(
+                        event="received",
+                        type=event.type,
+                        monitor_id=event.monitor_id,
+                        incident_id=event.incident_id,
+                        event_id=event.id,
+                    )
+                )
+            if planned:
+                await self.dispatcher.dispatch()
+        if self._before_ack is not None:
+            await self._before_ack(entries)
+        await self._stream.ack(GROUP, [entry.id for entry in entries])
+        self.handled += len(events)

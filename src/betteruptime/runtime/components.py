@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from betteruptime.alerting.retry import RetryPolicy
+from betteruptime.alerting.sender import AppriseSender
 from betteruptime.db.session import SessionFactory
 from betteruptime.ingester.outbox import OutboxRelay
 from betteruptime.ingester.service import Ingester
+from betteruptime.notifier.dispatch import Dispatcher
+from betteruptime.notifier.service import Notifier
 from betteruptime.probes.registry import Probes
 from betteruptime.scheduler.leadership import Leadership, PostgresLeadership, SoleLeader
 from betteruptime.scheduler.service import Scheduler
@@ -52,3 +56,16 @@ def make_ingester(
     return Ingester(sessions=sessions, results=ResultQueue(broker), relay=relay), HeartbeatQueue(
         broker
     )
+
+
+def make_notifier(
+    settings: Settings, *, sessions: SessionFactory, stream: EventStream
+) -> tuple[Notifier, AppriseSender]:
+    sender = AppriseSender()
+    dispatcher = Dispatcher(
+        sessions=sessions,
+        sender=sender,
+        rate_limit=settings.channel_rate_limit,
+        retry=RetryPolicy(first_delay_seconds=settings.notify_retry_seconds),
+    )
+    return Notifier(stream=stream, sessions=sessions, dispatcher=dispatcher), sender

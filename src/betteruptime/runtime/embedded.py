@@ -15,8 +15,12 @@ from betteruptime.api.app import create_app
 from betteruptime.db.migrate import upgrade_async
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.logs import get_logger, kv
-from betteruptime.notifier.service import Notifier
-from betteruptime.runtime.components import make_ingester, make_scheduler, make_worker
+from betteruptime.runtime.components import (
+    make_ingester,
+    make_notifier,
+    make_scheduler,
+    make_worker,
+)
 from betteruptime.runtime.engines import open_broker, open_stream
 from betteruptime.runtime.server import http_server
 from betteruptime.runtime.signals import stop_on_signals
@@ -36,7 +40,7 @@ async def run_embedded(settings: Settings) -> None:
     scheduler = make_scheduler(settings, sessions=sessions, engine=engine, broker=broker)
     worker, probes = make_worker(settings, broker=broker, region=settings.region)
     ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
-    notifier = Notifier(stream=stream)
+    notifier, sender = make_notifier(settings, sessions=sessions, stream=stream)
     server = http_server(settings, create_app(settings, sessions))
 
     stops = {name: asyncio.Event() for name in ("scheduler", "worker", "ingester", "notifier")}
@@ -64,6 +68,7 @@ async def run_embedded(settings: Settings) -> None:
     server.should_exit = True
     await asyncio.gather(tasks["api"], return_exceptions=True)
     await probes.close()
+    sender.close()
     await broker.close()
     await stream.close()
     await engine.dispose()

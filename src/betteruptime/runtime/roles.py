@@ -15,8 +15,12 @@ from betteruptime.api.app import create_app
 from betteruptime.db.migrate import upgrade_async
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
 from betteruptime.logs import get_logger, kv
-from betteruptime.notifier.service import Notifier
-from betteruptime.runtime.components import make_ingester, make_scheduler, make_worker
+from betteruptime.runtime.components import (
+    make_ingester,
+    make_notifier,
+    make_scheduler,
+    make_worker,
+)
 from betteruptime.runtime.embedded import raise_if_crashed, wait_for_stop_or_crash
 from betteruptime.runtime.engines import Stopped, open_broker, open_stream, with_backoff
 from betteruptime.runtime.server import http_server
@@ -94,8 +98,11 @@ async def run_ingester(settings: Settings, stop: asyncio.Event, exits: AsyncExit
 
 
 async def run_notifier(settings: Settings, stop: asyncio.Event, exits: AsyncExitStack) -> None:
+    sessions, _ = await _database(settings, stop, exits)
     stream = await _stream(settings, stop, exits)
-    await Notifier(stream=stream).run(stop)
+    notifier, sender = make_notifier(settings, sessions=sessions, stream=stream)
+    exits.callback(sender.close)
+    await notifier.run(stop)
 
 
 Role = Callable[[Settings, asyncio.Event, AsyncExitStack], Awaitable[None]]

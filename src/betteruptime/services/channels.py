@@ -11,7 +11,9 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from betteruptime.alerting.rules import EVENT_TYPES
 from betteruptime.alerting.urls import validate_apprise_url
+from betteruptime.api.schemas.links import ChannelRule
 from betteruptime.db.models import Channel, MonitorChannel
 from betteruptime.db.types import utcnow
 from betteruptime.services.users import UserInputError
@@ -61,32 +63,47 @@ async def get_owned_channel_ids(
     return set((await session.scalars(statement)).all())
 
 
-async def channel_ids_by_monitor(
+async def rules_by_monitor(
     session: AsyncSession, *, monitor_ids: Iterable[int]
-) -> dict[int, list[int]]:
-    """The linked channel ids of each monitor, sorted, in one query for the whole page."""
+) -> dict[int, list[ChannelRule]]:
+    """The channel links of each monitor with their rules, by channel id, in one query
+    for the whole page."""
     wanted = set(monitor_ids)
-    linked: dict[int, list[int]] = {monitor_id: [] for monitor_id in wanted}
+    linked: dict[int, list[ChannelRule]] = {monitor_id: [] for monitor_id in wanted}
     if not wanted:
         return linked
     statement = (
-        select(MonitorChannel.monitor_id, MonitorChannel.channel_id)
+        select(MonitorChannel)
         .where(MonitorChannel.monitor_id.in_(wanted))
         .order_by(MonitorChannel.monitor_id, MonitorChannel.channel_id)
     )
-    for monitor_id, channel_id in await session.execute(statement):
-        linked[monitor_id].append(channel_id)
+    for link in await session.scalars(statement):
+        linked[link.monitor_id].append(
+            ChannelRule(
+                channel_id=link.channel_id,
+                events=link.events or list(EVENT_TYPES),  # type: ignore[arg-type]
+                delay_minutes=link.delay_minutes,
+            )
+        )
     return linked
 
 
 async def replace_links(
-    session: AsyncSession, *, monitor_id: int, channel_ids: Iterable[int]
-) -> list[int]:
-    """Make `channel_ids` the monitor's channels (uncommitted); returns them sorted.
+    session: AsyncSession, *, monitor_id: int, rules: Iterable[ChannelRule]
+) -> list[ChannelRule]:
+    """Make `rules` the monitor's channel links (uncommitted); returns them by channel id.
 
-    The ids must already be known to be the monitor owner's channels.
+    The channels must already be known to be the monitor owner's.
     """
-    wanted = sorted(set(channel_ids))
+    wanted = sorted(rules, key=lambda rule: rule.channel_id)
     await session.execute(delete(MonitorChannel).where(MonitorChannel.monitor_id == monitor_id))
-    session.add_all(MonitorChannel(monitor_id=monitor_id, channel_id=cid) for cid in wanted)
+    session.add_all(
+        MonitorChannel(
+            monitor_id=monitor_id,
+            channel_id=rule.channel_id,
+            events=list(rule.events),
+            delay_minutes=rule.delay_minutes,
+        )
+        for rule in wanted
+    )
     return wanted

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.db.models import Incident, Monitor
+from betteruptime.db.models import Incident, Monitor, OutboxEvent
 from betteruptime.db.types import utcnow
 
 IncidentStatus = Literal["open", "resolved"]
@@ -65,18 +65,32 @@ async def acknowledge_incident(session: AsyncSession, *, incident: Incident) -> 
 
     The UPDATE is conditional, so racing the ingester (which may resolve the incident at
     the same moment) or a second acknowledgement cannot overwrite what happened first.
+    The first acknowledgement also puts an `acknowledged` event in the outbox, in the
+    same transaction: the notifier tells the channels and stops the escalations.
     Raises IncidentResolvedError if it was resolved without being acknowledged.
     """
-    await session.execute(
+    now = utcnow()
+    acknowledged = await session.execute(
         update(Incident)
         .where(
             Incident.id == incident.id,
             Incident.status == "open",
             Incident.acknowledged_at.is_(None),
         )
-        .values(acknowledged_at=utcnow())
+        .values(acknowledged_at=now)
         .execution_options(synchronize_session=False)
     )
+    if acknowledged.rowcount == 1:  # type: ignore[attr-defined]
+        session.add(
+            OutboxEvent(
+                type="acknowledged",
+                monitor_id=incident.monitor_id,
+                incident_id=incident.id,
+                at=now,
+                cause=incident.cause,
+                created_at=now,
+            )
+        )
     await session.commit()
     await session.refresh(incident)
     if incident.acknowledged_at is None:

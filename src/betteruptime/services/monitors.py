@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from betteruptime.api.schemas.links import ChannelRule
 from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
@@ -23,7 +24,8 @@ from betteruptime.settings import Settings
 
 DEFAULT_INTERVAL_SECONDS = 60
 # The fields of MonitorUpdate that are columns of the monitor (channel links are rows).
-_MONITOR_FIELDS = tuple(name for name in MonitorUpdate.model_fields if name != "channel_ids")
+_LINK_FIELDS = {"channel_ids", "channel_rules"}
+_MONITOR_FIELDS = tuple(name for name in MonitorUpdate.model_fields if name not in _LINK_FIELDS)
 MAX_DEFAULT_TIMEOUT_SECONDS = 10.0
 
 
@@ -44,11 +46,11 @@ class MonitorInvalidError(ValueError):
 @dataclass(slots=True)
 class MonitorRecord:
     """A monitor with its runtime state (None only if the ingester's row is missing)
-    and the ids of the channels it notifies, sorted."""
+    and the channels it notifies with their rules, by channel id."""
 
     monitor: Monitor
     state: MonitorState | None
-    channel_ids: list[int] = field(default_factory=list)
+    channel_rules: list[ChannelRule] = field(default_factory=list)
 
 
 def default_interval(settings: Settings) -> int:
@@ -128,8 +130,8 @@ async def get_monitor(
     row = (await session.execute(statement)).one_or_none()
     if row is None:
         return None
-    linked = await channel_service.channel_ids_by_monitor(session, monitor_ids=[monitor_id])
-    return MonitorRecord(*row, channel_ids=linked[monitor_id])
+    linked = await channel_service.rules_by_monitor(session, monitor_ids=[monitor_id])
+    return MonitorRecord(*row, channel_rules=linked[monitor_id])
 
 
 async def list_monitors(
@@ -145,7 +147,7 @@ async def list_monitors(
         .offset(offset)
     )
     rows = (await session.execute(statement)).all()
-    linked = await channel_service.channel_ids_by_monitor(
+    linked = await channel_service.rules_by_monitor(
         session, monitor_ids=[monitor.id for monitor, _ in rows]
     )
     return [MonitorRecord(monitor, state, linked[monitor.id]) for monitor, state in rows]
@@ -155,7 +157,7 @@ async def create_monitor(
     session: AsyncSession, *, owner_id: int, data: MonitorCreate, settings: Settings
 ) -> MonitorRecord:
     """Fill in defaults, check the rules, insert the monitor and its pending state."""
-    values = data.model_dump(exclude={"channel_ids"})
+    values = data.model_dump(exclude=_LINK_FIELDS)
     if values["interval_seconds"] is None:
         values["interval_seconds"] = default_interval(settings)
     if values["timeout_seconds"] is None:
@@ -164,18 +166,19 @@ async def create_monitor(
         # Where workers are running now; a fresh install with none yet: the default.
         values["regions"] = await live_regions(session) or [settings.region]
     _require_valid(values, settings)
-    await _require_own_channels(session, owner_id=owner_id, channel_ids=data.channel_ids)
+    rules = data.rules()
+    await _require_own_channels(
+        session, owner_id=owner_id, channel_ids=[rule.channel_id for rule in rules]
+    )
     now = utcnow()
     monitor = Monitor(owner_id=owner_id, **values, created_at=now, updated_at=now)
     session.add(monitor)
     await session.flush()  # the state row needs the monitor's id
     state = MonitorState(monitor_id=monitor.id, status="pending")
     session.add(state)
-    channel_ids = await channel_service.replace_links(
-        session, monitor_id=monitor.id, channel_ids=data.channel_ids
-    )
+    rules = await channel_service.replace_links(session, monitor_id=monitor.id, rules=rules)
     await session.commit()
-    return MonitorRecord(monitor, state, channel_ids)
+    return MonitorRecord(monitor, state, rules)
 
 
 async def update_monitor(
@@ -183,17 +186,19 @@ async def update_monitor(
 ) -> None:
     """Apply the fields that were sent, after checking the rules on the merged result.
 
-    `channel_ids`, when sent, replaces the monitor's channel links as a whole.
+    `channel_ids` or `channel_rules`, when sent, replace the channel links as a whole.
     """
     monitor = record.monitor
-    sent = changes.model_dump(exclude_unset=True, exclude={"channel_ids"})
+    sent = changes.model_dump(exclude_unset=True, exclude=_LINK_FIELDS)
     merged = {name: getattr(monitor, name) for name in _MONITOR_FIELDS} | sent
     _require_valid(merged, settings)
-    channel_ids = changes.channel_ids if "channel_ids" in changes.model_fields_set else None
-    if channel_ids is not None:
-        await _require_own_channels(session, owner_id=monitor.owner_id, channel_ids=channel_ids)
-        record.channel_ids = await channel_service.replace_links(
-            session, monitor_id=monitor.id, channel_ids=channel_ids
+    rules = changes.rules()
+    if rules is not None:
+        await _require_own_channels(
+            session, owner_id=monitor.owner_id, channel_ids=[rule.channel_id for rule in rules]
+        )
+        record.channel_rules = await channel_service.replace_links(
+            session, monitor_id=monitor.id, rules=rules
         )
     for name, value in sent.items():
         setattr(monitor, name, value)

@@ -28,7 +28,7 @@ router = APIRouter(
 
 
 def _public(record: monitor_service.MonitorRecord) -> MonitorPublic:
-    return MonitorPublic.from_row(record.monitor, record.state, record.channel_ids)
+    return MonitorPublic.from_row(record.monitor, record.state, record.channel_rules)
 
 
 def _as_utc(moment: datetime | None) -> datetime | None:

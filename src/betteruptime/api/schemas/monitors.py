@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -22,8 +22,17 @@ from pydantic import (
     Field,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
+from betteruptime.api.schemas.links import (
+    ChannelIds,
+    ChannelRule,
+    ChannelRules,
+    RemindEvery,
+    check_link_fields,
+    rules_from,
+)
 from betteruptime.db.models import Monitor, MonitorState
 from betteruptime.domain.assertions import parse_status_pattern, validate_json_path
 from betteruptime.domain.messages import MonitorKind
@@ -186,16 +195,6 @@ MinFailedRegions = Annotated[
         "at most the number of regions. Default (null): a majority of them.",
     ),
 ]
-ChannelId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-ChannelIds = Annotated[
-    list[ChannelId],
-    Field(
-        max_length=100,
-        description="Ids of your channels (`GET /api/v1/channels`) that hear about this "
-        "monitor. On PATCH the list sent replaces the current one; [] unlinks all.",
-    ),
-]
-
 # Strict: a string is not silently read as a number or a boolean.
 _CONFIG = ConfigDict(extra="forbid", strict=True)
 
@@ -227,7 +226,16 @@ class MonitorCreate(BaseModel):
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold = 3
     recovery_threshold: Threshold = 2
-    channel_ids: ChannelIds = Field(default_factory=list)
+    remind_every_minutes: RemindEvery | None = None
+    channel_ids: ChannelIds | None = None
+    channel_rules: ChannelRules | None = None
+
+    @model_validator(mode="after")
+    def _links(self) -> Self:
+        return check_link_fields(self)
+
+    def rules(self) -> list[ChannelRule]:
+        return rules_from(self.channel_ids, self.channel_rules) or []
 
 
 # Fields that exist on every monitor: PATCH may change them but not set them to null.
@@ -247,6 +255,7 @@ _REQUIRED_ON_UPDATE = (
     "failure_threshold",
     "recovery_threshold",
     "channel_ids",
+    "channel_rules",
 )
 
 
@@ -275,7 +284,17 @@ class MonitorUpdate(BaseModel):
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
+    remind_every_minutes: RemindEvery | None = None
     channel_ids: ChannelIds | None = None
+    channel_rules: ChannelRules | None = None
+
+    @model_validator(mode="after")
+    def _links(self) -> Self:
+        return check_link_fields(self)
+
+    def rules(self) -> list[ChannelRule] | None:
+        """The new links, or None when the body leaves them as they are."""
+        return rules_from(self.channel_ids, self.channel_rules)
 
     @field_validator(*_REQUIRED_ON_UPDATE, mode="before")
     @classmethod
@@ -307,7 +326,9 @@ class MonitorPublic(BaseModel):
     min_failed_regions: int | None
     failure_threshold: int
     recovery_threshold: int
+    remind_every_minutes: int | None
     channel_ids: list[int] = Field(description="Ids of the linked channels, ascending.")
+    channel_rules: list[ChannelRule] = Field(description="The links with their rules.")
     status: MonitorStatus = Field(description="`paused` while paused, else what checks decided.")
     last_checked_at: datetime | None
     created_at: datetime
@@ -315,12 +336,14 @@ class MonitorPublic(BaseModel):
 
     @classmethod
     def from_row(
-        cls, monitor: Monitor, state: MonitorState | None, channel_ids: list[int]
+        cls, monitor: Monitor, state: MonitorState | None, channel_rules: list[ChannelRule]
     ) -> MonitorPublic:
         status = "paused" if monitor.paused else (state.status if state else "pending")
+        rules = sorted(channel_rules, key=lambda rule: rule.channel_id)
         return cls(
             **{name: getattr(monitor, name) for name in _MONITOR_COLUMNS},
-            channel_ids=sorted(channel_ids),
+            channel_ids=[rule.channel_id for rule in rules],
+            channel_rules=rules,
             status=status,
             last_checked_at=state.last_checked_at if state else None,
         )
@@ -329,5 +352,5 @@ class MonitorPublic(BaseModel):
 _MONITOR_COLUMNS = tuple(
     name
     for name in MonitorPublic.model_fields
-    if name not in ("channel_ids", "status", "last_checked_at")
+    if name not in ("channel_ids", "channel_rules", "status", "last_checked_at")
 )

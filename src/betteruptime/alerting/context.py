@@ -1,0 +1,37 @@
+"""What a message says, captured when its event is planned: the alert context.
+
+Stored with each notification (as JSON), so a message sent late, retried, or folded into
+a digest still names the monitor as it was, even if it was renamed or deleted since.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class AlertContext(BaseModel):
+    type: str  # down | up | reminder | acknowledged
+    monitor_id: int
+    monitor_name: str
+    monitor_url: str
+    incident_id: int | None = None
+    started_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    resolved_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    cause: str | None = None
+    status_code: int | None = None
+    failing_regions: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    reminder_number: int | None = None
+    # When the event was decided; what "how long ago" is measured from.
+    decided_at: datetime | None = None
+
+    def down_seconds(self) -> float | None:
+        """How long the outage lasted (up) or has lasted so far (reminder)."""
+        if self.started_at is None:
+            return None
+        end = self.resolved_at if self.type == "up" else self.decided_at
+        return (end - self.started_at).total_seconds() if end else None

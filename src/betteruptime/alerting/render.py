@@ -1,0 +1,128 @@
+"""Our fixed message templates: every message in plain text and in HTML.
+
+E-mail carries both (multipart/alternative); chat apps, SMS and webhooks get the text.
+There is no user template language on purpose: a template is code that runs on every
+alert, and a broken one would silence the alerts it was meant to shape.
+
+A message is built once as a title, a lead sentence and labelled facts, then written out
+in both forms, so the two never say different things. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from betteruptime.alerting.context import AlertContext
+
+HEADLINES = {
+    "down": "DOWN",
+    "up": "RECOVERED",
+    "reminder": "STILL DOWN",
+    "acknowledged": "ACKNOWLEDGED",
+}
+MAX_CAUSE_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    title: str
+    text: str
+    html: str
+
+
+def format_duration(seconds: float) -> str:
+    """`3h 2m`, `5m 12s`, `40s`: the two largest units."""
+    total = max(0, round(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    shown = [f"{value}{unit}" for value, unit in parts if value][:2]
+    return " ".join(shown) or "0s"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
+
+
+def _cause(context: AlertContext) -> str:
+    cause = context.cause or "no error text"
+    return cause if len(cause) <= MAX_CAUSE_CHARS else cause[:MAX_CAUSE_CHARS] + "…"
+
+
+def _facts(context: AlertContext) -> list[tuple[str, str]]:
+    facts = [("Monitor", context.monitor_name), ("URL", context.monitor_url)]
+    if context.type != "acknowledged":
+        facts.append(("What failed", _cause(context)))
+    if context.status_code is not None:
+        facts.append(("HTTP status", str(context.status_code)))
+    if context.failing_regions:
+        failing = ", ".join(context.failing_regions)
+        facts.append(("Failing regions", f"{failing} (of {', '.join(context.regions)})"))
+    facts.append(("Down since", _when(context.started_at)))
+    if context.type == "up":
+        facts.append(("Recovered at", _when(context.resolved_at)))
+    duration = context.down_seconds()
+    if context.type in ("up", "reminder") and duration is not None:
+        facts.append(("Down for", format_duration(duration)))
+    if context.type == "acknowledged":
+        facts.append(("Acknowledged at", _when(context.acknowledged_at)))
+    if context.incident_id is not None:
+        facts.append(("Incident", f"#{context.incident_id}"))
+    return facts
+
+
+def _lead(context: AlertContext) -> str:
+    name = context.monitor_name
+    if context.type == "down":
+        return f"{name} is down."
+    if context.type == "up":
+        duration = context.down_seconds()
+        after = f" after {format_duration(duration)}" if duration is not None else ""
+        return f"{name} is up again{after}."
+    if context.type == "reminder":
+        number = f" (reminder {context.reminder_number})" if context.reminder_number else ""
+        return f"{name} is still down and nobody has acknowledged it{number}."
+    return f"Someone is on it: the incident of {name} was acknowledged; reminders stop."
+
+
+def _compose(title: str, lead: str, facts: Sequence[tuple[str, str]]) -> Rendered:
+    text = "\n".join([lead, "", *(f"{label}: {value}" for label, value in facts)])
+    rows = "".join(
+        f'<tr><th align="left" style="padding:2px 12px 2px 0">{escape(label)}</th>'
+        f"<td>{escape(value)}</td></tr>"
+        for label, value in facts
+    )
+    html = f"<p>{escape(lead)}</p><table>{rows}</table>"
+    return Rendered(title=title, text=text, html=html)
+
+
+def render(context: AlertContext) -> Rendered:
+    """One event's message."""
+    title = f"[{HEADLINES.get(context.type, context.type.upper())}] {context.monitor_name}"
+    return _compose(title, _lead(context), _facts(context))
+
+
+def render_digest(contexts: Sequence[AlertContext]) -> Rendered:
+    """Many events folded into one message, one line each, oldest first."""
+    count = len(contexts)
+    title = f"[DIGEST] {count} monitor events"
+    lead = f"{count} monitor events came at once; this channel's rate limit folded them here."
+    facts = [
+        (
+            HEADLINES.get(context.type, context.type.upper()),
+            f"{context.monitor_name} ({context.monitor_url})"
+            + (f": {_cause(context)}" if context.type in ("down", "reminder") else ""),
+        )
+        for context in contexts
+    ]
+    return _compose(title, lead, facts)
+
+
+def render_test(channel_name: str) -> Rendered:
+    """What `POST /channels/{id}/test` sends."""
+    lead = f'This is a test message from BetterUptime to the channel "{channel_name}".'
+    return _compose("[TEST] BetterUptime", lead, [("Channel", channel_name)])

@@ -1,0 +1,165 @@
+"""Turning events into notifications: one row per (event, channel), written once.
+
+The idempotency key `event:<id>` is unique per channel, so an event the stream delivers
+twice (a notifier died before acking it) plans nothing new, and what was already sent
+stays sent. An acknowledgement cancels the escalations of its incident still waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.alerting.context import AlertContext
+from betteruptime.alerting.rules import Link, plan_deliveries
+from betteruptime.db.models import Check, Incident, Monitor, MonitorChannel, Notification
+from betteruptime.domain.messages import Event
+
+# Statuses of a down message that count as "this channel was told".
+TOLD = ("sending", "sent", "folded", "failed")
+
+
+def event_key(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
+async def _links(session: AsyncSession, monitor_id: int) -> list[Link]:
+    rows = await session.scalars(
+        select(MonitorChannel).where(MonitorChannel.monitor_id == monitor_id)
+    )
+    return [Link(row.channel_id, frozenset(row.events or ()), row.delay_minutes) for row in rows]
+
+
+async def _told_of_down(session: AsyncSession, incident_id: int | None) -> set[int]:
+    if incident_id is None:
+        return set()
+    rows = await session.scalars(
+        select(Notification.channel_id).where(
+            Notification.incident_id == incident_id,
+            Notification.kind == "down",
+            Notification.status.in_(TOLD),
+        )
+    )
+    return set(rows)
+
+
+async def _latest_reports(
+    session: AsyncSession, monitor_id: int, before: datetime
+) -> list[tuple[str, bool, int | None]]:
+    """(region, up, status code) of the newest due time at or before `before`."""
+    newest = await session.scalar(
+        select(Check.due_at)
+        .where(Check.monitor_id == monitor_id, Check.due_at <= before)
+        .order_by(Check.due_at.desc())
+        .limit(1)
+    )
+    if newest is None:
+        return []
+    rows = await session.execute(
+        select(Check.region, Check.up, Check.status_code).where(
+            Check.monitor_id == monitor_id, Check.due_at == newest
+        )
+    )
+    return [(region, up, code) for region, up, code in rows]
+
+
+async def alert_context(
+    session: AsyncSession, event: Event, monitor: Monitor, incident: Incident | None, now: datetime
+) -> AlertContext:
+    decided_at = event.decided_at or now
+    context = AlertContext(
+        type=event.type,
+        monitor_id=monitor.id,
+        monitor_name=monitor.name,
+        monitor_url=monitor.url,
+        incident_id=event.incident_id,
+        started_at=incident.started_at if incident else event.at,
+        confirmed_at=incident.confirmed_at if incident else None,
+        resolved_at=incident.resolved_at if incident else None,
+        acknowledged_at=incident.acknowledged_at if incident else None,
+        cause=event.cause or (incident.cause if incident else None),
+        regions=list(monitor.regions or []),
+        reminder_number=incident.reminders if incident and event.type == "reminder" else None,
+        decided_at=decided_at,
+    )
+    if event.type in ("down", "reminder"):
+        reports = await _latest_reports(session, monitor.id, decided_at)
+        failing = [(region, code) for region, up, code in reports if not up]
+        context.failing_regions = sorted(region for region, _ in failing)
+        codes = [code for _, code in failing if code is not None]
+        context.status_code = codes[0] if codes else None
+    if event.type == "up" and incident is not None and incident.resolved_at is None:
+        context.resolved_at = event.at
+    return context
+
+
+def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["channel_id", "key"])
+    )
+
+
+async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: datetime) -> int:
+    """Write the notifications of `events` (uncommitted); returns how many were planned,
+    counting those that existed already."""
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        monitor = await session.get(Monitor, event.monitor_id)
+        if monitor is None:
+            continue  # deleted since: nobody to tell about it
+        incident = await session.get(Incident, event.incident_id) if event.incident_id else None
+        if event.type == "acknowledged" and event.incident_id is not None:
+            await cancel_escalations(session, event.incident_id)
+        planned = plan_deliveries(
+            event.type,
+            decided_at=event.decided_at or now,
+            links=await _links(session, monitor.id),
+            escalated=await _told_of_down(session, event.incident_id),
+        )
+        if not planned:
+            continue
+        context = await alert_context(session, event, monitor, incident, now)
+        payload = context.model_dump(mode="json")
+        rows += [
+            {
+                "channel_id": plan.channel_id,
+                "key": event_key(event.id),
+                "kind": event.type,
+                "event_id": event.id,
+                "monitor_id": monitor.id,
+                "incident_id": event.incident_id,
+                "payload": payload,
+                "status": "pending",
+                "escalation": plan.escalation,
+                "attempts": 0,
+                "next_attempt_at": plan.due_at,
+                "created_at": now,
+            }
+            for plan in planned
+        ]
+    if rows:
+        await session.execute(_insert_ignoring_duplicates(session, rows))
+    return len(rows)
+
+
+async def cancel_escalations(session: AsyncSession, incident_id: int) -> None:
+    """Escalations and reminders of the incident that have not gone out: not needed now."""
+    await session.execute(
+        update(Notification)
+        .where(
+            Notification.incident_id == incident_id,
+            Notification.status == "pending",
+            (Notification.escalation.is_(True)) | (Notification.kind == "reminder"),
+        )
+        .values(status="cancelled", last_error="acknowledged before it was due")
+        .execution_options(synchronize_session=False)
+    )

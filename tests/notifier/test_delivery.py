@@ -1,0 +1,195 @@
+"""The notifier end to end on a real database, the in-process stream, Apprise and a local
+webhook: what arrives, how often, after failures, under a storm and with escalation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from betteruptime.alerting.retry import RetryPolicy
+from betteruptime.db.models import DeliveryAttempt, Notification
+from betteruptime.db.session import SessionFactory
+from notifier.conftest import World
+from testkit.receivers import WebhookReceiver
+from testkit.waiting import eventually
+
+
+async def _notifications(sessions: SessionFactory) -> list[Notification]:
+    async with sessions() as session:
+        return list((await session.scalars(select(Notification).order_by(Notification.id))).all())
+
+
+async def _attempts(sessions: SessionFactory) -> list[DeliveryAttempt]:
+    async with sessions() as session:
+        rows = await session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id))
+        return list(rows.all())
+
+
+async def test_one_outage_sends_exactly_one_down_and_one_up(
+    world: World, receiver: WebhookReceiver, start_notifier: Any
+) -> None:
+    channel = await world.channel(receiver.url())
+    monitor = await world.monitor("shop", [(channel, {})])
+    start_notifier()
+
+    incident = await world.go_down(monitor, cause="HTTP 503 from upstream")
+    await eventually(lambda: _count(receiver, 1), within=10, what="the down message")
+    await world.recover(monitor, incident)
+    await eventually(lambda: _count(receiver, 2), within=10, what="the up message")
+
+    down, up = receiver.received
+    assert down.title == "[DOWN] shop" and down.body["type"] == "failure"
+    assert "https://shop.example.com/" in down.message
+    assert "HTTP 503 from upstream" in down.message
+    assert up.title == "[RECOVERED] shop" and "Down for:" in up.message
+    await _assert_no_more_messages(receiver, 2)
+
+
+async def test_an_event_delivered_twice_by_the_stream_is_sent_once(
+    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    channel = await world.channel(receiver.url())
+    monitor = await world.monitor("api", [(channel, {})])
+    await world.go_down(monitor)
+    # The same event again, as a stream redelivery would bring it.
+    async with sessions() as session:
+        from betteruptime.db.models import OutboxEvent
+        from betteruptime.ingester.outbox import to_event
+
+        row = await session.scalar(select(OutboxEvent))
+        assert row is not None
+        await world.stream.publish([to_event(row).model_dump_json().encode()])
+    start_notifier()
+
+    await eventually(lambda: _count(receiver, 1), within=10, what="the down message")
+    await _assert_no_more_messages(receiver, 1)
+    assert [n.status for n in await _notifications(sessions)] == ["sent"]
+
+
+async def test_a_webhook_failing_twice_gets_the_message_on_the_third_attempt(
+    world: World, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    flaky = WebhookReceiver(fail_first=2)
+    await flaky.start()
+    try:
+        channel = await world.channel(flaky.url())
+        monitor = await world.monitor("db", [(channel, {})])
+        start_notifier()
+        await world.go_down(monitor)
+        await eventually(lambda: _count(flaky, 1), within=15, what="the third attempt")
+    finally:
+        await flaky.stop()
+
+    assert flaky.requests == 3
+    attempts = await _attempts(sessions)
+    assert [(a.attempt, a.ok) for a in attempts] == [(1, False), (2, False), (3, True)]
+    assert attempts[0].error and "503" in attempts[0].error
+    (notification,) = await _notifications(sessions)
+    assert notification.status == "sent" and notification.attempts == 3
+
+
+async def test_a_webhook_that_always_fails_ends_recorded_as_failed(
+    world: World, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    dead = WebhookReceiver(always_fail=True)
+    await dead.start()
+    try:
+        channel = await world.channel(dead.url())
+        monitor = await world.monitor("cdn", [(channel, {})])
+        start_notifier(retry=RetryPolicy(max_attempts=5, first_delay_seconds=0.1, factor=1.0))
+        await world.go_down(monitor)
+
+        async def failed() -> bool:
+            return [n.status for n in await _notifications(sessions)] == ["failed"]
+
+        await eventually(failed, within=15, what="the notification to end failed")
+    finally:
+        await dead.stop()
+
+    assert dead.requests == 5
+    attempts = await _attempts(sessions)
+    assert [a.ok for a in attempts] == [False] * 5
+    (notification,) = await _notifications(sessions)
+    assert notification.last_error and "503" in notification.last_error
+
+
+async def test_thirty_monitors_down_at_once_fold_into_a_digest_within_the_rate_limit(
+    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    channel = await world.channel(receiver.url())
+    names = [f"service-{n:02d}" for n in range(30)]
+    monitors = [await world.monitor(name, [(channel, {})]) for name in names]
+    for monitor in monitors:  # written together, relayed together: one shared outage
+        await world.go_down(monitor)
+    start_notifier(rate_limit=5)
+
+    await eventually(lambda: _count(receiver, 1), within=10, what="the digest")
+    await _assert_no_more_messages(receiver, len(receiver.received))
+    assert len(receiver.received) <= 5
+    digests = [m for m in receiver.received if m.title.startswith("[DIGEST]")]
+    assert len(digests) == 1
+    for name in names:
+        assert name in digests[0].message
+    statuses = [n.status for n in await _notifications(sessions) if n.kind == "down"]
+    assert set(statuses) == {"folded"}
+
+
+async def test_an_escalation_is_sent_only_if_still_unacknowledged_when_due(
+    world: World, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    chat, sms = WebhookReceiver(), WebhookReceiver()
+    await chat.start()
+    await sms.start()
+    try:
+        chat_id = await world.channel(chat.url(), name="chat")
+        sms_id = await world.channel(sms.url(), name="sms")
+        links = [(chat_id, {}), (sms_id, {"delay_minutes": 5})]
+        escalated = await world.monitor("billing", links)
+        calm = await world.monitor("search", links)
+        start_notifier()
+
+        # Confirmed six minutes ago and nobody acknowledged: the SMS is due now.
+        await world.go_down(escalated, decided_ago=360)
+        await eventually(lambda: _count(sms, 1), within=10, what="the escalated SMS")
+        # Confirmed now, acknowledged at once: the SMS never goes out.
+        incident = await world.go_down(calm)
+        await eventually(lambda: _count(chat, 2), within=10, what="both chat messages")
+        await world.emit("acknowledged", calm, incident)
+        await eventually(lambda: _count(chat, 3), within=10, what="the acknowledgement")
+    finally:
+        await chat.stop()
+        await sms.stop()
+
+    assert chat.titles() == ["[DOWN] billing", "[DOWN] search", "[ACKNOWLEDGED] search"]
+    assert sms.titles() == ["[DOWN] billing"]
+    statuses = {
+        (n.channel_id, n.incident_id, n.kind): n.status for n in await _notifications(sessions)
+    }
+    assert statuses[(sms_id, incident, "down")] == "cancelled"
+    # The SMS channel never heard of that outage, so it is not told of its acknowledgement.
+    assert (sms_id, incident, "acknowledged") not in statuses
+
+
+async def test_a_link_gets_only_the_events_it_asked_for(
+    world: World, receiver: WebhookReceiver, start_notifier: Any
+) -> None:
+    channel = await world.channel(receiver.url())
+    monitor = await world.monitor("docs", [(channel, {"events": ["down"]})])
+    start_notifier()
+    incident = await world.go_down(monitor)
+    await eventually(lambda: _count(receiver, 1), within=10, what="the down message")
+    await world.recover(monitor, incident)
+    await _assert_no_more_messages(receiver, 1)
+
+
+async def _count(receiver: WebhookReceiver, expected: int) -> bool:
+    return len(receiver.received) >= expected
+
+
+async def _assert_no_more_messages(receiver: WebhookReceiver, expected: int) -> None:
+    """Give a notifier that would send a duplicate the time to do it."""
+    import asyncio
+
+    await asyncio.sleep(1.5)
+    assert len(receiver.received) == expected, receiver.titles()

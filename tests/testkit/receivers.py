@@ -1,0 +1,62 @@
+"""A local webhook receiver for Apprise's `json://` channels: it records every message
+and can be told to fail the first N requests, or all of them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from testkit.waiting import free_port
+
+
+@dataclass
+class Received:
+    body: dict[str, Any]
+    at: float = field(default_factory=time.time)
+
+    @property
+    def title(self) -> str:
+        return str(self.body.get("title", ""))
+
+    @property
+    def message(self) -> str:
+        return str(self.body.get("message", ""))
+
+
+class WebhookReceiver:
+    def __init__(self, *, fail_first: int = 0, always_fail: bool = False) -> None:
+        self.port = free_port()
+        self.fail_first = fail_first
+        self.always_fail = always_fail
+        self.requests = 0
+        self.received: list[Received] = []
+        self._runner: web.AppRunner | None = None
+
+    def url(self, path: str = "hook") -> str:
+        return f"json://127.0.0.1:{self.port}/{path}"
+
+    def titles(self) -> list[str]:
+        return [message.title for message in self.received]
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        body = await request.json()
+        if self.always_fail or self.requests <= self.fail_first:
+            return web.Response(status=503, text="try later")
+        self.received.append(Received(body))
+        return web.Response(text="ok")
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self._answer)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
