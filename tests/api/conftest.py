@@ -115,3 +115,17 @@ def create_monitor(client: httpx.AsyncClient) -> CreateMonitor:
         return result
 
     return create
+
+
+@pytest.fixture
+def create_channel(client: httpx.AsyncClient) -> CreateMonitor:
+    """Create a channel through the API (a webhook unless `url` is given); its JSON."""
+
+    async def create(headers: Headers, **fields: Any) -> dict[str, Any]:
+        body = {"name": "Ops webhook", "url": "json://hooks.example.com/alerts", **fields}
+        response = await client.post("/api/v1/channels", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    return create

@@ -36,18 +36,6 @@ SERVICE_URLS = [
 WEBHOOK = "json://hooks.example.com/alerts"
 
 
-@pytest.fixture
-def create_channel(client: httpx.AsyncClient) -> Create:
-    async def create(headers: dict[str, str], **fields: Any) -> dict[str, Any]:
-        body = {"name": "Ops webhook", "url": WEBHOOK, **fields}
-        response = await client.post(CHANNELS, json=body, headers=headers)
-        assert response.status_code == 201, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    return create
-
-
 async def test_it_creates_lists_and_deletes_a_channel(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:

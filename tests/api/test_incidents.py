@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
-from betteruptime.db.models import Incident
+from betteruptime.db.models import Incident, OutboxEvent
 from betteruptime.db.session import SessionFactory
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
@@ -51,6 +52,7 @@ async def test_it_lists_incidents_newest_first(
         "monitor_id": monitor["id"],
         "status": "open",
         "started_at": "2026-02-01T02:00:00Z",
+        "confirmed_at": None,
         "resolved_at": None,
         "acknowledged_at": None,
         "cause": "connection refused",
@@ -98,8 +100,13 @@ async def test_it_acknowledges_an_open_incident_once(
     assert first.status_code == again.status_code == 200
     assert first.json()["acknowledged_at"] is not None
     assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
-    fetched = await client.get(f"{INCIDENTS}/{incident_id}", headers=alice)
-    assert fetched.json() == first.json()
+    fetched = (await client.get(f"{INCIDENTS}/{incident_id}", headers=alice)).json()
+    assert fetched.pop("timeline")[-1]["type"] == "acknowledged"
+    assert fetched == first.json()
+    # One acknowledgement, one event for the notifier, however often it is repeated.
+    async with sessions() as session:
+        events = (await session.scalars(select(OutboxEvent.type))).all()
+    assert events == ["acknowledged"]
 
 
 async def test_it_refuses_to_acknowledge_a_resolved_incident(

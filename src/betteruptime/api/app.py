@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from betteruptime import __version__
+from betteruptime.alerting.sender import AppriseSender
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
 from betteruptime.api.routers import auth, channels, health, incidents, monitors, regions
 from betteruptime.db.session import SessionFactory
@@ -19,6 +20,7 @@ API_PREFIX = "/api/v1"
 # Monitor bodies are at most ~64 KiB of body and ~200 KiB of headers; anything much
 # larger is refused before it is read into memory.
 MAX_REQUEST_BYTES = 1024 * 1024
+CHANNEL_TEST_TIMEOUT_SECONDS = 15.0
 
 
 def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
@@ -31,6 +33,8 @@ def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    # Channel tests send from the api process; few at a time is plenty.
+    app.state.sender = AppriseSender(max_parallel=4, timeout_seconds=CHANNEL_TEST_TIMEOUT_SECONDS)
     install_error_handlers(app)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)

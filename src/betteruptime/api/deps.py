@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from betteruptime.alerting.sender import Sender
 from betteruptime.api.errors import ApiError, not_found
 from betteruptime.db.models import User
 from betteruptime.db.session import SessionFactory
@@ -33,7 +34,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_sender(request: Request) -> Sender:
+    sender: Sender = request.app.state.sender
+    return sender
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SenderDep = Annotated[Sender, Depends(get_sender)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _bearer = HTTPBearer(

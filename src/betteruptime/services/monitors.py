@@ -103,17 +103,22 @@ def _require_valid(values: Mapping[str, Any], settings: Settings) -> None:
 
 
 async def _require_own_channels(
-    session: AsyncSession, *, owner_id: int, channel_ids: Sequence[int]
+    session: AsyncSession, *, owner_id: int, rules: Sequence[ChannelRule], field: str
 ) -> None:
     """Every id must be one of the owner's channels. Someone else's channel reads as
     unknown, exactly like a missing one, so nobody learns which ids exist."""
+    channel_ids = {rule.channel_id for rule in rules}
     owned = await channel_service.get_owned_channel_ids(session, owner_id=owner_id, ids=channel_ids)
-    unknown = sorted(set(channel_ids) - owned)
+    unknown = sorted(channel_ids - owned)
     if unknown:
         listed = ", ".join(str(channel_id) for channel_id in unknown)
         raise MonitorInvalidError(
-            [FieldProblem("channel_ids", f"no channel of yours has the id(s): {listed}")]
+            [FieldProblem(field, f"no channel of yours has the id(s): {listed}")]
         )
+
+
+def _link_field(sent: set[str]) -> str:
+    return "channel_rules" if "channel_rules" in sent else "channel_ids"
 
 
 def _with_state() -> Select[Monitor, MonitorState]:
@@ -168,7 +173,7 @@ async def create_monitor(
     _require_valid(values, settings)
     rules = data.rules()
     await _require_own_channels(
-        session, owner_id=owner_id, channel_ids=[rule.channel_id for rule in rules]
+        session, owner_id=owner_id, rules=rules, field=_link_field(data.model_fields_set)
     )
     now = utcnow()
     monitor = Monitor(owner_id=owner_id, **values, created_at=now, updated_at=now)
@@ -195,7 +200,10 @@ async def update_monitor(
     rules = changes.rules()
     if rules is not None:
         await _require_own_channels(
-            session, owner_id=monitor.owner_id, channel_ids=[rule.channel_id for rule in rules]
+            session,
+            owner_id=monitor.owner_id,
+            rules=rules,
+            field=_link_field(changes.model_fields_set),
         )
         record.channel_rules = await channel_service.replace_links(
             session, monitor_id=monitor.id, rules=rules

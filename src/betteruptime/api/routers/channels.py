@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from betteruptime.api.deps import CurrentUser, SessionDep, valid_id
+from betteruptime.alerting.render import render_test
+from betteruptime.api.deps import CurrentUser, SenderDep, SessionDep, valid_id
 from betteruptime.api.errors import ErrorBody, not_found
-from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic
+from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic, ChannelTestResult
 from betteruptime.services import channels as channel_service
 
 router = APIRouter(
@@ -39,6 +40,24 @@ async def create_channel(
         session, owner_id=user.id, name=data.name, url=data.url
     )
     return ChannelPublic.from_row(channel)
+
+
+@router.post("/{channel_id}/test")
+async def test_channel(
+    channel_id: Annotated[int, Path(description="The channel's id.")],
+    session: SessionDep,
+    user: CurrentUser,
+    sender: SenderDep,
+) -> ChannelTestResult:
+    """Send a test message through the channel now and say whether it arrived. A refusal
+    is reported in the body (200), as it is the answer to the question asked."""
+    channel = await channel_service.get_channel(
+        session, owner_id=user.id, channel_id=valid_id(channel_id, "Channel")
+    )
+    if channel is None:
+        raise not_found("Channel")
+    outcome = await sender.send(channel.url, render_test(channel.name), kind="test")
+    return ChannelTestResult(delivered=outcome.ok, error=outcome.error)
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

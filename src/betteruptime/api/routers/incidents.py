@@ -8,11 +8,16 @@ from fastapi import APIRouter, Path, Query
 
 from betteruptime.api.deps import MAX_ID, CurrentUser, SessionDep, valid_id
 from betteruptime.api.errors import ErrorBody, not_found
-from betteruptime.api.schemas.incidents import IncidentPublic
+from betteruptime.api.schemas.incidents import (
+    IncidentDetail,
+    IncidentPublic,
+    TimelineEntryPublic,
+)
 from betteruptime.db.models import Incident
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.incidents import IncidentStatus
+from betteruptime.services.timeline import incident_timeline
 
 router = APIRouter(
     prefix="/incidents",
@@ -59,8 +64,15 @@ async def list_incidents(
 @router.get("/{incident_id}")
 async def get_incident(
     session: SessionDep, user: CurrentUser, incident_id: Annotated[int, Path()]
-) -> IncidentPublic:
-    return IncidentPublic.model_validate(await _owned_incident(session, user, incident_id))
+) -> IncidentDetail:
+    """The incident with its timeline: first failure, confirmation, every notification
+    and its delivery attempts, reminders, acknowledgement, resolution."""
+    incident = await _owned_incident(session, user, incident_id)
+    timeline = await incident_timeline(session, incident)
+    return IncidentDetail(
+        **IncidentPublic.model_validate(incident).model_dump(),
+        timeline=[TimelineEntryPublic.model_validate(entry) for entry in timeline],
+    )
 
 
 @router.post(
@@ -70,7 +82,8 @@ async def get_incident(
 async def acknowledge_incident(
     session: SessionDep, user: CurrentUser, incident_id: Annotated[int, Path()]
 ) -> IncidentPublic:
-    """Record that someone is on it. Idempotent: the first acknowledgement's time stays.
+    """Record that someone is on it: reminders and pending escalations stop, and the
+    monitor's channels are told. Idempotent: the first acknowledgement's time stays.
     409 if the incident was resolved before anyone acknowledged it."""
     incident = await _owned_incident(session, user, incident_id)
     incident = await incident_service.acknowledge_incident(session, incident=incident)

@@ -30,6 +30,11 @@ class ChannelCreate(BaseModel):
     url: AppriseUrl
 
 
+class ChannelTestResult(BaseModel):
+    delivered: bool = Field(description="Whether the service accepted the test message.")
+    error: str | None = Field(description="Why not, in the service's words (secrets masked).")
+
+
 class ChannelPublic(BaseModel):
     id: int
     name: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IncidentPublic(BaseModel):
@@ -15,6 +15,38 @@ class IncidentPublic(BaseModel):
     monitor_id: int
     status: Literal["open", "resolved"]
     started_at: datetime
+    confirmed_at: datetime | None
     resolved_at: datetime | None
     acknowledged_at: datetime | None
     cause: str | None
+
+
+class DeliveryAttemptPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    attempt: int
+    at: datetime
+    ok: bool
+    error: str | None
+
+
+class TimelineEntryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    type: Literal[
+        "first_failure", "confirmed", "notification", "reminder", "acknowledged", "resolved"
+    ]
+    detail: str | None = Field(description="The cause, or a notification's last error.")
+    event: str | None = Field(description="For a notification: down, up, reminder, …")
+    channel_id: int | None
+    channel_name: str | None
+    status: str | None = Field(
+        description="For a notification: pending, sending, sent, failed or cancelled."
+    )
+    in_digest: bool = Field(description="Sent folded into a digest by the rate limit.")
+    attempts: list[DeliveryAttemptPublic]
+
+
+class IncidentDetail(IncidentPublic):
+    timeline: list[TimelineEntryPublic]
