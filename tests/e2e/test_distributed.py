@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -23,8 +24,11 @@ from testkit.engines import (
     temporary_postgres_db,
 )
 from testkit.processes import BetterUptimeProcess
+from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually, free_port
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.e2e
 
@@ -96,8 +100,14 @@ def active_scheduler(cluster: Cluster) -> str | None:
 async def test_regions_quorum_and_scheduler_failover_across_processes(
     cluster: Cluster, target: Target
 ) -> None:
+    webhook = WebhookReceiver()
+    await webhook.start()
     async with signed_in_client(cluster.base) as api:
-        monitor_id = await create_fast_monitor(api, target.url, regions=["eu", "us"])
+        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
+        assert channel.status_code == 201, channel.text
+        monitor_id = await create_fast_monitor(
+            api, target.url, regions=["eu", "us"], channel_ids=[channel.json()["id"]]
+        )
         has_status = status_reader(api, monitor_id)
         try:
             await eventually(lambda: has_status("up"), within=30, what="monitor up")
@@ -124,6 +134,10 @@ async def test_regions_quorum_and_scheduler_failover_across_processes(
             await eventually(lambda: has_status("up"), within=20, what="monitor back up")
             incident = (await api.get(f"/incidents/{incidents[0]['id']}")).json()
             assert incident["status"] == "resolved"
+            # Through the notifier role and Redis Streams: one down, one up message.
+            await eventually(
+                lambda: _async(len(webhook.received) >= 2), within=15, what="two messages"
+            )
 
             # SIGKILL the active scheduler: the standby takes over and checks keep flowing.
             leader = await eventually(
@@ -157,9 +171,12 @@ async def test_regions_quorum_and_scheduler_failover_across_processes(
     for name, role in cluster.roles.items():
         if role.running():
             assert role.stop() == 0, f"{name} did not exit cleanly:\n{role.log()[-2000:]}"
+    await webhook.stop()
+    assert webhook.titles() == ["[DOWN] local target", "[RECOVERED] local target"]
+    assert "Failing regions: eu, us (of eu, us)" in webhook.received[0].message
 
 
-async def _async(value: str | None) -> str | None:
+async def _async(value: T) -> T:
     return value
 
 

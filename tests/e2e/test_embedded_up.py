@@ -10,6 +10,7 @@ import pytest
 
 from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
 from testkit.processes import BetterUptimeProcess
+from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually, free_port
 
@@ -34,12 +35,22 @@ async def product(tmp_path: Path) -> AsyncIterator[tuple[BetterUptimeProcess, st
         process.kill()
 
 
-async def test_an_outage_is_detected_opened_and_resolved_end_to_end(
-    product: tuple[BetterUptimeProcess, str], target: Target
+@pytest.fixture
+async def webhook() -> AsyncIterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    await receiver.start()
+    yield receiver
+    await receiver.stop()
+
+
+async def test_an_outage_is_detected_opened_resolved_and_alerted_end_to_end(
+    product: tuple[BetterUptimeProcess, str], target: Target, webhook: WebhookReceiver
 ) -> None:
     process, base = product
     async with signed_in_client(base) as api:
-        monitor_id = await create_fast_monitor(api, target.url)
+        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
+        assert channel.status_code == 201, channel.text
+        monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel.json()["id"]])
         has_status = status_reader(api, monitor_id)
 
         await eventually(lambda: has_status("up"), within=15, what="monitor up")
@@ -55,6 +66,11 @@ async def test_an_outage_is_detected_opened_and_resolved_end_to_end(
         incident = (await api.get(f"/incidents/{incidents[0]['id']}")).json()
         assert incident["status"] == "resolved"
         assert incident["resolved_at"] > incident["started_at"]
+        # One outage, one webhook channel: exactly one down and one up message.
+        await eventually(lambda: _received(webhook, 2), within=10, what="the down and up messages")
+        timeline = (await api.get(f"/incidents/{incidents[0]['id']}")).json()["timeline"]
+        sent = [(e["event"], e["status"]) for e in timeline if e["type"] == "notification"]
+        assert sent == [("down", "sent"), ("up", "sent")]
 
         checks = (await api.get(f"/monitors/{monitor_id}/checks", params={"limit": 1000})).json()
         assert any(not c["up"] for c in checks) and any(c["up"] for c in checks)
@@ -74,5 +90,12 @@ async def test_an_outage_is_detected_opened_and_resolved_end_to_end(
     summary = re.search(r"component=up event=stopped .*checked=(\d+) stored=(\d+)", log)
     assert summary, log
     assert summary.group(1) == summary.group(2)
-    # The notifier received the outage's two transitions.
+    # The notifier received the outage's two transitions, and sent them once each.
     assert "type=down" in log and "type=up" in log
+    assert webhook.titles() == ["[DOWN] local target", "[RECOVERED] local target"]
+    assert "refused" in webhook.received[0].message
+    assert "Down for:" in webhook.received[1].message
+
+
+async def _received(webhook: WebhookReceiver, count: int) -> bool:
+    return len(webhook.received) >= count
