@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS = {"pipeline": "bench.pipeline"}
+BENCHMARKS = {"pipeline": "bench.pipeline", "alerts": "bench.alerts"}
 
 
 def main() -> None:

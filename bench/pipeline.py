@@ -26,6 +26,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.roles import start_role
 from bench.target import free_port, start
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -125,17 +126,6 @@ async def _measure(url: str, since: float, until: float) -> dict[str, float]:
     }
 
 
-def _role(args: list[str], env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
-    log = (folder / f"{args[0]}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "betteruptime", *args],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=folder,
-    )
-
-
 async def _reset_engines() -> None:
     import aio_pika
     import redis.asyncio as redis
@@ -176,9 +166,11 @@ def run(monitors: int, interval: int, seconds: int, workers: int) -> dict[str, f
         asyncio.run(
             _fill(url, monitors=monitors, interval=interval, target=f"http://127.0.0.1:{port}")
         )
-        roles = [_role(["ingester"], env, folder)]
-        roles += [_role(["worker", "--region", "default"], env, folder) for _ in range(workers)]
-        roles.append(_role(["scheduler"], env, folder))
+        roles = [start_role(["ingester"], env, folder)]
+        roles += [
+            start_role(["worker", "--region", "default"], env, folder) for _ in range(workers)
+        ]
+        roles.append(start_role(["scheduler"], env, folder))
         started = time.time()
         time.sleep(WARM_UP_SECONDS + seconds)
         since, until = started + WARM_UP_SECONDS, started + WARM_UP_SECONDS + seconds
