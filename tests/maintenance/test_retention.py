@@ -8,7 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from betteruptime.db.models import Check, RollupDay, RollupHour, RollupMinute
+from betteruptime.db.models import (
+    Channel,
+    Check,
+    DeliveryAttempt,
+    Notification,
+    OutboxEvent,
+    RollupDay,
+    RollupHour,
+    RollupMinute,
+    User,
+)
 from betteruptime.db.partitions import LIST_SQL, create_partition_sql, partition_name
 from betteruptime.db.session import SessionFactory
 from betteruptime.maintenance.retention import apply_retention
@@ -79,3 +89,54 @@ async def test_on_postgresql_old_days_go_as_whole_partitions_and_new_ones_are_ma
     assert partition_name(old_day) not in names
     assert partition_name((NOW + timedelta(days=3)).date()) in names
     assert (await counts(sessions))["checks"] == 0
+
+
+async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
+    sessions: SessionFactory,
+) -> None:
+    old, recent = NOW - timedelta(days=91), NOW - timedelta(days=89)
+    async with sessions() as session, session.begin():
+        user = User(email="history@example.com", password_hash="x")
+        session.add(user)
+        await session.flush()
+        channel = Channel(owner_id=user.id, name="hook", url="json://example.com/")
+        session.add(channel)
+        await session.flush()
+        for key, (created, status) in enumerate(
+            [(old, "sent"), (old, "failed"), (old, "pending"), (recent, "sent")]
+        ):
+            notification = Notification(
+                channel_id=channel.id,
+                key=str(key),
+                kind="down",
+                payload={},
+                status=status,
+                escalation=False,
+                attempts=1,
+                next_attempt_at=created,
+                created_at=created,
+            )
+            session.add(notification)
+            await session.flush()
+            session.add(
+                DeliveryAttempt(
+                    notification_id=notification.id,
+                    attempt=1,
+                    started_at=created,
+                    finished_at=created,
+                    ok=status == "sent",
+                )
+            )
+        for published in (old, recent, None):
+            session.add(OutboxEvent(type="down", monitor_id=1, at=old, published_at=published))
+
+    report = await apply_retention(sessions, now=NOW, retention_days=30)
+
+    async with sessions() as session:
+        statuses = (await session.scalars(select(Notification.status))).all()
+        attempts = await session.scalar(select(func.count()).select_from(DeliveryAttempt))
+        published = (await session.scalars(select(OutboxEvent.published_at))).all()
+    assert sorted(statuses) == ["pending", "sent"]
+    assert attempts == 2
+    assert sorted(published, key=lambda p: p is None) == [recent, None]
+    assert report.alert_rows_deleted == 3

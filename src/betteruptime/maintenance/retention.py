@@ -1,6 +1,7 @@
 """Retention: raw checks for `BETTERUPTIME_RETENTION_DAYS`, minute rollups for 48 hours,
-hour rollups for 90 days, day rollups for good. Run by the active scheduler every hour,
-never inline on the ingest path.
+hour rollups for 90 days, day rollups for good; alert history (events, notifications and
+their delivery attempts) for 90 days, like the incident timelines that show it. Run by
+the active scheduler every hour, never inline on the ingest path.
 
 Deletes go by monitor and time range, which the primary keys cover, so their cost is the
 rows removed, not the table size; on PostgreSQL old checks go as whole daily partitions.
@@ -15,7 +16,15 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from betteruptime.db.models import Base, Check, Monitor, RollupHour, RollupMinute
+from betteruptime.db.models import (
+    Base,
+    Check,
+    Monitor,
+    Notification,
+    OutboxEvent,
+    RollupHour,
+    RollupMinute,
+)
 from betteruptime.db.partitions import (
     LIST_SQL,
     create_partition_sql,
@@ -27,6 +36,9 @@ from betteruptime.db.session import SessionFactory
 
 MINUTE_ROLLUPS_KEPT = timedelta(hours=48)
 HOUR_ROLLUPS_KEPT = timedelta(days=90)
+ALERT_HISTORY_KEPT = timedelta(days=90)
+# Notifications in these states are history; pending and sending ones are still work.
+FINISHED = ("sent", "failed", "cancelled", "folded")
 PARTITIONS_AHEAD = 3
 MONITOR_CHUNK = 500
 
@@ -35,6 +47,7 @@ MONITOR_CHUNK = 500
 class RetentionReport:
     checks_deleted: int = 0
     rollups_deleted: int = 0
+    alert_rows_deleted: int = 0
     partitions_created: list[str] = field(default_factory=list)
     partitions_dropped: list[str] = field(default_factory=list)
 
@@ -48,6 +61,7 @@ async def apply_retention(
         postgres = session.get_bind().dialect.name == "postgresql"
         if postgres:
             await _manage_partitions(session, now=now, cutoff=checks_cutoff, report=report)
+    await _prune_alert_history(sessions, cutoff=now - ALERT_HISTORY_KEPT, report=report)
     monitor_ids = await _monitor_ids(sessions)
     for start in range(0, len(monitor_ids), MONITOR_CHUNK):
         chunk = monitor_ids[start : start + MONITOR_CHUNK]
@@ -74,6 +88,26 @@ async def apply_retention(
                 now - HOUR_ROLLUPS_KEPT,
             )
     return report
+
+
+async def _prune_alert_history(
+    sessions: SessionFactory, *, cutoff: datetime, report: RetentionReport
+) -> None:
+    async with sessions() as session, session.begin():
+        # Delivery attempts go with their notifications (foreign-key cascade).
+        notifications = await session.execute(
+            delete(Notification).where(
+                Notification.created_at < cutoff, Notification.status.in_(FINISHED)
+            )
+        )
+        # Unpublished events are still owed to the notifier, whatever their age.
+        events = await session.execute(
+            delete(OutboxEvent).where(
+                OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff
+            )
+        )
+    for result in (notifications, events):
+        report.alert_rows_deleted += int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _monitor_ids(sessions: SessionFactory) -> list[int]:
