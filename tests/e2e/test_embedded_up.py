@@ -15,6 +15,7 @@ from testkit.target import Target
 from testkit.waiting import eventually, free_port
 
 pytestmark = pytest.mark.e2e
+SECRET = "Hunter2WebhookPassword"
 
 
 @pytest.fixture
@@ -48,8 +49,11 @@ async def test_an_outage_is_detected_opened_resolved_and_alerted_end_to_end(
 ) -> None:
     process, base = product
     async with signed_in_client(base) as api:
-        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
+        # A URL with a password in it: it must never show in a response or the log.
+        secret_url = webhook.url().replace("json://", f"json://ops:{SECRET}@")
+        channel = await api.post("/channels", json={"name": "ops", "url": secret_url})
         assert channel.status_code == 201, channel.text
+        assert SECRET not in channel.text and SECRET not in (await api.get("/channels")).text
         monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel.json()["id"]])
         has_status = status_reader(api, monitor_id)
 
@@ -95,6 +99,7 @@ async def test_an_outage_is_detected_opened_resolved_and_alerted_end_to_end(
     assert webhook.titles() == ["[DOWN] local target", "[RECOVERED] local target"]
     assert "refused" in webhook.received[0].message
     assert "Down for:" in webhook.received[1].message
+    assert SECRET not in log
 
 
 async def _received(webhook: WebhookReceiver, count: int) -> bool:
