@@ -124,22 +124,3 @@ async def test_the_timeline_tells_the_incident_in_order(
         (2, True, None),
     ]
     assert timeline[4]["in_digest"] is True and len(timeline[4]["attempts"]) == 1
-
-
-async def test_someone_elses_incident_has_no_timeline_for_you(
-    client: httpx.AsyncClient,
-    alice: dict[str, str],
-    bob: dict[str, str],
-    create_monitor: Create,
-    sessions: SessionFactory,
-) -> None:
-    monitor = await create_monitor(alice)
-    async with sessions() as session, session.begin():
-        incident = Incident(monitor_id=monitor["id"], status="open", started_at=_at(0))
-        session.add(incident)
-        await session.flush()
-        incident_id = incident.id
-
-    response = await client.get(f"/api/v1/incidents/{incident_id}", headers=bob)
-
-    assert response.status_code == 404

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from testkit.waiting import free_port
+from testkit.server import LocalServer
 
 
 @dataclass
@@ -26,14 +26,13 @@ class Received:
         return str(self.body.get("message", ""))
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalServer):
     def __init__(self, *, fail_first: int = 0, always_fail: bool = False) -> None:
-        self.port = free_port()
+        super().__init__()
         self.fail_first = fail_first
         self.always_fail = always_fail
         self.requests = 0
         self.received: list[Received] = []
-        self._runner: web.AppRunner | None = None
 
     def url(self, path: str = "hook") -> str:
         return f"json://127.0.0.1:{self.port}/{path}"
@@ -49,14 +48,5 @@ class WebhookReceiver:
         self.received.append(Received(body))
         return web.Response(text="ok")
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/{path:.*}", self._answer)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from testkit.waiting import free_port
+from testkit.server import LocalServer
 
 
-class Target:
+class Target(LocalServer):
     """Answers 200 "all good", or 503 to checks from a region listed in `failing_regions`
     (recognised by the `region=` part of BetterUptime's User-Agent)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.hits: dict[str, int] = {}
         self.failing_regions: set[str] = set()
-        self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
@@ -29,14 +28,5 @@ class Target:
             return web.Response(status=503, text="unavailable here")
         return web.Response(text="all good")
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._answer)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
