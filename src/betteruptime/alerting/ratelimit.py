@@ -44,6 +44,4 @@ def plan_channel(
         return SendPlan(wait_until=in_window[len(in_window) - limit] + window)
     if len(due) <= budget:
         return SendPlan(singles=list(due))
-    if len(due) == 1:
-        return SendPlan(singles=list(due))
-    return SendPlan(digest=list(due))
+    return SendPlan(digest=list(due))  # two or more: the budget is at least one

@@ -91,12 +91,10 @@ def _lead(context: AlertContext) -> str:
 
 def _compose(title: str, lead: str, facts: Sequence[tuple[str, str]]) -> Rendered:
     text = "\n".join([lead, "", *(f"{label}: {value}" for label, value in facts)])
-    rows = "".join(
-        f'<tr><th align="left" style="padding:2px 12px 2px 0">{escape(label)}</th>'
-        f"<td>{escape(value)}</td></tr>"
-        for label, value in facts
-    )
-    html = f"<p>{escape(lead)}</p><table>{rows}</table>"
+    # One fact per line, not a table: Apprise derives the e-mail's text part from this
+    # HTML, and lines turn into the same "Label: value" lines as `text`.
+    rows = "<br>".join(f"<b>{escape(label)}:</b> {escape(value)}" for label, value in facts)
+    html = f"<p>{escape(lead)}</p><p>{rows}</p>"
     return Rendered(title=title, text=text, html=html)
 
 
