@@ -1,0 +1,51 @@
+"""SQLAlchemy models, one module per domain concept. The same tables serve SQLite
+(embedded) and PostgreSQL; import them from here."""
+
+from betteruptime.db.models.accounts import ApiToken, User
+from betteruptime.db.models.alerting import (
+    Channel,
+    DeliveryAttempt,
+    Incident,
+    MonitorChannel,
+    Notification,
+    OutboxEvent,
+)
+from betteruptime.db.models.base import Base
+from betteruptime.db.models.checks import (
+    ROLLUP_MODELS,
+    Check,
+    Rollup,
+    RollupDay,
+    RollupHour,
+    RollupMinute,
+)
+from betteruptime.db.models.monitors import (
+    Monitor,
+    MonitorState,
+    PendingDecision,
+    SchedulerCursor,
+    WorkerStatus,
+)
+
+__all__ = [
+    "ROLLUP_MODELS",
+    "ApiToken",
+    "Base",
+    "Channel",
+    "Check",
+    "DeliveryAttempt",
+    "Incident",
+    "Monitor",
+    "MonitorChannel",
+    "MonitorState",
+    "Notification",
+    "OutboxEvent",
+    "PendingDecision",
+    "Rollup",
+    "RollupDay",
+    "RollupHour",
+    "RollupMinute",
+    "SchedulerCursor",
+    "User",
+    "WorkerStatus",
+]

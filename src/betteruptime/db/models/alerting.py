@@ -1,0 +1,150 @@
+"""Incidents and everything that tells people about them: channels, their links to
+monitors, the event outbox, notifications and delivery attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from betteruptime.db.models.base import Base
+from betteruptime.db.types import BigIntPK, UTCDateTime, utcnow
+
+
+class Channel(Base):
+    """Where notifications go: an Apprise URL. The URL holds secrets; show it masked."""
+
+    __tablename__ = "channels"
+    __table_args__ = (Index(None, "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MonitorChannel(Base):
+    """Which channels hear about which monitor, of which events, after what delay.
+
+    Gone with either side. A delay makes the link an escalation: its down message goes
+    out only if the incident is still open and unacknowledged when the delay is over.
+    """
+
+    __tablename__ = "monitor_channels"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed on its own: deleting a channel and finding a channel's monitors look it up.
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # Which event types this link delivers (alerting.rules.EVENT_TYPES).
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index(None, "monitor_id", "started_at"), Index(None, "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the failure was confirmed (the down decision), after `started_at`'s first failure.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Reminders emitted so far and when the last one was: the next is due a period later.
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OutboxEvent(Base):
+    """Transition events, written in the same transaction as the transition itself.
+
+    A relay publishes them to the event stream and stamps `published_at`, so an event is
+    never lost between a commit and a publish (the crash that costs healthchecks alerts).
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(16))
+    monitor_id: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cause: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # When the event was decided (`at` is when what it reports began).
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
+
+
+class Notification(Base):
+    """One message for one channel: an event's, a digest's or a test's.
+
+    `key` is the idempotency key: unique per channel (`event:<id>`, `digest:<uuid>`), so
+    an event redelivered by the stream never plans a second message, and one recorded as
+    sent is never sent again. `payload` holds what the templates render (JSON), taken
+    when the event was planned, so the message survives later edits or deletions.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "key"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # event type, or "digest"
+    event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    monitor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # pending → sending → sent | failed; or cancelled (escalation no longer needed),
+    # or folded (sent as part of the digest `digest_id`).
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # A delayed link's down message: sent only if the incident is still open and
+    # unacknowledged when it comes due.
+    escalation: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A notifier that dies mid-send leaves its claim; it is taken again after this time.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    digest_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+class DeliveryAttempt(Base):
+    """Every try at sending a notification, successful or not."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

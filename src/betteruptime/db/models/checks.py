@@ -1,0 +1,105 @@
+"""Check results and their rollups: the hot tables.
+
+They carry no foreign keys: the ingester writes them in bulk and deleting a monitor
+clears them explicitly, so no cascade has to walk millions of rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from betteruptime.db.models.base import Base
+from betteruptime.db.types import UTCDateTime
+from betteruptime.domain.rollups import Aggregate, decode_histogram, encode_histogram
+
+
+class Check(Base):
+    """One probe result from one region (the seed's "tick").
+
+    The key is what makes a result unique, so a redelivered result cannot be stored
+    twice; there is no surrogate id to index and store. On PostgreSQL the table is
+    partitioned by day on `due_at` (migration 0002), so retention drops whole partitions.
+    """
+
+    __tablename__ = "checks"
+    # On SQLite the key index is the table itself: no rowid, no second copy of the key.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    up: Mapped[bool] = mapped_column(Boolean)
+    response_time_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status_code: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    dns_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    connect_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tls_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_byte_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Rollup(Base):
+    """Mergeable aggregates of the checks of one monitor in one time bucket.
+
+    `histogram` is a sparse response-time histogram on fixed log-spaced buckets
+    (see domain.rollups), which is what lets percentiles come from rollups alone.
+    """
+
+    __abstract__ = True
+
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    rt_count: Mapped[int] = mapped_column(Integer, default=0)
+    rt_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    rt_min: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rt_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    histogram: Mapped[str] = mapped_column(Text, default="")
+
+    def to_aggregate(self) -> Aggregate:
+        return Aggregate(
+            count=self.count or 0,
+            failures=self.failures or 0,
+            rt_count=self.rt_count or 0,
+            rt_sum=self.rt_sum or 0.0,
+            rt_min=self.rt_min,
+            rt_max=self.rt_max,
+            histogram=decode_histogram(self.histogram or ""),
+        )
+
+    def store_aggregate(self, aggregate: Aggregate) -> None:
+        self.count, self.failures = aggregate.count, aggregate.failures
+        self.rt_count, self.rt_sum = aggregate.rt_count, aggregate.rt_sum
+        self.rt_min, self.rt_max = aggregate.rt_min, aggregate.rt_max
+        self.histogram = encode_histogram(aggregate.histogram)
+
+
+class RollupMinute(Rollup):
+    __tablename__ = "rollups_minute"
+
+
+class RollupHour(Rollup):
+    __tablename__ = "rollups_hour"
+
+
+class RollupDay(Rollup):
+    __tablename__ = "rollups_day"
+
+
+ROLLUP_MODELS: dict[str, type[Rollup]] = {
+    "minute": RollupMinute,
+    "hour": RollupHour,
+    "day": RollupDay,
+}

@@ -1,0 +1,126 @@
+"""Monitors and the runtime state of checking them: decisions in progress, the
+scheduler's cursor, worker heartbeats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from betteruptime.db.models.base import Base
+from betteruptime.db.types import UTCDateTime, utcnow
+
+
+class Monitor(Base):
+    """What the user asked to be checked. Runtime state lives in MonitorState."""
+
+    __tablename__ = "monitors"
+    __table_args__ = (Index(None, "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="http")
+    url: Mapped[str] = mapped_column(String(2048))
+    method: Mapped[str] = mapped_column(String(10), default="GET")
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    follow_redirects: Mapped[bool] = mapped_column(Boolean, default=True)
+    verify_tls: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    timeout_seconds: Mapped[float] = mapped_column(Float)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expected_status: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keyword: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    keyword_mode: Mapped[str] = mapped_column(String(8), default="present")
+    json_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    json_expected: Mapped[Any] = mapped_column(JSON, nullable=True)
+    max_response_time_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # How many regions must report a failure for a due time to count as failing;
+    # None means a majority of the monitor's regions.
+    min_failed_regions: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    failure_threshold: Mapped[int] = mapped_column(SmallInteger, default=3)
+    recovery_threshold: Mapped[int] = mapped_column(SmallInteger, default=2)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # While an incident is open and unacknowledged, remind this often; None: never.
+    remind_every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by every change to the monitor; the scheduler watches it to pick up edits.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class MonitorState(Base):
+    """What the ingester decided so far: the state machine's memory for one monitor."""
+
+    __tablename__ = "monitor_states"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_successes: Mapped[int] = mapped_column(Integer, default=0)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The newest due time fed to the state machine: older results arriving late are stored
+    # but do not move the state, so decisions follow due times, not arrival order.
+    last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the current run of failures (or successes) began: an incident starts at its
+    # first failure and ends at the first success of the recovery, not at confirmation.
+    streak_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    open_incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PendingDecision(Base):
+    """A due time of a multi-region monitor still waiting for some regions' results.
+
+    Decided as soon as every region has reported, or at `decide_by` with what came.
+    Kept in the database so that any ingester can finish what another one started.
+    """
+
+    __tablename__ = "pending_decisions"
+
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    decide_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SchedulerCursor(Base):
+    """How far the active scheduler has published: every due time up to `published_until`.
+
+    Written before the jobs are published, so a standby that takes over resumes after it
+    and no due time is ever published twice.
+    """
+
+    __tablename__ = "scheduler_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    published_until: Mapped[float] = mapped_column(Float)
+    leader: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkerStatus(Base):
+    """The last heartbeat of each worker: which regions are live, what each has missed."""
+
+    __tablename__ = "worker_status"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    region: Mapped[str] = mapped_column(String(32), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    missed_total: Mapped[int] = mapped_column(BigInteger, default=0)
