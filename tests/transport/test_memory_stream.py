@@ -265,3 +265,17 @@ async def test_blocked_readers_of_two_groups_both_wake_on_one_entry(
 
     results = await asyncio.wait_for(asyncio.gather(*readers), 2.0)
     assert [ids(entries) for entries in results] == [published, published]
+
+
+async def test_a_consumer_takes_back_its_own_entries_once_they_are_idle(
+    stream: EventStream, unique: Callable[[str], str]
+) -> None:
+    # A notifier that failed to handle what it read (database away) retries it this way.
+    group = unique("group")
+    published = await stream.publish([b"a"])
+    await read(stream, group, "same")
+    await asyncio.sleep(IDLE_MS * 1.5 / 1000)
+
+    claimed = await stream.claim_stale(group, "same", min_idle_ms=IDLE_MS, count=10)
+
+    assert ids(claimed) == published

@@ -184,7 +184,8 @@ class MemoryEventStream(EventStream):
         for entry_id, pending in state.pending.items():
             if len(claimed) >= count:
                 break
-            if pending.consumer != consumer and (now - pending.delivered_at) * 1000 >= min_idle_ms:
+            # Like XAUTOCLAIM: any entry idle long enough, the caller's own included.
+            if (now - pending.delivered_at) * 1000 >= min_idle_ms:
                 pending.consumer = consumer
                 pending.delivered_at = now
                 claimed.append(self._by_id[entry_id])
