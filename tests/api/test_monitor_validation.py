@@ -16,9 +16,35 @@ VALID: dict[str, Any] = {"name": "Example", "url": "https://example.com/"}
 CASES: list[tuple[dict[str, Any], str, str]] = [
     ({"name": ""}, "name", "at least 1"),
     ({"name": "x" * 201}, "name", "at most 200"),
-    ({"kind": "tcp"}, "kind", "not supported yet"),
+    ({"kind": "tcp"}, "url", 'must be a tcp:// URL for a monitor of kind "tcp"'),
     ({"kind": "carrier-pigeon"}, "kind", "'http'"),
-    ({"url": "ftp://example.com/"}, "url", "http:// or https://"),
+    ({"url": "ftp://example.com/"}, "url", "http(s)://, tcp://, dns:// or icmp://"),
+    ({"url": None}, "url", 'is required for a monitor of kind "http"'),
+    ({"url": "tcp://db.example.com:5432"}, "url", "must be a http:// or https:// URL"),
+    ({"kind": "tcp", "url": "tcp://db.example.com"}, "url", "port"),
+    ({"kind": "dns", "url": "dns://example.com/path"}, "url", "a host only"),
+    ({"kind": "dns", "url": "dns://-bad-.example"}, "url", "valid DNS name"),
+    ({"kind": "ping", "url": "icmp://"}, "url", "host"),
+    ({"kind": "tls", "url": "http://example.com/"}, "url", "https://"),
+    ({"kind": "heartbeat"}, "url", 'kind "heartbeat" has no url'),
+    ({"kind": "heartbeat", "url": None}, "period_seconds", "period_seconds or cron"),
+    (
+        {"kind": "heartbeat", "url": None, "period_seconds": 60, "cron": "0 3 * * *"},
+        "period_seconds",
+        "not both",
+    ),
+    ({"period_seconds": 5}, "period_seconds", "greater than or equal to 10"),
+    ({"dns_resolver": "dns.google"}, "dns_resolver", "IP address"),
+    ({"dns_resolver": "1.1.1.1:70000"}, "dns_resolver", "port"),
+    ({"dns_record_type": "SRV"}, "dns_record_type", "'A'"),
+    ({"expected_values": [""]}, "expected_values[0]", "at least 1"),
+    ({"tcp_send": ""}, "tcp_send", "at least 1"),
+    ({"ping_count": 0}, "ping_count", "greater than or equal to 1"),
+    ({"max_packet_loss_percent": 100}, "max_packet_loss_percent", "less than 100"),
+    ({"tls_expiry_days": 0}, "tls_expiry_days", "greater than or equal to 1"),
+    ({"url": "http://example.com/", "tls_expiry_days": 14}, "tls_expiry_days", "https"),
+    ({"degraded_after_ms": 0}, "degraded_after_ms", "greater than or equal to 1"),
+    ({"timezone": "Mars/Olympus"}, "timezone", "not a known time zone"),
     ({"url": "https:///path-only"}, "url", "host"),
     ({"url": "https://example.com:99999/"}, "url", "port"),
     ({"url": "https://exa mple.com/"}, "url", "spaces"),
@@ -75,12 +101,16 @@ async def test_it_names_the_field_and_the_rule_that_a_monitor_breaks(
 
 
 async def test_it_requires_name_and_url(client: httpx.AsyncClient, alice: dict[str, str]) -> None:
-    response = await client.post(MONITORS, json={}, headers=alice)
+    nameless = await client.post(MONITORS, json={}, headers=alice)
+    urlless = await client.post(MONITORS, json={"name": "x"}, headers=alice)
 
-    assert response.status_code == 422
-    assert response.json()["details"] == [
-        {"field": "name", "message": "this field is required"},
-        {"field": "url", "message": "this field is required"},
+    assert nameless.status_code == urlless.status_code == 422
+    assert nameless.json()["details"] == [{"field": "name", "message": "this field is required"}]
+    assert urlless.json()["details"] == [
+        {
+            "field": "url",
+            "message": 'is required for a monitor of kind "http", as in https://example.com/',
+        }
     ]
 
 

@@ -22,6 +22,7 @@ from betteruptime.settings import Settings
 SETTINGS = Settings(min_interval=30, region="eu-west", _env_file=None)
 GOOD: dict[str, Any] = {
     "kind": "http",
+    "url": "https://example.com/",
     "interval_seconds": 60,
     "timeout_seconds": 10.0,
     "keyword": None,

@@ -39,7 +39,13 @@ def get_sender(request: Request) -> Sender:
     return sender
 
 
+def get_base_url(request: Request) -> str:
+    """Where this server is reached, as the client sees it (for URLs we hand out)."""
+    return str(request.base_url).rstrip("/")
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+BaseUrl = Annotated[str, Depends(get_base_url)]
 SenderDep = Annotated[Sender, Depends(get_sender)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

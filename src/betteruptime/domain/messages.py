@@ -24,7 +24,7 @@ class ProbeSpec(BaseModel):
 
     monitor_id: int
     kind: MonitorKind = "http"
-    url: str
+    url: str = ""
     method: str = "GET"
     headers: dict[str, str] = Field(default_factory=dict)
     body: str | None = None
@@ -37,6 +37,15 @@ class ProbeSpec(BaseModel):
     json_path: str | None = None
     json_expected: Any = None
     max_response_time_ms: int | None = None
+    tcp_send: str | None = None
+    tcp_expect: str | None = None
+    dns_record_type: str = "A"
+    dns_resolver: str | None = None
+    expected_values: list[str] = Field(default_factory=list)
+    ping_count: int = 3
+    max_packet_loss_percent: float | None = None
+    # Fail when the certificate expires within this many days; None: not checked.
+    tls_expiry_days: int | None = None
 
 
 class CheckJob(BaseModel):
@@ -71,6 +80,11 @@ class CheckResult(BaseModel):
     status_code: int | None = None
     error: str | None = None
     timings: Timings = Field(default_factory=Timings)
+    # The certificate seen, when the check looked at one.
+    cert_expires_at: datetime | None = None
+    cert_issuer: str | None = None
+    # What came with the check: a heartbeat ping's body (at most 10 kB).
+    body: str | None = None
 
 
 class Event(BaseModel):

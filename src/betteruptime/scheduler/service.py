@@ -63,6 +63,11 @@ def build_jobs(due: list[DueCheck]) -> list[CheckJob]:
     return jobs
 
 
+# The monitors the scheduler sends jobs for: active ones that are probed (a heartbeat is
+# pinged by what it watches, never probed).
+PROBED = (Monitor.paused.is_(False), Monitor.kind != "heartbeat")
+
+
 class Scheduler:
     def __init__(
         self,
@@ -105,22 +110,16 @@ class Scheduler:
         async with self._sessions() as session:
             for monitor in (await session.scalars(query)).all():
                 self._apply(monitor, now)
-            active = await session.scalar(
-                select(func.count()).select_from(Monitor).where(Monitor.paused.is_(False))
-            )
+            active = await session.scalar(select(func.count()).select_from(Monitor).where(*PROBED))
             if active != len(self.plan):
                 # Something was deleted (deletes leave no updated_at behind): reconcile ids.
-                ids = set(
-                    (
-                        await session.scalars(select(Monitor.id).where(Monitor.paused.is_(False)))
-                    ).all()
-                )
+                ids = set((await session.scalars(select(Monitor.id).where(*PROBED))).all())
                 for monitor_id in self.plan.ids() - ids:
                     self.plan.remove(monitor_id)
         self._watermark = next_mark
 
     def _apply(self, monitor: Monitor, now: float) -> None:
-        if monitor.paused:
+        if monitor.paused or monitor.kind == "heartbeat":
             self.plan.remove(monitor.id)
             return
         if self.plan.version(monitor.id) == monitor.updated_at:

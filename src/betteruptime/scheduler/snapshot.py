@@ -10,7 +10,7 @@ def probe_spec(monitor: Monitor) -> ProbeSpec:
     return ProbeSpec(
         monitor_id=monitor.id,
         kind=monitor.kind,
-        url=monitor.url,
+        url=monitor.url or "",
         method=monitor.method,
         headers=dict(monitor.headers or {}),
         body=monitor.body,
@@ -23,4 +23,12 @@ def probe_spec(monitor: Monitor) -> ProbeSpec:
         json_path=monitor.json_path,
         json_expected=monitor.json_expected,
         max_response_time_ms=monitor.max_response_time_ms,
+        tcp_send=monitor.tcp_send,
+        tcp_expect=monitor.tcp_expect,
+        dns_record_type=monitor.dns_record_type or "A",
+        dns_resolver=monitor.dns_resolver,
+        expected_values=list(monitor.expected_values or []),
+        ping_count=monitor.ping_count,
+        max_packet_loss_percent=monitor.max_packet_loss_percent,
+        tls_expiry_days=monitor.tls_expiry_days,
     )

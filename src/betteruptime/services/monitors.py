@@ -19,6 +19,7 @@ from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
 from betteruptime.services import channels as channel_service
+from betteruptime.services.monitor_kinds import FieldProblem, fill_kind_defaults, kind_problems
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 
@@ -27,12 +28,7 @@ DEFAULT_INTERVAL_SECONDS = 60
 _LINK_FIELDS = {"channel_ids", "channel_rules"}
 _MONITOR_FIELDS = tuple(name for name in MonitorUpdate.model_fields if name not in _LINK_FIELDS)
 MAX_DEFAULT_TIMEOUT_SECONDS = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class FieldProblem:
-    field: str
-    message: str
+_KIND_DEFAULTS = ("dns_record_type", "tls_expiry_days", "grace_seconds", "ping_token")
 
 
 class MonitorInvalidError(ValueError):
@@ -89,11 +85,7 @@ def check_rules(values: Mapping[str, Any], *, settings: Settings) -> list[FieldP
                 f"must be at most the number of regions ({len(regions)}); got {min_failed}",
             )
         )
-    if values["kind"] == "keyword" and not values.get("keyword"):
-        problems.append(FieldProblem("keyword", 'is required for a monitor of kind "keyword"'))
-    if values["kind"] == "json" and not values.get("json_path"):
-        problems.append(FieldProblem("json_path", 'is required for a monitor of kind "json"'))
-    return problems
+    return problems + kind_problems(values)
 
 
 def _require_valid(values: Mapping[str, Any], settings: Settings) -> None:
@@ -170,6 +162,7 @@ async def create_monitor(
     if values["regions"] is None:
         # Where workers are running now; a fresh install with none yet: the default.
         values["regions"] = await live_regions(session) or [settings.region]
+    fill_kind_defaults(values)
     _require_valid(values, settings)
     rules = data.rules()
     await _require_own_channels(
@@ -196,7 +189,13 @@ async def update_monitor(
     monitor = record.monitor
     sent = changes.model_dump(exclude_unset=True, exclude=_LINK_FIELDS)
     merged = {name: getattr(monitor, name) for name in _MONITOR_FIELDS} | sent
+    merged["ping_token"] = monitor.ping_token
+    fill_kind_defaults(merged)
     _require_valid(merged, settings)
+    # Defaults the new kind brought (a heartbeat's ping token, a DNS record type).
+    sent |= {
+        name: merged[name] for name in _KIND_DEFAULTS if merged[name] != getattr(monitor, name)
+    }
     rules = changes.rules()
     if rules is not None:
         await _require_own_channels(

@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from betteruptime.api.deps import MAX_ID, CurrentUser, OwnedMonitor, SessionDep, SettingsDep
+from betteruptime.api.deps import (
+    MAX_ID,
+    BaseUrl,
+    CurrentUser,
+    OwnedMonitor,
+    SessionDep,
+    SettingsDep,
+)
 from betteruptime.api.errors import ErrorBody
 from betteruptime.api.schemas.checks import CheckPublic, StatsPublic, StatsWindow
 from betteruptime.api.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
@@ -27,8 +34,8 @@ router = APIRouter(
 )
 
 
-def _public(record: monitor_service.MonitorRecord) -> MonitorPublic:
-    return MonitorPublic.from_row(record.monitor, record.state, record.channel_rules)
+def _public(record: monitor_service.MonitorRecord, base_url: str) -> MonitorPublic:
+    return MonitorPublic.from_row(record.monitor, record.state, record.channel_rules, base_url)
 
 
 def _as_utc(moment: datetime | None) -> datetime | None:
@@ -40,6 +47,7 @@ def _as_utc(moment: datetime | None) -> datetime | None:
 
 @router.get("")
 async def list_monitors(
+    base_url: BaseUrl,
     session: SessionDep,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -49,33 +57,41 @@ async def list_monitors(
     records = await monitor_service.list_monitors(
         session, owner_id=user.id, limit=limit, offset=offset
     )
-    return [_public(record) for record in records]
+    return [_public(record, base_url) for record in records]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_monitor(
-    data: MonitorCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    base_url: BaseUrl,
+    data: MonitorCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> MonitorPublic:
     """Create a monitor; checks start within about a second, status `pending` until then."""
     record = await monitor_service.create_monitor(
         session, owner_id=user.id, data=data, settings=settings
     )
-    return _public(record)
+    return _public(record, base_url)
 
 
 @router.get("/{monitor_id}")
-async def get_monitor(record: OwnedMonitor) -> MonitorPublic:
-    return _public(record)
+async def get_monitor(base_url: BaseUrl, record: OwnedMonitor) -> MonitorPublic:
+    return _public(record, base_url)
 
 
 @router.patch("/{monitor_id}")
 async def update_monitor(
-    changes: MonitorUpdate, record: OwnedMonitor, session: SessionDep, settings: SettingsDep
+    base_url: BaseUrl,
+    changes: MonitorUpdate,
+    record: OwnedMonitor,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MonitorPublic:
     """Change the fields sent. The whole monitor must still be valid afterwards
     (for example timeout_seconds below interval_seconds)."""
     await monitor_service.update_monitor(session, record=record, changes=changes, settings=settings)
-    return _public(record)
+    return _public(record, base_url)
 
 
 @router.delete("/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -86,17 +102,21 @@ async def delete_monitor(record: OwnedMonitor, session: SessionDep) -> Response:
 
 
 @router.post("/{monitor_id}/pause")
-async def pause_monitor(record: OwnedMonitor, session: SessionDep) -> MonitorPublic:
+async def pause_monitor(
+    base_url: BaseUrl, record: OwnedMonitor, session: SessionDep
+) -> MonitorPublic:
     """Stop checking; status becomes `paused`."""
     await monitor_service.pause_monitor(session, monitor=record.monitor)
-    return _public(record)
+    return _public(record, base_url)
 
 
 @router.post("/{monitor_id}/resume")
-async def resume_monitor(record: OwnedMonitor, session: SessionDep) -> MonitorPublic:
+async def resume_monitor(
+    base_url: BaseUrl, record: OwnedMonitor, session: SessionDep
+) -> MonitorPublic:
     """Check again, starting from `pending` (what was known before the pause is stale)."""
     await monitor_service.resume_monitor(session, record=record)
-    return _public(record)
+    return _public(record, base_url)
 
 
 @router.get("/{monitor_id}/checks")

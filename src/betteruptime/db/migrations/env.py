@@ -17,10 +17,16 @@ MIGRATION_LOCK = 0x62_75_6D_69_67_72_61  # "bumigra"
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite changes some columns by copying the table and dropping the old one; with
+        # foreign keys on, that drop would cascade and delete every row that points at it.
+        # Outside a transaction, or the pragma does nothing.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
@@ -28,6 +34,9 @@ def _run(connection: Connection) -> None:
             # later ones find the schema already at head.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
+    if sqlite:
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def _run_async() -> None:

@@ -148,3 +148,41 @@ class DeliveryAttempt(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MaintenanceWindow(Base):
+    """A time when some monitors are expected to fail: checks still run, alerts do not.
+
+    One-off (`starts_at`..`ends_at`) or recurring (`weekdays` at `start_time` for
+    `duration_minutes`, in `timezone`).
+    """
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index(None, "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # 0 = Monday … 6 = Sunday.
+    weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)
+    start_time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "HH:MM"
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Tell the monitors' channels when the window starts and ends.
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MaintenanceMonitor(Base):
+    """Which monitors a maintenance window covers; gone with either side."""
+
+    __tablename__ = "maintenance_monitors"
+
+    window_id: Mapped[int] = mapped_column(
+        ForeignKey("maintenance_windows.id", ondelete="CASCADE"), primary_key=True
+    )
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

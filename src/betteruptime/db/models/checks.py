@@ -47,6 +47,8 @@ class Check(Base):
     connect_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     tls_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     first_byte_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # What came with the check beyond the figures: a heartbeat ping's body (≤ 10 kB).
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Rollup(Base):

@@ -34,7 +34,9 @@ class Monitor(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="http")
-    url: Mapped[str] = mapped_column(String(2048))
+    # The scheme says what is checked (http(s)://, tcp://, dns://, icmp://); a heartbeat
+    # monitor has none: it is pinged, not probed.
+    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     method: Mapped[str] = mapped_column(String(10), default="GET")
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -55,6 +57,28 @@ class Monitor(Base):
     failure_threshold: Mapped[int] = mapped_column(SmallInteger, default=3)
     recovery_threshold: Mapped[int] = mapped_column(SmallInteger, default=2)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # tcp: bytes to send once connected, and what the answer must contain.
+    tcp_send: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tcp_expect: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # dns: the record asked for, from which resolver (None: the system's), and the values
+    # the answer must contain (empty: any answer will do).
+    dns_record_type: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    dns_resolver: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    expected_values: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ping: packets per check; the loss above which it fails (None: only when all are lost).
+    ping_count: Mapped[int] = mapped_column(SmallInteger, default=3)
+    max_packet_loss_percent: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # tls (and optionally https): fail when the certificate expires within this many days.
+    tls_expiry_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Slower than this (but otherwise up): degraded, shown apart from down.
+    degraded_after_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # heartbeat: expected every period (+ grace), or on a cron schedule in a time zone;
+    # pinged at /ping/<ping_token>, which is a secret.
+    period_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    grace_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cron: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    ping_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     # While an incident is open and unacknowledged, remind this often; None: never.
     remind_every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -82,6 +106,12 @@ class MonitorState(Base):
     streak_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     open_incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The latest certificate seen (tls monitors, https ones that check expiry).
+    cert_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cert_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Heartbeats: the last ping, and a run announced by /start and not finished yet.
+    last_ping_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    run_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PendingDecision(Base):

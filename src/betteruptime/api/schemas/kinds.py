@@ -1,0 +1,152 @@
+"""Monitor fields of the kinds beyond HTTP: what each kind's URL looks like, and the
+field types of TCP, DNS, ping, TLS and heartbeat monitors.
+
+The per-field rules live in the types; which fields a kind needs, and whether the URL's
+scheme fits the kind, need the whole monitor and are checked in `services.monitors`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, Field
+
+DnsRecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"]
+# The URL schemes each kind takes; a heartbeat has no URL.
+SCHEMES: dict[str, tuple[str, ...]] = {
+    "http": ("http", "https"),
+    "keyword": ("http", "https"),
+    "json": ("http", "https"),
+    "tls": ("https",),
+    "tcp": ("tcp",),
+    "dns": ("dns",),
+    "ping": ("icmp",),
+    "heartbeat": (),
+}
+URL_EXAMPLES = {
+    "http": "https://example.com/",
+    "tls": "https://example.com/",
+    "tcp": "tcp://db.example.com:5432",
+    "dns": "dns://example.com",
+    "ping": "icmp://example.com",
+}
+DEFAULT_TLS_EXPIRY_DAYS = 14
+MAX_TCP_BYTES = 4096
+MAX_PERIOD_SECONDS = 31 * 86400
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?)+$")
+
+
+def url_problem(kind: str, url: str | None) -> str | None:
+    """Why `url` does not fit a monitor of `kind`, or None when it does."""
+    schemes = SCHEMES.get(kind, ())
+    if not schemes:
+        return None if url is None else f'a monitor of kind "{kind}" has no url'
+    example = URL_EXAMPLES.get(kind, URL_EXAMPLES["http"])
+    if url is None:
+        return f'is required for a monitor of kind "{kind}", as in {example}'
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in schemes:
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        return f'must be a {wanted} URL for a monitor of kind "{kind}", as in {example}'
+    if kind == "tcp" and parts.port is None:
+        return f"must name the port to connect to, as in {example}"
+    if kind in ("dns", "ping", "tcp") and (parts.path.strip("/") or parts.query):
+        return f"takes a host only, as in {example}"
+    if kind == "dns" and not _HOSTNAME.match(parts.hostname or ""):
+        return "must name a valid DNS name, as in dns://example.com"
+    return None
+
+
+def _resolver(value: str) -> str:
+    """An IP address, optionally with a port: `1.1.1.1`, `1.1.1.1:5353`, `[::1]:53`."""
+    host, port = value, None
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") or None
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError("must be an IP address, optionally with :port") from None
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError("has an invalid port number")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f'"{value[:64]}" is not a known time zone (such as Europe/Paris)'
+        ) from None
+    return value
+
+
+TcpBytes = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TCP_BYTES, description="Text, sent or expected as UTF-8."),
+]
+DnsResolver = Annotated[
+    str,
+    Field(max_length=255, description="A resolver's IP[:port]; default: the system's."),
+    AfterValidator(_resolver),
+]
+ExpectedValues = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=1000)]],
+    Field(
+        max_length=50,
+        description="dns: values the answer must contain (all of them); empty: any answer.",
+    ),
+]
+PingCount = Annotated[int, Field(ge=1, le=20, description="Packets sent per check.")]
+PacketLoss = Annotated[
+    float,
+    Field(
+        ge=0,
+        lt=100,
+        allow_inf_nan=False,
+        description="ping: the loss (%) above which a check fails; default: only when every "
+        "packet is lost. Round trips are held to max_response_time_ms.",
+    ),
+]
+TlsExpiryDays = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=365,
+        description="Fail when the certificate expires within this many days. Default 14 "
+        "for kind tls; on an https monitor of another kind, null leaves it unchecked.",
+    ),
+]
+DegradedAfter = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=600_000,
+        description="A response slower than this (ms) but otherwise fine marks the "
+        "monitor degraded, which is shown apart from down.",
+    ),
+]
+PeriodSeconds = Annotated[
+    int,
+    Field(ge=10, le=MAX_PERIOD_SECONDS, description="heartbeat: a ping is expected this often."),
+]
+GraceSeconds = Annotated[
+    int,
+    Field(ge=0, le=MAX_PERIOD_SECONDS, description="heartbeat: how late a ping may be."),
+]
+Cron = Annotated[
+    str,
+    Field(
+        min_length=9,
+        max_length=100,
+        description='heartbeat: a cron expression ("0 3 * * *") instead of a period.',
+    ),
+]
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
