@@ -48,6 +48,7 @@ def _check_row(result: CheckResult) -> dict[str, Any]:
         "connect_ms": timings.connect_ms,
         "tls_ms": timings.tls_ms,
         "first_byte_ms": timings.first_byte_ms,
+        "body": result.body,
     }
 
 
@@ -124,6 +125,9 @@ async def record_results(
         state = monitors[result.monitor_id][1]
         if state.last_checked_at is None or result.checked_at > state.last_checked_at:
             state.last_checked_at = result.checked_at
+            if result.cert_expires_at is not None:
+                state.cert_expires_at = result.cert_expires_at
+                state.cert_issuer = result.cert_issuer
     events = await decide_ready(session, monitors, new)
     session.add_all(events)
     return events
