@@ -13,6 +13,7 @@ from betteruptime import __version__
 from betteruptime.alerting.sender import AppriseSender
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
 from betteruptime.api.routers import auth, channels, health, incidents, monitors, regions
+from betteruptime.api.throttling import AuthThrottles
 from betteruptime.db.session import SessionFactory
 from betteruptime.settings import Settings
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.throttles = AuthThrottles()
     # Channel tests send from the api process; few at a time is plenty.
     app.state.sender = AppriseSender(max_parallel=4, timeout_seconds=CHANNEL_TEST_TIMEOUT_SECONDS)
     install_error_handlers(app)

@@ -61,6 +61,7 @@ def _unauthorized(message: str) -> ApiError:
 
 
 async def get_current_user(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
@@ -69,6 +70,7 @@ async def get_current_user(
     found = await token_service.authenticate_token(session, token=credentials.credentials)
     if found is None:
         raise _unauthorized("The API token is unknown or has expired.")
+    request.state.token_id = found[1].id  # which token this is, for the token list
     return found[0]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.auth.tokens import TOKEN_PREFIX, generate_token, hash_token
@@ -77,3 +77,27 @@ async def _touch(session: AsyncSession, *, api_token: ApiToken, now: datetime) -
         .values(last_used_at=now)
     )
     await session.commit()
+
+
+async def list_tokens(session: AsyncSession, *, user_id: int) -> list[ApiToken]:
+    """The user's unexpired tokens, newest first (their hashes stay inside)."""
+    statement = (
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.expires_at > utcnow())
+        .order_by(ApiToken.id.desc())
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def revoke_token(session: AsyncSession, *, user_id: int, token_id: int) -> bool:
+    """Delete one of the user's tokens; False if there is no such token of theirs."""
+    result = await session.execute(
+        delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def revoke_all(session: AsyncSession, *, user_id: int) -> None:
+    """Delete every token of the user (uncommitted: part of a password change)."""
+    await session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))

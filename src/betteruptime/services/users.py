@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.auth import passwords
 from betteruptime.db.models import User
+from betteruptime.services.tokens import revoke_all
 
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_LENGTH = 8
@@ -115,3 +116,13 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
         user.password_hash = await asyncio.to_thread(passwords.hash_password, password)
         await session.commit()
     return user
+
+
+async def change_password(session: AsyncSession, *, user: User, new_password: str) -> None:
+    """Set a new password and revoke every API token of the user, in one transaction:
+    whoever held a token obtained with the old password is signed out."""
+    user.password_hash = await asyncio.to_thread(
+        passwords.hash_password, check_password(new_password)
+    )
+    await revoke_all(session, user_id=user.id)
+    await session.commit()

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from betteruptime.db.models import ApiToken
 from betteruptime.services.tokens import MAX_NAME_LENGTH
 from betteruptime.services.users import (
     MAX_EMAIL_LENGTH,
@@ -55,3 +56,38 @@ class TokenPublic(BaseModel):
     access_token: str = Field(description="Shown only here: only its SHA-256 is stored.")
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never the token itself."""
+
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    current: bool = Field(description="The token this request was made with.")
+
+    @classmethod
+    def from_row(cls, row: ApiToken, *, current: bool) -> TokenInfo:
+        return cls(
+            id=row.id,
+            name=row.name,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            current=current,
+        )
+
+
+class PasswordChange(BaseModel):
+    model_config = _STRICT
+
+    current_password: Annotated[
+        str, Field(max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"format": "password"})
+    ]
+    new_password: Annotated[
+        str,
+        AfterValidator(check_password),
+        Field(description="8 to 1024 characters.", json_schema_extra={"format": "password"}),
+    ]
