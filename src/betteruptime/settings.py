@@ -14,6 +14,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from betteruptime.domain.addresses import TargetPolicy
+
 SECRET_KEY_FILE = ".betteruptime_secret"
 
 
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
     notify_retry_seconds: Annotated[
         float, Field(validation_alias=_env("BETTERUPTIME_NOTIFY_RETRY_SECONDS"), gt=0, le=3600)
     ] = 30.0
+    block_private_targets: Annotated[
+        bool, Field(validation_alias=_env("BETTERUPTIME_BLOCK_PRIVATE_TARGETS"))
+    ] = False
+    allow_link_local_targets: Annotated[
+        bool, Field(validation_alias=_env("BETTERUPTIME_ALLOW_LINK_LOCAL_TARGETS"))
+    ] = False
     log_level: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_LOG_LEVEL"))] = "INFO"
 
     @field_validator("database_url")
@@ -98,6 +106,12 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def target_policy(self) -> TargetPolicy:
+        """Where checks and notifications may connect (the SSRF guard)."""
+        return TargetPolicy(
+            block_private=self.block_private_targets, allow_link_local=self.allow_link_local_targets
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,8 +16,10 @@ from typing import Protocol
 
 from apprise import Apprise, AppriseAsset, NotifyFormat, NotifyType
 
+from betteruptime.alerting.guard import guarded
 from betteruptime.alerting.render import Rendered
 from betteruptime.alerting.urls import mask_url
+from betteruptime.domain.addresses import TargetPolicy
 
 # E-mail gets HTML (Apprise adds the plain-text part); everything else gets text.
 HTML_SCHEMES = frozenset({"mailto", "mailtos"})
@@ -56,10 +58,15 @@ class AppriseSender:
     """The real sender: Apprise, in a bounded thread pool."""
 
     def __init__(
-        self, *, max_parallel: int = 16, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+        self,
+        *,
+        max_parallel: int = 16,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        policy: TargetPolicy | None = None,
     ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="apprise")
         self._timeout = timeout_seconds
+        self._policy = policy or TargetPolicy()
 
     async def send(self, url: str, message: Rendered, *, kind: str) -> SendOutcome:
         loop = asyncio.get_running_loop()
@@ -70,16 +77,19 @@ class AppriseSender:
         if not apprise.add(url):
             return SendOutcome(False, "Apprise cannot use this channel URL", permanent=True)
         html = _scheme(url) in HTML_SCHEMES
-        result = apprise.notify(
-            body=message.html if html else message.text,
-            title=message.title,
-            body_format=NotifyFormat.HTML if html else NotifyFormat.TEXT,
-            notify_type=NOTIFY_TYPES.get(kind, NotifyType.INFO),
-            timeout=self._timeout,
-            log_level=logging.WARNING,
-        )
+        with guarded(self._policy) as refusals:
+            result = apprise.notify(
+                body=message.html if html else message.text,
+                title=message.title,
+                body_format=NotifyFormat.HTML if html else NotifyFormat.TEXT,
+                notify_type=NOTIFY_TYPES.get(kind, NotifyType.INFO),
+                timeout=self._timeout,
+                log_level=logging.WARNING,
+            )
         if result:
             return SendOutcome(True)
+        if refusals:  # the target policy forbids this address: retrying cannot help
+            return SendOutcome(False, _error_text(refusals, url), permanent=True)
         return SendOutcome(False, _error_text([entry.message for entry in result.logs()], url))
 
     def close(self) -> None:

@@ -36,7 +36,11 @@ def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
     app.state.sessions = sessions
     app.state.throttles = AuthThrottles()
     # Channel tests send from the api process; few at a time is plenty.
-    app.state.sender = AppriseSender(max_parallel=4, timeout_seconds=CHANNEL_TEST_TIMEOUT_SECONDS)
+    app.state.sender = AppriseSender(
+        max_parallel=4,
+        timeout_seconds=CHANNEL_TEST_TIMEOUT_SECONDS,
+        policy=settings.target_policy(),
+    )
     install_error_handlers(app)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)

@@ -61,7 +61,7 @@ def make_ingester(
 def make_notifier(
     settings: Settings, *, sessions: SessionFactory, stream: EventStream
 ) -> tuple[Notifier, AppriseSender]:
-    sender = AppriseSender()
+    sender = AppriseSender(policy=settings.target_policy())
     dispatcher = Dispatcher(
         sessions=sessions,
         sender=sender,
