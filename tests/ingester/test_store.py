@@ -277,3 +277,21 @@ async def test_a_complete_due_time_decides_the_earlier_ones_still_waiting_first(
     assert [e.type for e in events] == ["down"]
     state = await state_of(sessions, monitor_id)
     assert (state.status, state.consecutive_successes) == ("down", 1)
+
+
+async def test_a_worker_clock_in_the_future_is_corrected_and_keeps_its_due_time(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor()
+    skewed = result(monitor_id, 0, up=True)
+    skewed = skewed.model_copy(update={"checked_at": datetime.now(UTC) + timedelta(days=2)})
+    before = datetime.now(UTC)
+
+    await ingest(sessions, [skewed])
+
+    async with sessions() as session:
+        check = (await session.scalars(select(Check))).one()
+    state = await state_of(sessions, monitor_id)
+    assert check.due_at == T0
+    assert before <= check.checked_at <= datetime.now(UTC)
+    assert state.last_checked_at == check.checked_at

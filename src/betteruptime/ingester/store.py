@@ -23,9 +23,14 @@ from betteruptime.db.models import (
     OutboxEvent,
     PendingDecision,
 )
+from betteruptime.db.types import utcnow
+from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.rollups import RESOLUTIONS, aggregate_checks
 from betteruptime.ingester.decisions import decide_overdue, decide_ready
+from betteruptime.logs import get_logger, kv
+
+log = get_logger("ingester")
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
@@ -115,6 +120,7 @@ async def record_results(
     session: AsyncSession, results: Sequence[CheckResult]
 ) -> list[OutboxEvent]:
     """Store a batch and apply it; the caller commits. Returns the events it created."""
+    results = correct_clocks(results, now=utcnow())
     monitors = await load_monitors(session, {r.monitor_id for r in results})
     # Results of deleted monitors are dropped: nothing would ever read or prune them.
     new = await insert_new_checks(session, [r for r in results if r.monitor_id in monitors])
@@ -131,6 +137,25 @@ async def record_results(
     events = await decide_ready(session, monitors, new)
     session.add_all(events)
     return events
+
+
+def correct_clocks(results: Sequence[CheckResult], *, now: datetime) -> list[CheckResult]:
+    """Results whose worker clock is absurd get the ingester's time (domain/clock.py)."""
+    corrected: list[CheckResult] = []
+    for result in results:
+        honest = honest_checked_at(result.checked_at, due_at=result.due_at, now=now)
+        if honest is not None:
+            log.warning(
+                kv(
+                    event="clock_corrected",
+                    monitor_id=result.monitor_id,
+                    region=result.region,
+                    reported=result.checked_at.isoformat(),
+                )
+            )
+            result = result.model_copy(update={"checked_at": honest})
+        corrected.append(result)
+    return corrected
 
 
 async def decide_overdue_pending(
