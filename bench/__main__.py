@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS = {"pipeline": "bench.pipeline", "alerts": "bench.alerts"}
+BENCHMARKS = {"pipeline": "bench.pipeline", "alerts": "bench.alerts", "pings": "bench.pings"}
 
 
 def main() -> None:

@@ -216,6 +216,68 @@ def token_create(
     typer.echo(token)
 
 
+EmailOption = Annotated[
+    str | None, typer.Option(help="Whose monitors (default: the only user, if there is one).")
+]
+
+
+@app.command("apply")
+def apply_config(
+    file: Annotated[str, typer.Argument(metavar="FILE.yaml", help="The file; - reads stdin.")],
+    email: EmailOption = None,
+    prune: Annotated[
+        bool, typer.Option(help="Also delete the user's monitors and channels not in the file.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="Print the changes; make none.")] = False,
+) -> None:
+    """Make a user's monitors and channels what a YAML file says (config as code)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from betteruptime.config_as_code.apply import apply_text
+    from betteruptime.config_as_code.document import ConfigError
+    from betteruptime.config_as_code.plan import Plan
+
+    settings = settings_or_exit()
+    try:
+        if file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(file, encoding="utf-8") as stream:
+                text = stream.read()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {file}: {getattr(error, 'strerror', None) or error}")
+
+    def work(session: AsyncSession) -> Awaitable[Plan]:
+        return apply_text(
+            session, text=text, settings=settings, email=email, prune=prune, dry_run=dry_run
+        )
+
+    try:
+        plan = _with_session(settings, work)
+    except ConfigError as error:
+        fail(f"{file}: nothing was changed:\n  " + "\n  ".join(error.problems))
+    except SQLAlchemyError as error:  # e.g. the database is locked: nothing was committed
+        fail(f"database error, nothing was changed: {type(error).__name__}", 1)
+    for line in plan.lines(dry_run=dry_run):
+        typer.echo(line)
+    typer.echo(("dry run, nothing changed: " if dry_run else "") + plan.summary())
+
+
+@app.command("export")
+def export_config(email: EmailOption = None) -> None:
+    """Print a user's monitors and channels as YAML for `apply` (channel URLs in full)."""
+    from betteruptime.config_as_code.document import ConfigError
+    from betteruptime.config_as_code.export import SECRETS_WARNING, export_text
+
+    settings = settings_or_exit()
+    try:
+        text = _with_session(settings, lambda session: export_text(session, email=email))
+    except ConfigError as error:
+        fail("cannot export:\n  " + "\n  ".join(error.problems))
+    typer.echo(SECRETS_WARNING, err=True)
+    typer.echo(text, nl=False)
+
+
 def main() -> None:
     try:
         app()

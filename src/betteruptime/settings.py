@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         bool, Field(validation_alias=_env("BETTERUPTIME_ALLOW_LINK_LOCAL_TARGETS"))
     ] = False
     log_level: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_LOG_LEVEL"))] = "INFO"
+    # Bearer token for GET /metrics; unset: /metrics is open (it names every monitor).
+    metrics_token: Annotated[
+        SecretStr | None, Field(validation_alias=_env("BETTERUPTIME_METRICS_TOKEN"), min_length=16)
+    ] = None
 
     @field_validator("database_url")
     @classmethod
@@ -98,6 +102,12 @@ class Settings(BaseSettings):
         from betteruptime.domain.names import validate_region
 
         return validate_region(value)
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _unset_if_empty(cls, value: object) -> object:
+        # `BETTERUPTIME_METRICS_TOKEN=` in a .env file means "no token", not a short one.
+        return value or None
 
     @field_validator("log_level")
     @classmethod

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from betteruptime.alerting.rules import EVENT_TYPES, Link, Planned, plan_deliveries
+from betteruptime.alerting.rules import DEFAULT_EVENTS, EVENT_TYPES, Link, Planned, plan_deliveries
 
 DECIDED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ALL = frozenset(EVENT_TYPES)
@@ -18,8 +18,12 @@ def plan(event: str, links: list[Link], escalated: set[int] | None = None) -> li
     return plan_deliveries(event, decided_at=DECIDED, links=links, escalated=escalated or set())
 
 
-def test_event_types_are_the_four_the_notifier_knows() -> None:
-    assert set(EVENT_TYPES) == {"down", "up", "reminder", "acknowledged"}
+def test_event_types_are_the_five_a_link_can_ask_for() -> None:
+    assert set(EVENT_TYPES) == {"down", "up", "reminder", "acknowledged", "degraded"}
+
+
+def test_a_link_hears_all_but_degraded_unless_it_asks() -> None:
+    assert set(DEFAULT_EVENTS) == {"down", "up", "reminder", "acknowledged"}
 
 
 def test_no_links_plan_nothing() -> None:

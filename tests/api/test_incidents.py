@@ -56,6 +56,7 @@ async def test_it_lists_incidents_newest_first(
         "resolved_at": None,
         "acknowledged_at": None,
         "cause": "connection refused",
+        "in_maintenance": False,
     }
 
 

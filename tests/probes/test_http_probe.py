@@ -262,10 +262,10 @@ async def test_the_registry_dispatches_http_kinds_and_refuses_others(
     try:
         keyword_job = make_job(http_server.url("/ok"), kind="keyword", keyword="Welcome")
         http = await probes.check(keyword_job)
-        tcp = await probes.check(make_job("tcp://localhost:1", kind="tcp"))
+        heartbeat = await probes.check(make_job("", kind="heartbeat"))
     finally:
         await probes.close()
 
     assert http.up
-    assert not tcp.up
-    assert tcp.error == 'monitor kind "tcp" is not supported by this worker'
+    assert not heartbeat.up
+    assert heartbeat.error == 'monitor kind "heartbeat" is not supported by this worker'

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 
 class AlertContext(BaseModel):
-    type: str  # down | up | reminder | acknowledged
+    type: str  # down | up | reminder | acknowledged | degraded | maintenance_started/ended
     monitor_id: int
     monitor_name: str
     monitor_url: str
@@ -28,6 +28,13 @@ class AlertContext(BaseModel):
     reminder_number: int | None = None
     # When the event was decided; what "how long ago" is measured from.
     decided_at: datetime | None = None
+    # degraded: the due time's response time and the monitor's threshold.
+    response_time_ms: float | None = None
+    degraded_after_ms: int | None = None
+    # maintenance_started/ended: the window, until when it runs, what it covers.
+    window_name: str | None = None
+    window_ends_at: datetime | None = None
+    window_monitors: list[str] = Field(default_factory=list)
 
     def down_seconds(self) -> float | None:
         """How long the outage lasted (up) or has lasted so far (reminder)."""

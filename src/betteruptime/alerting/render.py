@@ -22,7 +22,11 @@ HEADLINES = {
     "up": "RECOVERED",
     "reminder": "STILL DOWN",
     "acknowledged": "ACKNOWLEDGED",
+    "degraded": "DEGRADED",
+    "maintenance_started": "MAINTENANCE STARTED",
+    "maintenance_ended": "MAINTENANCE ENDED",
 }
+MAINTENANCE = ("maintenance_started", "maintenance_ended")
 MAX_CAUSE_CHARS = 500
 
 
@@ -98,8 +102,46 @@ def _compose(title: str, lead: str, facts: Sequence[tuple[str, str]]) -> Rendere
     return Rendered(title=title, text=text, html=html)
 
 
+def _ms(value: float) -> str:
+    return f"{round(value):,} ms"
+
+
+def _render_degraded(context: AlertContext) -> Rendered:
+    threshold, measured = context.degraded_after_ms, context.response_time_ms
+    slower = f"slower than {_ms(threshold)}" if threshold is not None else "slow"
+    lead = f"{context.monitor_name} — responses {slower}"
+    lead += f": {_ms(measured)}." if measured is not None else "."
+    facts = [("Monitor", context.monitor_name), ("URL", context.monitor_url)]
+    if measured is not None:
+        facts.append(("Response time", _ms(measured)))
+    if threshold is not None:
+        facts.append(("Degraded above", _ms(threshold)))
+    facts.append(("Slow since", _when(context.started_at)))
+    return _compose(f"[DEGRADED] {context.monitor_name}", lead, facts)
+
+
+def _render_maintenance(context: AlertContext) -> Rendered:
+    name = context.window_name or "maintenance"
+    covered = ", ".join(context.window_monitors or [context.monitor_name])
+    facts = [("Window", name), ("Monitors", covered)]
+    if context.type == "maintenance_started":
+        until = f" until {_when(context.window_ends_at)}" if context.window_ends_at else ""
+        lead = f'Maintenance "{name}" started: alerts for {covered} are paused{until}.'
+        facts.append(("Started at", _when(context.started_at)))
+        if context.window_ends_at:
+            facts.append(("Ends at", _when(context.window_ends_at)))
+    else:
+        lead = f'Maintenance "{name}" is over: alerts for {covered} are on again.'
+        facts.append(("Ended at", _when(context.started_at)))
+    return _compose(f"[{HEADLINES[context.type]}] {name}", lead, facts)
+
+
 def render(context: AlertContext) -> Rendered:
     """One event's message."""
+    if context.type in MAINTENANCE:
+        return _render_maintenance(context)
+    if context.type == "degraded":
+        return _render_degraded(context)
     title = f"[{HEADLINES.get(context.type, context.type.upper())}] {context.monitor_name}"
     return _compose(title, _lead(context), _facts(context))
 

@@ -20,6 +20,9 @@ from typing import get_args
 from betteruptime.domain.messages import EventType
 
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+# What a link hears when it names no events (`channel_ids`, or a rule without `events`).
+# `degraded` is opt-in: slowness is not an outage, and nobody asked for it until now.
+DEFAULT_EVENTS: tuple[EventType, ...] = ("down", "up", "reminder", "acknowledged")
 MAX_DELAY_MINUTES = 24 * 60
 
 

@@ -26,6 +26,7 @@ HTML_SCHEMES = frozenset({"mailto", "mailtos"})
 NOTIFY_TYPES = {
     "down": NotifyType.FAILURE,
     "reminder": NotifyType.WARNING,
+    "degraded": NotifyType.WARNING,
     "up": NotifyType.SUCCESS,
 }
 MAX_ERROR_CHARS = 1000

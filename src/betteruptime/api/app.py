@@ -12,10 +12,15 @@ from fastapi import FastAPI
 from betteruptime import __version__
 from betteruptime.alerting.sender import AppriseSender
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
-from betteruptime.api.routers import auth, channels, health, incidents, monitors, regions
+from betteruptime.api.pings import PingIntake, ping_lifespan
+from betteruptime.api.routers import auth, channels, health, incidents, monitors, ping, regions
+from betteruptime.api.routers import maintenance as maintenance_windows
+from betteruptime.api.routers import metrics as prometheus_metrics
 from betteruptime.api.throttling import AuthThrottles
 from betteruptime.db.session import SessionFactory
 from betteruptime.settings import Settings
+from betteruptime.transport.queues import ResultQueue
+from betteruptime.web.mount import mount_web
 
 API_PREFIX = "/api/v1"
 # Monitor bodies are at most ~64 KiB of body and ~200 KiB of headers; anything much
@@ -24,16 +29,21 @@ MAX_REQUEST_BYTES = 1024 * 1024
 CHANNEL_TEST_TIMEOUT_SECONDS = 15.0
 
 
-def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
+def create_app(
+    settings: Settings, sessions: SessionFactory, results: ResultQueue | None = None
+) -> FastAPI:
+    """`results`: where heartbeat pings go; without it /ping answers 503."""
     app = FastAPI(
         title="BetterUptime",
         version=__version__,
         description="Self-hostable uptime monitoring. Authenticate with "
         "`Authorization: Bearer <token>` (see `POST /api/v1/auth/token`).",
         docs_url="/docs",
+        lifespan=ping_lifespan,
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.pings = None if results is None else PingIntake(sessions=sessions, results=results)
     app.state.throttles = AuthThrottles()
     # Channel tests send from the api process; few at a time is plenty.
     app.state.sender = AppriseSender(
@@ -44,8 +54,12 @@ def create_app(settings: Settings, sessions: SessionFactory) -> FastAPI:
     install_error_handlers(app)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
+    app.include_router(ping.router)  # first: routes match in order, and pings are the hot path
     routers = (auth.router, monitors.router, channels.router, incidents.router, regions.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(maintenance_windows.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
+    mount_web(app, settings)  # the dashboard's pages, under / (the API stays under /api/v1)
     return app

@@ -14,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 KeywordMode = Literal["present", "absent"]
-EventType = Literal["down", "up", "reminder", "acknowledged"]
+# The events a channel link can ask for (`channel_rules[].events`).
+EventType = Literal["down", "up", "reminder", "acknowledged", "degraded"]
+# A maintenance window with `notify` starting and ending: told to every channel of its
+# monitors, whatever their links ask for (the window's `notify` is the opt-in).
+MaintenanceEventType = Literal["maintenance_started", "maintenance_ended"]
 
 
 class ProbeSpec(BaseModel):
@@ -85,14 +89,19 @@ class CheckResult(BaseModel):
     cert_issuer: str | None = None
     # What came with the check: a heartbeat ping's body (at most 10 kB).
     body: str | None = None
+    # A heartbeat ping as the api received it: "start" announces a run (recorded on the
+    # monitor, never stored as a check), "end" is a run's success or reported failure.
+    # None for probe results and for the scheduler's missed-ping failures.
+    ping: Literal["start", "end"] | None = None
 
 
 class Event(BaseModel):
     """Something to tell people about: a transition (down, up) decided by the ingester, a
-    reminder of an open incident, or its acknowledgement. Written to the outbox first."""
+    reminder of an open incident, or its acknowledgement; a monitor turning degraded; a
+    maintenance window starting or ending. Written to the outbox first."""
 
     id: int
-    type: EventType
+    type: EventType | MaintenanceEventType
     monitor_id: int
     incident_id: int | None
     # When what it reports began (the first failure; the first success of a recovery).
@@ -100,6 +109,8 @@ class Event(BaseModel):
     cause: str | None = None
     # When it was decided (the failure confirmed, the reminder due, the ack made).
     decided_at: datetime | None = None
+    # The maintenance window of a maintenance_started/ended event.
+    window_id: int | None = None
 
 
 class WorkerHeartbeat(BaseModel):

@@ -17,6 +17,8 @@ class RegionReport:
     region: str
     up: bool
     error: str | None = None
+    # Only read to tell degraded from up (domain/degraded.py), never for up or down.
+    response_time_ms: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,14 +26,25 @@ from betteruptime.db.models import (
     PendingDecision,
 )
 from betteruptime.db.types import utcnow
+from betteruptime.domain.degraded import judge_speed, machine_status, typical_response_ms
+from betteruptime.domain.heartbeats import PING_REGION
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.quorum import RegionReport, Verdict, judge
 from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
+from betteruptime.services.in_maintenance import monitors_in_maintenance
 
 # How long past its timeout a due time waits for slower regions before it is decided.
 REGION_GRACE = timedelta(seconds=5)
 
 Key = tuple[int, datetime]
+
+
+def judged_regions(monitor: Monitor) -> list[str]:
+    """The regions whose reports make a due time complete. A heartbeat is judged from
+    its pings alone (one pseudo-region), whatever probing regions the monitor lists."""
+    if monitor.kind == "heartbeat":
+        return [PING_REGION]
+    return monitor.regions or ["default"]
 
 
 async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, list[RegionReport]]:
@@ -42,12 +53,17 @@ async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, l
     found: dict[Key, list[RegionReport]] = defaultdict(list)
     for start in range(0, len(wanted), 500):
         rows = await session.execute(
-            select(Check.monitor_id, Check.due_at, Check.region, Check.up, Check.error).where(
-                tuple_(Check.monitor_id, Check.due_at).in_(wanted[start : start + 500])
-            )
+            select(
+                Check.monitor_id,
+                Check.due_at,
+                Check.region,
+                Check.up,
+                Check.error,
+                Check.response_time_ms,
+            ).where(tuple_(Check.monitor_id, Check.due_at).in_(wanted[start : start + 500]))
         )
-        for monitor_id, due_at, region, up, error in rows:
-            found[(monitor_id, due_at)].append(RegionReport(region, up, error))
+        for monitor_id, due_at, region, up, error, response_ms in rows:
+            found[(monitor_id, due_at)].append(RegionReport(region, up, error, response_ms))
     return found
 
 
@@ -65,10 +81,12 @@ async def decide_ready(
     multi: set[Key] = set()
     for result in new:
         key = (result.monitor_id, result.due_at)
-        if len(monitors[result.monitor_id][0].regions or ["default"]) > 1:
+        if len(judged_regions(monitors[result.monitor_id][0])) > 1:
             multi.add(key)
         else:
-            single.setdefault(key, []).append(RegionReport(result.region, result.up, result.error))
+            single.setdefault(key, []).append(
+                RegionReport(result.region, result.up, result.error, result.response_time_ms)
+            )
     reports = {**single, **(await reports_for(session, multi) if multi else {})}
     parked = await _parked(session, {monitor_id for monitor_id, _ in multi})
     events: list[OutboxEvent] = []
@@ -77,7 +95,7 @@ async def decide_ready(
         if state.last_due_at is not None and due_at <= state.last_due_at:
             continue  # an older due time arriving late: stored, but already decided past
         got = reports[(monitor_id, due_at)]
-        if {r.region for r in got} >= set(monitor.regions or ["default"]):
+        if {r.region for r in got} >= set(judged_regions(monitor)):
             waiting = parked.get(monitor_id, [])
             earlier = [(monitor_id, d) for d in waiting if d < due_at]
             if earlier:
@@ -86,8 +104,7 @@ async def decide_ready(
             if due_at in waiting:
                 await _unpark(session, [(monitor_id, due_at)])
             parked[monitor_id] = [d for d in waiting if d > due_at]
-            event = await _decide(session, monitor, state, due_at, got)
-            events += [event] if event else []
+            events += await _decide(session, monitor, state, due_at, got)
         elif due_at not in parked.get(monitor_id, []):
             await _park(session, monitor, due_at)
             parked.setdefault(monitor_id, []).append(due_at)
@@ -120,8 +137,7 @@ async def decide_overdue(
             continue
         monitor, state = monitors[monitor_id]
         if state.last_due_at is None or due_at > state.last_due_at:
-            event = await _decide(session, monitor, state, due_at, reports[(monitor_id, due_at)])
-            events += [event] if event else []
+            events += await _decide(session, monitor, state, due_at, reports[(monitor_id, due_at)])
     await _unpark(session, keys)
     return events
 
@@ -146,20 +162,24 @@ async def _decide(
     state: MonitorState,
     due_at: datetime,
     reports: list[RegionReport],
-) -> OutboxEvent | None:
-    """Feed one due time's combined outcome into the state machine; record what it says."""
+) -> list[OutboxEvent]:
+    """Feed one due time's combined outcome into the state machine; record what it says.
+
+    Returns its events: a transition's, and `degraded` when the monitor just became slow
+    (after a recovery's `up` when it comes back slow)."""
     verdict = judge(
         reports,
-        region_count=len(monitor.regions or ["default"]),
+        region_count=len(judged_regions(monitor)),
         min_failed=monitor.min_failed_regions,
     )
     state.last_due_at = due_at
     if not verdict.up:
         state.last_error = verdict.cause
     if monitor.paused:
-        return None
+        return []
+    previous = state.status
     before = MonitorStatus(
-        state.status,  # type: ignore[arg-type]
+        machine_status(previous),
         state.consecutive_failures,
         state.consecutive_successes,
     )
@@ -172,14 +192,24 @@ async def _decide(
     after = decision.state
     if after.consecutive_failures == 1 or after.consecutive_successes == 1:
         state.streak_started_at = due_at
-    state.status = after.status
+    speed = judge_speed(
+        after.status,
+        previous=previous,
+        up=verdict.up,
+        response_time_ms=typical_response_ms(reports),
+        degraded_after_ms=monitor.degraded_after_ms,
+    )
+    state.status = speed.status
     state.consecutive_failures = after.consecutive_failures
     state.consecutive_successes = after.consecutive_successes
+    events: list[OutboxEvent] = []
     if decision.transition == "down":
-        return await _open_incident(session, monitor, state, verdict, due_at)
+        events.append(await _open_incident(session, monitor, state, verdict, due_at))
     if decision.transition == "up":
-        return await _resolve_incident(session, monitor, state)
-    return None
+        events.append(await _resolve_incident(session, monitor, state))
+    if speed.entered:
+        events.append(OutboxEvent(type="degraded", monitor_id=monitor.id, at=due_at))
+    return events
 
 
 async def _open_incident(
@@ -190,12 +220,16 @@ async def _open_incident(
     due_at: datetime,
 ) -> OutboxEvent:
     started_at = state.streak_started_at or due_at
+    confirmed_at = utcnow()
+    # The record stays honest inside a maintenance window; the flag is why nobody was told.
+    in_maintenance = await monitors_in_maintenance(session, {monitor.id}, at=confirmed_at)
     incident = Incident(
         monitor_id=monitor.id,
         status="open",
         started_at=started_at,
         cause=verdict.cause,
-        confirmed_at=utcnow(),
+        confirmed_at=confirmed_at,
+        in_maintenance=bool(in_maintenance),
     )
     session.add(incident)
     await session.flush()  # the event and the state carry the incident's id

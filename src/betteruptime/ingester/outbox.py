@@ -30,6 +30,7 @@ def to_event(row: OutboxEvent) -> Event:
         at=row.at,
         cause=row.cause,
         decided_at=row.created_at,
+        window_id=row.window_id,
     )
 
 

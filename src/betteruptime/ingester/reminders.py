@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import Incident, Monitor, OutboxEvent
+from betteruptime.services.in_maintenance import monitors_in_maintenance
 
 
 async def emit_due_reminders(
@@ -31,10 +32,16 @@ async def emit_due_reminders(
         )
         .limit(limit)
     )
+    found = rows.all()
+    # Inside a maintenance window reminders are skipped, not claimed: once it is over
+    # the overdue reminder goes out at the next sweep, saying it is still down.
+    quiet = await monitors_in_maintenance(session, {i.monitor_id for i, _ in found}, at=now)
     events: list[OutboxEvent] = []
-    for incident, every_minutes in rows:
+    for incident, every_minutes in found:
         last = incident.last_reminded_at or incident.confirmed_at or incident.started_at
         if every_minutes is None or last + timedelta(minutes=every_minutes) > now:
+            continue
+        if incident.monitor_id in quiet:
             continue
         claimed = await session.execute(
             update(Incident)

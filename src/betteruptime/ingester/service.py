@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckResult
+from betteruptime.ingester.maintenance import emit_maintenance_events
 from betteruptime.ingester.outbox import OutboxRelay
 from betteruptime.ingester.reminders import emit_due_reminders
 from betteruptime.ingester.store import decide_overdue_pending, record_results
@@ -134,8 +135,9 @@ class Ingester:
 
     async def sweep_periodically(self, stop: asyncio.Event, every: float = 1.0) -> None:
         """Once a second: decide multi-region due times whose slow regions never reported,
-        emit the reminders that are due, and relay the events waiting in the outbox (the
-        api writes acknowledgements there). Stops with the role."""
+        notice maintenance windows starting and ending, emit the reminders that are due,
+        and relay the events waiting in the outbox (the api writes acknowledgements
+        there). Stops with the role."""
         while not await sleep_or_stop(stop, every):
             await self.sweep()
         await self._relay_safely()
@@ -145,6 +147,9 @@ class Ingester:
             async with self._sessions() as session, session.begin():
                 now = datetime.now(UTC)
                 events = await decide_overdue_pending(session, now=now)
+                # Before reminders: a window's end that announces an outage resets its
+                # reminder clock, so the two do not go out together.
+                events += await emit_maintenance_events(session, now=now)
                 events += await emit_due_reminders(session, now=now)
         except Exception as error:
             log.warning(kv(event="sweep_failed", error=type(error).__name__))

@@ -28,6 +28,7 @@ from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.rollups import RESOLUTIONS, aggregate_checks
 from betteruptime.ingester.decisions import decide_overdue, decide_ready
+from betteruptime.ingester.heartbeats import apply_pings
 from betteruptime.logs import get_logger, kv
 
 log = get_logger("ingester")
@@ -122,6 +123,7 @@ async def record_results(
     """Store a batch and apply it; the caller commits. Returns the events it created."""
     results = correct_clocks(results, now=utcnow())
     monitors = await load_monitors(session, {r.monitor_id for r in results})
+    results = apply_pings(results, monitors)  # heartbeats: last ping, run start (not a check)
     # Results of deleted monitors are dropped: nothing would ever read or prune them.
     new = await insert_new_checks(session, [r for r in results if r.monitor_id in monitors])
     if not new:

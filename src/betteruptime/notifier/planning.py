@@ -19,6 +19,12 @@ from betteruptime.alerting.context import AlertContext
 from betteruptime.alerting.rules import Link, plan_deliveries
 from betteruptime.db.models import Check, Incident, Monitor, MonitorChannel, Notification
 from betteruptime.domain.messages import Event
+from betteruptime.notifier.notices import (
+    MAINTENANCE_EVENTS,
+    add_speed,
+    in_maintenance,
+    maintenance_rows,
+)
 
 # Statuses of a down message that count as "this channel was told".
 TOLD = ("sending", "sent", "folded", "failed")
@@ -95,6 +101,8 @@ async def alert_context(
         context.status_code = codes[0] if codes else None
     if event.type == "up" and incident is not None and incident.resolved_at is None:
         context.resolved_at = event.at
+    if event.type == "degraded":
+        await add_speed(session, context, monitor)
     return context
 
 
@@ -116,14 +124,19 @@ async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: da
         monitor = await session.get(Monitor, event.monitor_id)
         if monitor is None:
             continue  # deleted since: nobody to tell about it
+        if event.type in MAINTENANCE_EVENTS:
+            rows += await maintenance_rows(session, event, monitor, now=now)
+            continue
         incident = await session.get(Incident, event.incident_id) if event.incident_id else None
         if event.type == "acknowledged" and event.incident_id is not None:
             await cancel_escalations(session, event.incident_id)
+        links = await _links(session, monitor.id)
+        told = await _told_of_down(session, event.incident_id)
+        if await in_maintenance(session, event, now=now):
+            # Silence, except a recovery for those who were told of its outage (notices.py).
+            links = [link for link in links if event.type == "up" and link.channel_id in told]
         planned = plan_deliveries(
-            event.type,
-            decided_at=event.decided_at or now,
-            links=await _links(session, monitor.id),
-            escalated=await _told_of_down(session, event.incident_id),
+            event.type, decided_at=event.decided_at or now, links=links, escalated=told
         )
         if not planned:
             continue

@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 from betteruptime.domain.messages import CheckJob, CheckResult, MonitorKind
 from betteruptime.probes.base import Probe
+from betteruptime.probes.dns import DnsProbe
 from betteruptime.probes.http import HttpProbe
+from betteruptime.probes.http_certificate import HttpWithCertificate
+from betteruptime.probes.ping import PingProbe
+from betteruptime.probes.tcp import TcpProbe
+from betteruptime.probes.tls import TlsProbe
 
 
 class Probes:
@@ -17,8 +22,14 @@ class Probes:
     """
 
     def __init__(self) -> None:
-        http = HttpProbe()
+        tls = TlsProbe()
+        # HTTP monitors with tls_expiry_days get the tls kind's certificate check too.
+        http = HttpWithCertificate(HttpProbe(), tls)
         self._probes: dict[MonitorKind, Probe] = {"http": http, "keyword": http, "json": http}
+        self._probes["ping"] = PingProbe()
+        self._probes["tls"] = tls
+        self._probes["tcp"] = TcpProbe()
+        self._probes["dns"] = DnsProbe()
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run `job` with the probe for its kind; never raises (see :class:`Probe`)."""

@@ -12,6 +12,7 @@ from betteruptime.ingester.service import Ingester
 from betteruptime.notifier.dispatch import Dispatcher
 from betteruptime.notifier.service import Notifier
 from betteruptime.probes.registry import Probes
+from betteruptime.scheduler.heartbeats import HeartbeatClock
 from betteruptime.scheduler.leadership import Leadership, PostgresLeadership, SoleLeader
 from betteruptime.scheduler.service import Scheduler
 from betteruptime.settings import Settings
@@ -33,6 +34,7 @@ def make_scheduler(
         jobs=JobQueue(broker),
         leadership=leadership_for(settings, engine),
         retention_days=settings.retention_days,
+        heartbeats=HeartbeatClock(sessions=sessions, results=ResultQueue(broker)),
     )
 
 

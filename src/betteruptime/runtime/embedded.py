@@ -25,6 +25,7 @@ from betteruptime.runtime.engines import open_broker, open_stream
 from betteruptime.runtime.server import http_server
 from betteruptime.runtime.signals import stop_on_signals
 from betteruptime.settings import Settings
+from betteruptime.transport.queues import ResultQueue
 
 log = get_logger("up")
 
@@ -41,7 +42,8 @@ async def run_embedded(settings: Settings) -> None:
     worker, probes = make_worker(settings, broker=broker, region=settings.region)
     ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
     notifier, sender = make_notifier(settings, sessions=sessions, stream=stream)
-    server = http_server(settings, create_app(settings, sessions))
+    # Pings received by the api go to the same in-process result queue as probe results.
+    server = http_server(settings, create_app(settings, sessions, ResultQueue(broker)))
 
     stops = {name: asyncio.Event() for name in ("scheduler", "worker", "ingester", "notifier")}
     tasks = {

@@ -27,6 +27,7 @@ from betteruptime.runtime.server import http_server
 from betteruptime.runtime.signals import stop_on_signals
 from betteruptime.settings import Settings
 from betteruptime.transport.base import Broker, EventStream
+from betteruptime.transport.queues import ResultQueue
 
 log = get_logger("role")
 
@@ -56,7 +57,14 @@ async def _stream(settings: Settings, stop: asyncio.Event, exits: AsyncExitStack
 async def run_api(settings: Settings, stop: asyncio.Event, exits: AsyncExitStack) -> None:
     sessions, _ = await _database(settings, stop, exits)
     settings.resolved_secret_key()
-    server = http_server(settings, create_app(settings, sessions))
+    # Heartbeat pings are results: with RabbitMQ they go to the ingester's queue;
+    # without it this api answers /ping with 503 and says why.
+    results = None
+    if settings.rabbitmq_url is not None:
+        results = ResultQueue(await _broker(settings, stop, exits))
+    else:
+        log.warning(kv(event="pings_disabled", reason="RABBITMQ_URL is not set"))
+    server = http_server(settings, create_app(settings, sessions, results))
     serving = asyncio.create_task(server.serve())
     await wait_for_stop_or_crash(stop, {"api": serving})
     server.should_exit = True

@@ -26,6 +26,7 @@ from betteruptime.domain.messages import CheckJob
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
 from betteruptime.maintenance.retention import apply_retention
+from betteruptime.scheduler.heartbeats import HeartbeatClock
 from betteruptime.scheduler.leadership import Leadership, SoleLeader
 from betteruptime.scheduler.plan import DueCheck, SchedulePlan
 from betteruptime.scheduler.snapshot import probe_spec
@@ -78,6 +79,7 @@ class Scheduler:
         retention_days: int = 30,
         clock: Callable[[], float] = time.time,
         refresh_seconds: float = REFRESH_SECONDS,
+        heartbeats: HeartbeatClock | None = None,
     ) -> None:
         self._sessions = sessions
         self._jobs = jobs
@@ -85,6 +87,8 @@ class Scheduler:
         self._retention_days = retention_days
         self._clock = clock
         self._refresh_seconds = refresh_seconds
+        # Missed heartbeat pings become failures here, on the leader only.
+        self._heartbeats = heartbeats
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.plan = SchedulePlan()
         self._watermark: datetime | None = None
@@ -259,6 +263,8 @@ class Scheduler:
                     log.warning(kv(event="refresh_failed", error=type(error).__name__))
                 next_refresh = self._clock() + self._refresh_seconds
                 self._maybe_maintain(now)
+                if self._heartbeats is not None:
+                    await self._heartbeats.maybe_check()  # at most once a second
             await self.publish_due()
             if not self.is_leader:
                 return

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.alerting.rules import EVENT_TYPES
+from betteruptime.alerting.rules import DEFAULT_EVENTS
 from betteruptime.alerting.urls import validate_apprise_url
 from betteruptime.api.schemas.links import ChannelRule
 from betteruptime.db.models import Channel, MonitorChannel
@@ -33,6 +33,15 @@ async def create_channel(session: AsyncSession, *, owner_id: int, name: str, url
     session.add(channel)
     await session.commit()
     return channel
+
+
+async def change_channel_url(session: AsyncSession, *, channel: Channel, url: str) -> None:
+    """Point a channel somewhere else, checked as a new one is; its links stay."""
+    try:
+        channel.url = validate_apprise_url(url)
+    except ValueError as error:
+        raise ChannelInvalidError("url", str(error)) from None
+    await session.commit()
 
 
 async def list_channels(session: AsyncSession, *, owner_id: int) -> list[Channel]:
@@ -81,7 +90,7 @@ async def rules_by_monitor(
         linked[link.monitor_id].append(
             ChannelRule(
                 channel_id=link.channel_id,
-                events=link.events or list(EVENT_TYPES),  # type: ignore[arg-type]
+                events=link.events or list(DEFAULT_EVENTS),  # type: ignore[arg-type]
                 delay_minutes=link.delay_minutes,
             )
         )

@@ -162,6 +162,12 @@ async def create_monitor(
     if values["regions"] is None:
         # Where workers are running now; a fresh install with none yet: the default.
         values["regions"] = await live_regions(session) or [settings.region]
+    if values["kind"] == "heartbeat":
+        # One missed ping is an outage and the next ping its end, unless the client asks
+        # for more: a cron job that runs hourly cannot wait three runs to be believed.
+        for name in ("failure_threshold", "recovery_threshold"):
+            if name not in data.model_fields_set:
+                values[name] = 1
     fill_kind_defaults(values)
     _require_valid(values, settings)
     rules = data.rules()

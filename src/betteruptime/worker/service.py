@@ -38,9 +38,16 @@ FLUSH_SIZE = 200
 class ResultBuffer:
     """Collects results and publishes them together; each add() resolves once published."""
 
-    def __init__(self, results: ResultQueue, *, flush_size: int = FLUSH_SIZE) -> None:
+    def __init__(
+        self,
+        results: ResultQueue,
+        *,
+        flush_size: int = FLUSH_SIZE,
+        flush_seconds: float = FLUSH_SECONDS,
+    ) -> None:
         self._results = results
         self._flush_size = flush_size
+        self._flush_seconds = flush_seconds
         self._pending: list[tuple[CheckResult, asyncio.Future[None]]] = []
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
@@ -52,7 +59,7 @@ class ResultBuffer:
             await self.flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(
-                FLUSH_SECONDS, lambda: asyncio.ensure_future(self.flush())
+                self._flush_seconds, lambda: asyncio.ensure_future(self.flush())
             )
         await done
 

@@ -19,6 +19,10 @@ class IncidentPublic(BaseModel):
     resolved_at: datetime | None
     acknowledged_at: datetime | None
     cause: str | None
+    in_maintenance: bool = Field(
+        description="Opened while a maintenance window covered the monitor: its channels "
+        "were not told then (they are if it is still open when the window ends)."
+    )
 
 
 class DeliveryAttemptPublic(BaseModel):

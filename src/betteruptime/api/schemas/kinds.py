@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field
 
+from betteruptime.domain.heartbeats import cron_problem
+
 DnsRecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"]
 # The URL schemes each kind takes; a heartbeat has no URL.
 SCHEMES: dict[str, tuple[str, ...]] = {
@@ -88,6 +90,13 @@ def _timezone(value: str) -> str:
     return value
 
 
+def _cron(value: str) -> str:
+    problem = cron_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 TcpBytes = Annotated[
     str,
     Field(min_length=1, max_length=MAX_TCP_BYTES, description="Text, sent or expected as UTF-8."),
@@ -148,5 +157,6 @@ Cron = Annotated[
         max_length=100,
         description='heartbeat: a cron expression ("0 3 * * *") instead of a period.',
     ),
+    AfterValidator(_cron),
 ]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]

@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from betteruptime.alerting.rules import EVENT_TYPES, MAX_DELAY_MINUTES
+from betteruptime.alerting.rules import DEFAULT_EVENTS, EVENT_TYPES, MAX_DELAY_MINUTES
 from betteruptime.domain.messages import EventType
 
 MAX_CHANNELS = 100
@@ -47,9 +47,10 @@ class ChannelRule(BaseModel):
 
     channel_id: ChannelId
     events: list[EventType] = Field(
-        default_factory=lambda: list(EVENT_TYPES),
+        default_factory=lambda: list(DEFAULT_EVENTS),
         min_length=1,
-        description="Of down, up, reminder, acknowledged; default: all of them.",
+        description="Of down, up, reminder, acknowledged and degraded (up but slower "
+        "than the monitor's degraded_after_ms); default: all but degraded.",
     )
     delay_minutes: int = Field(0, ge=0, le=MAX_DELAY_MINUTES)
 

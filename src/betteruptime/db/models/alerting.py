@@ -73,6 +73,8 @@ class Incident(Base):
     # Reminders emitted so far and when the last one was: the next is due a period later.
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Opened while a maintenance window covered the monitor: nobody was told at once.
+    in_maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OutboxEvent(Base):
@@ -85,7 +87,7 @@ class OutboxEvent(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
     monitor_id: Mapped[int] = mapped_column(Integer)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -93,6 +95,8 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     # When the event was decided (`at` is when what it reports began).
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
+    # The maintenance window a maintenance_started/ended event is about.
+    window_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Notification(Base):
@@ -113,7 +117,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # event type, or "digest"
+    kind: Mapped[str] = mapped_column(String(32))  # event type, or "digest"
     event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     monitor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
@@ -173,6 +177,10 @@ class MaintenanceWindow(Base):
     # Tell the monitors' channels when the window starts and ends.
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The ingester's sweep claims each start and end once (conditional UPDATE on these):
+    # started after ended (or never ended) means it is in progress as far as anyone told.
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MaintenanceMonitor(Base):

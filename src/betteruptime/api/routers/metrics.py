@@ -1,0 +1,245 @@
+"""Prometheus `/metrics` for operators: every monitor of every user, plus the process.
+
+Each scrape reads the database in three queries whatever the number of monitors
+(monitors with their states; one aggregate over the day rollups; the latest decided
+checks), then renders them through a custom collector in a registry made for that
+scrape, so concurrent scrapes never share state. Rendering is CPU-only and short.
+
+Per monitor, labelled `monitor_id`, `name` and `kind` (one series per monitor; a rename
+starts a new series):
+
+- `betteruptime_monitor_up`: 1 up or degraded, 0 down. Pending and paused monitors have
+  no sample: nothing is known (or being learnt) about them, and a 0 would page someone.
+  `betteruptime_monitors{status=…}` counts monitors in each status, so they are not lost.
+- `betteruptime_monitor_response_time_ms`: of the latest decided check (the mean of its
+  regions' times); absent while paused or before any timed check.
+- `betteruptime_monitor_checks_total`, `betteruptime_monitor_failures_total`: sums of the
+  day rollups. Day rollups are never pruned and the ingester updates them in the same
+  transaction as the checks, so the sums only grow and are current: true counters, read
+  from one row per monitor per day instead of one per check.
+- `betteruptime_monitor_certificate_days_left`: days until the latest certificate seen
+  expires (negative once expired); only for monitors that have seen one.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, get_args
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import (
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.api.deps import SessionDep, SettingsDep
+from betteruptime.api.errors import ApiError
+from betteruptime.api.schemas.monitor_fields import MAX_INTERVAL_SECONDS, MonitorStatus
+from betteruptime.db.models import Check, Monitor, MonitorState, RollupDay
+from betteruptime.db.types import utcnow
+
+router = APIRouter(tags=["metrics"])
+
+LABELS = ("monitor_id", "name", "kind")
+STATUSES: tuple[str, ...] = get_args(MonitorStatus)
+UP_STATUSES = frozenset({"up", "degraded"})
+# Every active monitor is checked at least once a day; the bound lets PostgreSQL skip
+# all but the newest partitions of `checks` when looking up the latest ones.
+LATEST_CHECK_WITHIN = timedelta(seconds=2 * MAX_INTERVAL_SECONDS)
+SECONDS_PER_DAY = 86400.0
+
+_bearer = HTTPBearer(auto_error=False, description="BETTERUPTIME_METRICS_TOKEN, when set.")
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSample:
+    """What one scrape knows about one monitor."""
+
+    monitor_id: int
+    name: str
+    kind: str
+    status: str  # `paused` when paused, whatever the state machine says
+    checks: int = 0
+    failures: int = 0
+    response_time_ms: float | None = None
+    certificate_days_left: float | None = None
+
+    def labels(self) -> list[str]:
+        return [str(self.monitor_id), self.name, self.kind]
+
+
+async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorSample]:
+    """Every monitor's figures, in three queries."""
+    monitors = await session.execute(
+        select(
+            Monitor.id,
+            Monitor.name,
+            Monitor.kind,
+            Monitor.paused,
+            MonitorState.status,
+            MonitorState.cert_expires_at,
+        )
+        .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
+        .order_by(Monitor.id)
+    )
+    totals = {
+        monitor_id: (int(count or 0), int(failures or 0))
+        for monitor_id, count, failures in await session.execute(
+            select(
+                RollupDay.monitor_id, func.sum(RollupDay.count), func.sum(RollupDay.failures)
+            ).group_by(RollupDay.monitor_id)
+        )
+    }
+    # The checks of each monitor's last decided due time: a primary-key lookup per
+    # monitor (monitor_id, due_at), never a scan of its history.
+    latest = await session.execute(
+        select(Check.monitor_id, func.avg(Check.response_time_ms))
+        .join(
+            MonitorState,
+            and_(
+                MonitorState.monitor_id == Check.monitor_id,
+                Check.due_at == MonitorState.last_due_at,
+            ),
+        )
+        .where(Check.due_at >= now - LATEST_CHECK_WITHIN, Check.response_time_ms.is_not(None))
+        .group_by(Check.monitor_id)
+    )
+    response_times = {monitor_id: float(avg) for monitor_id, avg in latest if avg is not None}
+    samples = []
+    for monitor_id, name, kind, paused, status, cert_expires_at in monitors:
+        checks, failures = totals.get(monitor_id, (0, 0))
+        effective = "paused" if paused else (status or "pending")
+        samples.append(
+            MonitorSample(
+                monitor_id=monitor_id,
+                name=name,
+                kind=kind,
+                status=effective,
+                checks=checks,
+                failures=failures,
+                response_time_ms=None if paused else response_times.get(monitor_id),
+                certificate_days_left=(
+                    (cert_expires_at - now).total_seconds() / SECONDS_PER_DAY
+                    if cert_expires_at is not None
+                    else None
+                ),
+            )
+        )
+    return samples
+
+
+class MonitorCollector(Collector):
+    """Renders one scrape's samples as metric families (no I/O: the reads came first)."""
+
+    def __init__(self, samples: Sequence[MonitorSample]) -> None:
+        self._samples = samples
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "betteruptime_monitor_up",
+            "1 when the monitor is up or degraded, 0 when down; absent while pending or paused.",
+            labels=LABELS,
+        )
+        response_time = GaugeMetricFamily(
+            "betteruptime_monitor_response_time_ms",
+            "Response time of the latest decided check (mean of its regions), milliseconds.",
+            labels=LABELS,
+        )
+        checks = CounterMetricFamily(
+            "betteruptime_monitor_checks",
+            "Check results recorded for the monitor (one per region per due time).",
+            labels=LABELS,
+        )
+        failures = CounterMetricFamily(
+            "betteruptime_monitor_failures",
+            "Failed check results recorded for the monitor.",
+            labels=LABELS,
+        )
+        days_left = GaugeMetricFamily(
+            "betteruptime_monitor_certificate_days_left",
+            "Days until the latest certificate seen expires; negative once expired.",
+            labels=LABELS,
+        )
+        for sample in self._samples:
+            labels = sample.labels()
+            if sample.status in UP_STATUSES:
+                up.add_metric(labels, 1.0)
+            elif sample.status == "down":
+                up.add_metric(labels, 0.0)
+            if sample.response_time_ms is not None:
+                response_time.add_metric(labels, sample.response_time_ms)
+            checks.add_metric(labels, float(sample.checks))
+            failures.add_metric(labels, float(sample.failures))
+            if sample.certificate_days_left is not None:
+                days_left.add_metric(labels, sample.certificate_days_left)
+        yield from (up, response_time, checks, failures, days_left, self._by_status())
+
+    def _by_status(self) -> GaugeMetricFamily:
+        counts = Counter(sample.status for sample in self._samples)
+        family = GaugeMetricFamily(
+            "betteruptime_monitors", "Monitors in each status.", labels=["status"]
+        )
+        for status in STATUSES:
+            family.add_metric([status], float(counts[status]))
+        return family
+
+
+def scrape_registry(samples: Sequence[MonitorSample]) -> CollectorRegistry:
+    """A registry for one scrape: the monitors, and the process's own metrics (CPU,
+    memory, open files, Python version, garbage collection) as prometheus_client's
+    default registry has them."""
+    registry = CollectorRegistry(auto_describe=False)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    registry.register(MonitorCollector(samples))
+    return registry
+
+
+async def require_metrics_token(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 unless BETTERUPTIME_METRICS_TOKEN is unset or sent as the bearer token."""
+    expected = settings.metrics_token
+    if expected is None:
+        return
+    sent = credentials.credentials if credentials is not None else ""
+    # Constant time: the comparison must not reveal how much of a guess was right.
+    if not hmac.compare_digest(sent.encode(), expected.get_secret_value().encode()):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Send BETTERUPTIME_METRICS_TOKEN as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+@router.get(
+    "/metrics",
+    dependencies=[Depends(require_metrics_token)],
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus exposition."},
+        401: {"description": "BETTERUPTIME_METRICS_TOKEN is set and was not sent."},
+    },
+)
+async def metrics(request: Request, session: SessionDep) -> Response:
+    """Every monitor's status, latest response time, check and failure counters and
+    certificate expiry, plus process metrics; in the format the scraper asks for."""
+    samples = await read_samples(session, now=utcnow())
+    encoder, content_type = choose_encoder(request.headers.get("accept", ""))
+    return Response(encoder(scrape_registry(samples)), media_type=content_type)

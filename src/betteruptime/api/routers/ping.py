@@ -1,0 +1,131 @@
+"""Heartbeat ping URLs: what cron jobs call. Not under /api/v1 and without auth: the
+token in the URL is the secret (192 random bits), as in every heartbeat service.
+
+    GET|HEAD|POST /ping/<token>            the job ran (success)
+    GET|HEAD|POST /ping/<token>/start      a run began (its end reports the duration)
+    GET|HEAD|POST /ping/<token>/fail       the job failed
+    GET|HEAD|POST /ping/<token>/<status>   the job's exit status: 0 success, 1-255 failure
+
+A POST body (up to 10 kB: a log tail, say) is kept with the check. Each ping becomes a
+CheckResult on the result queue (region "ping", due at the moment it arrived), so the
+ingester decides it like any probe result. This is the hot path: no database access,
+no JSON parsing, one dict lookup; nothing here logs the token.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from betteruptime.api.errors import ErrorBody, error_response
+from betteruptime.api.pings import PingIntake
+from betteruptime.domain.heartbeats import MAX_PING_BODY_BYTES, PING_REGION, ping_report
+from betteruptime.domain.messages import CheckResult
+from betteruptime.logs import get_logger, kv
+
+router = APIRouter(prefix="/ping", tags=["heartbeats"])
+log = get_logger("api")
+
+METHODS = ["GET", "HEAD", "POST"]
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/plain": {"example": "OK"}}, "description": "Recorded."},
+    404: {"model": ErrorBody, "description": "Unknown token (or unknown action)."},
+    413: {"model": ErrorBody, "description": "The body is larger than 10 kB."},
+    503: {"model": ErrorBody, "description": "Not recorded; retry."},
+}
+_OK = b"OK"
+_TOO_LARGE = (
+    f"A ping body is kept up to {MAX_PING_BODY_BYTES:,} bytes; this one is larger. "
+    f"Send the end of the output instead (for example: tail -c {MAX_PING_BODY_BYTES})."
+)
+
+
+@router.api_route("/{token}", methods=METHODS, responses=_RESPONSES, summary="Ping: success")
+async def ping(token: str, request: Request) -> Response:
+    return await _receive(request, token, None)
+
+
+@router.api_route(
+    "/{token}/{action}",
+    methods=METHODS,
+    responses=_RESPONSES,
+    summary="Ping: start, fail or an exit status",
+)
+async def ping_action(token: str, action: str, request: Request) -> Response:
+    """`action` is `start`, `fail`, or the job's exit status (0 success, 1-255 failure)."""
+    return await _receive(request, token, action)
+
+
+async def _receive(request: Request, token: str, action: str | None) -> Response:
+    intake: PingIntake | None = request.app.state.pings
+    if intake is None:
+        return error_response(
+            503,
+            "pings_unavailable",
+            "This server does not accept pings: its api has no result queue "
+            "(run `betteruptime up`, or set RABBITMQ_URL for `betteruptime api`).",
+        )
+    target = intake.tokens.get(token)
+    if target is None:
+        return error_response(
+            404, "not_found", "No heartbeat monitor has this ping URL; check the token."
+        )
+    report = ping_report(action)
+    if report is None:
+        return error_response(
+            404,
+            "not_found",
+            "Unknown ping URL: after the token, use /start, /fail or an exit status 0-255.",
+        )
+    body: str | None = None
+    if request.method == "POST":
+        raw = await _read_body(request)
+        if raw is None:
+            return error_response(413, "content_too_large", _TOO_LARGE)
+        body = _as_text(raw)
+    if target.paused:
+        return PlainTextResponse("OK (monitor paused: ping not recorded)")
+    now = datetime.now(UTC)
+    result = CheckResult(
+        monitor_id=target.monitor_id,
+        region=PING_REGION,
+        due_at=now,
+        checked_at=now,
+        up=report.up,
+        error=report.error,
+        body=body,
+        ping="start" if report.start else "end",
+    )
+    try:
+        await intake.publish(result)
+    except Exception as error:  # the broker is away; the job's retry (curl --retry) helps
+        log.warning(kv(event="ping_not_published", error=type(error).__name__))
+        return error_response(
+            503, "ping_not_recorded", "The ping could not be recorded right now; retry."
+        )
+    return Response(_OK, media_type="text/plain")
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None when it is over the limit (stops reading there)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PING_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_PING_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _as_text(raw: bytes) -> str | None:
+    """The body as text; None when empty. NUL becomes U+FFFD: PostgreSQL text refuses
+    it, and one such ping must not stall the ingester's batch."""
+    if not raw:
+        return None
+    return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")

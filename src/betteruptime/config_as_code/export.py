@@ -1,0 +1,81 @@
+"""Exporting: a user's monitors and channels as a file `apply` reads back unchanged.
+
+Channel URLs are written whole (the file is the owner's backup and must be able to
+recreate them), so the file holds secrets. A setting equal to the API's default is left
+out to keep the file short; interval, timeout and regions never are, since their
+defaults depend on the server. Heartbeat ping URLs are not written: the server makes
+them, and they stay the same across applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.alerting.rules import DEFAULT_EVENTS
+from betteruptime.api.schemas.monitors import MonitorCreate
+from betteruptime.config_as_code.document import MONITOR_FIELDS, ConfigError
+from betteruptime.config_as_code.plan import Link, Stored, StoredMonitor
+from betteruptime.config_as_code.store import find_user, load
+
+SECRETS_WARNING = (
+    "warning: the exported file holds channel URLs with their passwords and tokens "
+    "(and any secrets in monitor headers): keep it private"
+)
+# Written first, in this order, so a monitor reads from what it is to how it is checked.
+_LEADING = ("name", "kind", "url")
+
+
+def _link(link: Link) -> str | dict[str, Any]:
+    if link.events == DEFAULT_EVENTS and link.delay_minutes == 0:
+        return link.channel
+    written: dict[str, Any] = {"channel": link.channel, "events": list(link.events)}
+    if link.delay_minutes:
+        written["delay_minutes"] = link.delay_minutes
+    return written
+
+
+def _monitor(monitor: StoredMonitor) -> dict[str, Any]:
+    values = monitor.values
+    written: dict[str, Any] = {name: values[name] for name in _LEADING if values[name] is not None}
+    for name in MONITOR_FIELDS:
+        default = MonitorCreate.model_fields[name].get_default(call_default_factory=True)
+        if name not in written and values[name] != default:
+            written[name] = values[name]
+    if monitor.links:
+        written["channels"] = [_link(link) for link in sorted(monitor.links)]
+    if monitor.paused:
+        written["paused"] = True
+    return written
+
+
+def _repeated(kind: str, names: list[str]) -> list[str]:
+    return [
+        f"{names.count(name)} of your {kind}s are named {name!r}: names identify them in a "
+        "file, so rename all but one first"
+        for name in sorted(set(names))
+        if names.count(name) > 1
+    ]
+
+
+def render(stored: Stored) -> str:
+    """The YAML for `stored`; ConfigError if two monitors or two channels share a name
+    (the file could not say which is which)."""
+    problems = _repeated("channel", [c.name for c in stored.channels])
+    problems += _repeated("monitor", [m.name for m in stored.monitors])
+    if problems:
+        raise ConfigError(problems)
+    document = {
+        "version": 1,
+        "channels": [{"name": c.name, "url": c.url} for c in stored.channels],
+        "monitors": [_monitor(monitor) for monitor in stored.monitors],
+    }
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+async def export_text(session: AsyncSession, *, email: str | None = None) -> str:
+    """The user's monitors and channels as YAML (read only)."""
+    user = await find_user(session, email=email)
+    return render((await load(session, owner_id=user.id)).stored)

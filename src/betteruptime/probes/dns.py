@@ -1,0 +1,266 @@
+"""The DNS probe: query one record type for a name and compare the answer with what is expected.
+
+Used for the `dns` monitor kind (`dns://name`, with `dns_record_type`, `dns_resolver` and
+`expected_values`). It asks the monitor's resolver when one is set, else the system's,
+never caches, and judges the answer with pure functions (no I/O in the comparison).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.nameserver
+import dns.rdtypes.ANY.CNAME
+import dns.rdtypes.ANY.MX
+import dns.rdtypes.ANY.NS
+import dns.rdtypes.ANY.TXT
+import dns.resolver
+
+from betteruptime.domain.addresses import TargetPolicy, refusal
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.probes.results import make_result, ms_between, quote, response_time_failure
+
+RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS")
+# At most this many answer values are quoted in a mismatch message.
+MAX_VALUES_SHOWN = 10
+
+
+class _Failed(Exception):
+    """The check failed for a reason already worded for the user."""
+
+
+class DnsProbe:
+    """Checks `dns://name` targets. Create and use it inside one running event loop.
+
+    `policy`, when given, refuses a `dns_resolver` address the SSRF guard forbids.
+    """
+
+    def __init__(self, policy: TargetPolicy | None = None) -> None:
+        self._policy = policy
+        self._system: dns.asyncresolver.Resolver | None = None
+
+    async def close(self) -> None:
+        """Nothing to release: queries hold no connection between checks."""
+
+    async def check(self, job: CheckJob) -> CheckResult:
+        """Run one check. Never raises (except on cancellation): failures are results."""
+        checked_at = datetime.now(UTC)
+        try:
+            return await self._check(job, checked_at)
+        except _Failed as failed:
+            return make_result(job, checked_at, error=str(failed))
+        except Exception as exc:  # a bug in here must become a result, not a dead worker
+            error = f"internal probe error: {type(exc).__name__}: {exc}"
+            return make_result(job, checked_at, error=error)
+
+    async def _check(self, job: CheckJob, checked_at: datetime) -> CheckResult:
+        spec = job.spec
+        name = _name(spec.url)
+        rdtype = spec.dns_record_type.upper()
+        if rdtype not in RECORD_TYPES:
+            raise _Failed(f'unsupported record type "{rdtype[:16]}"')
+        resolver, where = await self._resolver(spec)
+        start = time.perf_counter()
+        try:
+            # lifetime bounds dnspython's retries; the outer timeout is a guarantee on top.
+            async with asyncio.timeout(spec.timeout_seconds):
+                answer = await resolver.resolve(
+                    name, rdtype, lifetime=spec.timeout_seconds, search=False
+                )
+        except (dns.exception.DNSException, TimeoutError) as exc:
+            took_ms = ms_between(start, time.perf_counter())
+            error = _describe(exc, name, rdtype, where, spec.timeout_seconds)
+            return make_result(job, checked_at, error=error, timings=_timings(took_ms))
+        took_ms = ms_between(start, time.perf_counter()) or 0.0
+        failures = [
+            mismatch(rdtype, spec.expected_values, answer_values(rdtype, answer)),
+            response_time_failure(spec, took_ms),
+        ]
+        errors = [failure for failure in failures if failure]
+        return make_result(
+            job,
+            checked_at,
+            up=not errors,
+            response_time_ms=took_ms,
+            error="; ".join(errors) or None,
+            timings=_timings(took_ms),
+        )
+
+    async def _resolver(self, spec: ProbeSpec) -> tuple[dns.asyncresolver.Resolver, str]:
+        """The resolver to ask, and how to name it in error texts."""
+        if spec.dns_resolver:
+            host, port = _resolver_address(spec.dns_resolver)
+            if self._policy is not None and (reason := refusal(host, self._policy)):
+                raise _Failed(f"not querying DNS resolver {host}: {reason}")
+            # configure=False: no /etc/resolv.conf read, so nothing blocks here.
+            resolver = dns.asyncresolver.Resolver(configure=False)
+            resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port)]
+            return resolver, f"DNS resolver {_address(host, port)}"
+        if self._system is None:
+            try:
+                # Reading /etc/resolv.conf is file I/O: done once, off the event loop.
+                self._system = await asyncio.to_thread(dns.asyncresolver.Resolver)
+            except dns.resolver.NoResolverConfiguration:
+                raise _Failed(
+                    "no system DNS resolver is configured on this worker; set dns_resolver"
+                ) from None
+        return self._system, "the system DNS resolver"
+
+
+def _timings(took_ms: float | None) -> Timings:
+    # The whole check is one DNS query, so the DNS phase is the total.
+    return Timings(dns_ms=took_ms, total_ms=took_ms)
+
+
+def _name(url: str) -> dns.name.Name:
+    """The absolute name of a dns:// URL, so no search domain is ever appended."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme.lower() != "dns":
+        raise _Failed("invalid URL, expected dns://name")
+    try:
+        return dns.name.from_text(host)
+    except dns.exception.DNSException:
+        raise _Failed(f"invalid DNS name {quote(host)}") from None
+
+
+def _resolver_address(value: str) -> tuple[str, int]:
+    """("IP", port) of "IP", "IP:port", "[v6]:port" or a bare v6 address."""
+    host, port = value, "53"
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        raise _Failed(f"invalid dns_resolver {quote(value)}, expected IP or IP:port") from None
+    return host, number
+
+
+def _address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port == 53 else f"{shown}:{port}"
+
+
+def _shown(name: dns.name.Name) -> str:
+    return name.to_text(omit_final_dot=True)
+
+
+def _describe(
+    exc: BaseException, name: dns.name.Name, rdtype: str, where: str, timeout: float
+) -> str:
+    """A short error text for a failed query: what failed and who said so."""
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        return f"{_shown(name)} does not exist (NXDOMAIN)"
+    if isinstance(exc, dns.resolver.NoAnswer):
+        return f"no {rdtype} records for {_shown(name)}"
+    if isinstance(exc, dns.exception.Timeout | TimeoutError):
+        return f"DNS query timed out after {timeout:g} s ({where})"
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return _no_nameservers(exc, where)
+    if isinstance(exc, dns.resolver.YXDOMAIN):
+        return f"{_shown(name)} is too long after DNAME substitution (YXDOMAIN)"
+    return f"DNS query failed ({where}): {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _no_nameservers(exc: dns.resolver.NoNameservers, where: str) -> str:
+    """What the servers said: an rcode (SERVFAIL, REFUSED) as text, or an I/O error."""
+    said: list[str] = []
+    for error in exc.kwargs.get("errors") or []:
+        detail = error[3]
+        text = f"answered {detail}" if isinstance(detail, str) else f"failed: {detail}"
+        if text not in said:
+            said.append(text)
+    return f"{where} {', '.join(said) or 'gave no usable answer'}"
+
+
+# --- judging the answer: pure functions -------------------------------------------
+
+
+def answer_values(rdtype: str, answer: dns.resolver.Answer) -> list[str]:
+    """The answer's records as text, in the normalized form expected values are compared in.
+
+    A/AAAA: canonical addresses; CNAME/NS: target names; MX: "10 mail.example.com";
+    TXT: each record's strings joined. Names are lowercase without the trailing dot.
+    """
+    values: list[str] = []
+    for rdata in answer:
+        if isinstance(rdata, dns.rdtypes.ANY.MX.MX):
+            values.append(f"{rdata.preference} {_normal_name(rdata.exchange.to_text())}")
+        elif isinstance(rdata, dns.rdtypes.ANY.TXT.TXT):
+            values.append(b"".join(rdata.strings).decode("utf-8", errors="replace"))
+        elif isinstance(rdata, dns.rdtypes.ANY.CNAME.CNAME | dns.rdtypes.ANY.NS.NS):
+            values.append(_normal_name(rdata.target.to_text()))
+        else:  # A and AAAA
+            values.append(_normal(rdtype, rdata.to_text()))
+    return values
+
+
+def mismatch(rdtype: str, expected: Sequence[str], actual: Sequence[str]) -> str | None:
+    """Why `actual` does not contain every `expected` value, or None when it does.
+
+    MX values may be expected as "10 mail.example.com" or as "mail.example.com" alone.
+    TXT is compared exactly (only surrounding quotes and blanks dropped): it carries
+    keys and tokens in which case matters, unlike names and addresses.
+    """
+    missing = [value for value in expected if not _found(rdtype, value, actual)]
+    if not missing:
+        return None
+    shown = [_show(rdtype, value) for value in actual[:MAX_VALUES_SHOWN]]
+    if len(actual) > MAX_VALUES_SHOWN:
+        shown.append(f"and {len(actual) - MAX_VALUES_SHOWN} more")
+    wanted = ", ".join(_show(rdtype, _normal(rdtype, value)) for value in missing)
+    return f"expected {wanted}, got {', '.join(shown)}"
+
+
+def _found(rdtype: str, expected: str, actual: Sequence[str]) -> bool:
+    wanted = _normal(rdtype, expected)
+    if rdtype == "MX" and " " not in wanted:  # the exchange host alone
+        return any(value.split(" ", 1)[-1] == wanted for value in actual)
+    return wanted in actual
+
+
+def _normal(rdtype: str, value: str) -> str:
+    text = value.strip()
+    if rdtype == "TXT":
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+        return text
+    if rdtype in ("A", "AAAA"):
+        try:
+            return str(ipaddress.ip_address(text))  # "2001:DB8:0::1" is "2001:db8::1"
+        except ValueError:
+            return text.lower()
+    if rdtype == "MX":
+        preference, _, host = text.partition(" ")
+        if host and preference.isdigit():
+            return f"{int(preference)} {_normal_name(host)}"
+    return _normal_name(text)
+
+
+def _normal_name(text: str) -> str:
+    """Lowercase, no trailing dot, internationalized names in their xn-- form."""
+    text = text.strip()
+    # Not a valid name: compared as typed, so it simply will not match.
+    with contextlib.suppress(dns.exception.DNSException):
+        text = dns.name.from_text(text).to_text(omit_final_dot=True)
+    return text.lower().rstrip(".")
+
+
+def _show(rdtype: str, value: str) -> str:
+    return quote(value) if rdtype == "TXT" else value[:100]

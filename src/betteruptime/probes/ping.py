@@ -1,0 +1,281 @@
+"""The ping probe: ICMP echo requests to a host, judged by packet loss and round-trip time.
+
+Used for the `ping` monitor kind (`icmp://host`). icmplib builds and matches the packets;
+the send/receive loop is ours rather than icmplib's `async_ping`, because that one
+swallows why a packet was lost (a router's "Destination host unreachable" becomes plain
+loss) and waits its full per-packet timeout for every lost packet, so a dead host would
+take `ping_count` times the monitor's timeout. Here the whole check fits in the timeout.
+
+The name is resolved before pinging, apart from it, so `dns_ms` shows the lookup and the
+round trips are the host's alone.
+
+Sending ICMP needs one of two permissions from the kernel: an unprivileged ICMP socket
+(Linux allows it when the process's group is in `net.ipv4.ping_group_range`) or a raw
+socket (root, or CAP_NET_RAW). Both are tried, unprivileged first; a worker with neither
+reports every ping check down with a message saying how to allow one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from icmplib import (
+    AsyncSocket,
+    ICMPLibError,
+    ICMPRequest,
+    ICMPv4Socket,
+    ICMPv6Socket,
+    SocketPermissionError,
+    TimeoutExceeded,
+)
+from icmplib.utils import unique_identifier
+
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.probes.results import make_result, ms_between
+
+# Seconds between echo requests: the shortest interval `ping` grants unprivileged users,
+# short enough that a check of a few packets takes well under a second.
+PACKET_INTERVAL = 0.2
+PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
+# What the kernel accepts as the widest group range: every group may ping.
+ALL_GROUPS = "0 2147483647"
+
+
+class _Failed(Exception):
+    """The check failed for a reason already worded for the user."""
+
+
+@dataclass(frozen=True)
+class Pings:
+    """What the echo requests of one check brought back."""
+
+    address: str
+    sent: int
+    rtts_ms: list[float] = field(default_factory=list)
+    # Why the last lost packet was lost, when something said so (an ICMP error, a send
+    # error); None when replies simply did not come.
+    last_error: str | None = None
+
+    @property
+    def received(self) -> int:
+        return len(self.rtts_ms)
+
+    @property
+    def average_ms(self) -> float | None:
+        return round(sum(self.rtts_ms) / len(self.rtts_ms), 3) if self.rtts_ms else None
+
+
+def ping_failures(spec: ProbeSpec, pings: Pings) -> list[str]:
+    """The ways `pings` fail the monitor's rules (no I/O): total loss always fails;
+    partial loss fails above max_packet_loss_percent; the average round trip fails
+    above max_response_time_ms."""
+    lost = pings.sent - pings.received
+    if pings.received == 0:
+        why = f", last error: {pings.last_error}" if pings.last_error else ""
+        return [f"no reply from {pings.address}: 100% packet loss ({lost} of {pings.sent}){why}"]
+    failures: list[str] = []
+    loss = 100 * lost / pings.sent
+    limit = spec.max_packet_loss_percent
+    if limit is not None and loss > limit:
+        failures.append(
+            f"{_percent(loss)}% packet loss ({lost} of {pings.sent}), above {_percent(limit)}%"
+        )
+    average, most = pings.average_ms, spec.max_response_time_ms
+    if average is not None and most is not None and average > most:
+        failures.append(f"average round trip {_ms(average)} ms, expected at most {most} ms")
+    return failures
+
+
+def unprivileged_ping_allowed(range_text: str, groups: Iterable[int]) -> bool:
+    """Whether a process in `groups` may open unprivileged ICMP sockets, given the text
+    of net.ipv4.ping_group_range ("low high"; the default "1 0" allows nobody)."""
+    try:
+        low, high = (int(part) for part in range_text.split())
+    except ValueError:
+        return False
+    return any(low <= group <= high for group in groups)
+
+
+def not_permitted_message(range_text: str | None, group: int) -> str:
+    """What to tell the operator of a worker that may not send ICMP at all."""
+    where = (
+        f'its group {group} is outside net.ipv4.ping_group_range "{" ".join(range_text.split())}"'
+        if range_text is not None
+        else "this system does not offer them"
+    )
+    return (
+        f"ping is not permitted for this worker: unprivileged ICMP sockets are off ({where}) "
+        "and raw sockets need CAP_NET_RAW; allow one of them: "
+        f'sysctl -w net.ipv4.ping_group_range="{ALL_GROUPS}", or run the worker with CAP_NET_RAW'
+    )
+
+
+class PingProbe:
+    """Checks `icmp://host` targets with `ping_count` echo requests.
+
+    `privileged_modes` are the socket kinds to try, in order (False: unprivileged ICMP
+    socket, True: raw socket); the first that opens is remembered for later checks.
+    """
+
+    def __init__(self, privileged_modes: Sequence[bool] = (False, True)) -> None:
+        self._modes = tuple(privileged_modes)
+        self._working: bool | None = None
+
+    async def close(self) -> None:
+        """Nothing to release: every check closes its own socket."""
+
+    async def check(self, job: CheckJob) -> CheckResult:
+        """Run one check. Never raises (except on cancellation): failures are results."""
+        checked_at = datetime.now(UTC)
+        marks: dict[str, float] = {"start": time.perf_counter()}
+        try:
+            pings = await self._check(job.spec, marks)
+        except _Failed as failed:
+            return make_result(job, checked_at, error=str(failed), timings=_timings(marks))
+        except Exception as exc:  # a bug in here must become a result, not a dead worker
+            marks.setdefault("done", time.perf_counter())
+            error = f"internal probe error: {type(exc).__name__}: {exc}"
+            return make_result(job, checked_at, error=error, timings=_timings(marks))
+        failures = ping_failures(job.spec, pings)
+        return make_result(
+            job,
+            checked_at,
+            up=not failures,
+            response_time_ms=pings.average_ms,
+            error="; ".join(failures) or None,
+            timings=_timings(marks),
+        )
+
+    async def _check(self, spec: ProbeSpec, marks: dict[str, float]) -> Pings:
+        deadline = marks["start"] + spec.timeout_seconds
+        try:
+            host = _target(spec.url)
+            try:
+                async with asyncio.timeout(spec.timeout_seconds):
+                    address = await _resolve(host, marks)
+            except TimeoutError:
+                after = f"{spec.timeout_seconds:g} s"
+                raise _Failed(f"timed out after {after} (DNS lookup of {host})") from None
+            return await self._ping(address, max(1, spec.ping_count), deadline)
+        finally:
+            marks["done"] = time.perf_counter()
+
+    async def _ping(self, address: str, count: int, deadline: float) -> Pings:
+        budget = deadline - time.perf_counter()
+        if budget <= 0:  # the lookup used it all: saying "no reply" would be wrong
+            raise _Failed(f"timed out before pinging {address} (DNS lookup)")
+        # Spacing is capped so that intervals take at most half of the budget; the rest
+        # is waiting for replies.
+        interval = min(PACKET_INTERVAL, budget / (2 * count))
+        ident = unique_identifier()
+        rtts: list[float] = []
+        last_error: str | None = None
+        with AsyncSocket(self._open_socket(address)) as sock:
+            for sequence in range(count):
+                if sequence:
+                    await asyncio.sleep(interval)
+                # Recomputed for every packet, so time a quick reply left over goes to
+                # the packets after it, and the last one still ends by the deadline.
+                left = count - sequence
+                wait = (deadline - time.perf_counter() - interval * (left - 1)) / left
+                request = ICMPRequest(destination=address, id=ident, sequence=sequence)
+                try:
+                    # send() looks the destination up again, synchronously: it is an IP
+                    # address by now, so that lookup is a parse, not a query.
+                    sock.send(request)
+                    reply = await sock.receive(request, max(wait, 0.001))
+                    reply.raise_for_status()
+                except TimeoutExceeded:
+                    continue
+                except ICMPLibError as exc:  # an ICMP error back, or the send refused
+                    last_error = str(exc)
+                    continue
+                rtts.append((reply.time - request.time) * 1000)
+        return Pings(address=address, sent=count, rtts_ms=rtts, last_error=last_error)
+
+    def _open_socket(self, address: str) -> ICMPv4Socket | ICMPv6Socket:
+        socket_class = ICMPv6Socket if ":" in address else ICMPv4Socket
+        # The kind that worked last time first, so a working worker tries only one.
+        order = self._modes
+        if self._working is not None:
+            order = (self._working, *(mode for mode in self._modes if mode != self._working))
+        for privileged in order:
+            try:
+                opened = socket_class(None, privileged)
+            except SocketPermissionError:
+                continue
+            except ICMPLibError as exc:
+                raise _Failed(f"could not open an ICMP socket: {exc}") from None
+            self._working = privileged
+            return opened
+        self._working = None
+        raise _Failed(_explain_not_permitted())
+
+
+def _explain_not_permitted() -> str:
+    try:
+        # A procfs read answers from memory: no disk wait in the event loop.
+        range_text: str | None = PING_GROUP_RANGE.read_text()
+    except OSError:
+        range_text = None
+    return not_permitted_message(range_text, os.getegid())
+
+
+def _target(url: str) -> str:
+    """The host of an icmp:// URL; _Failed when it is not one."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:  # a malformed IPv6 literal
+        scheme, host = "", None
+    if scheme != "icmp" or not host:
+        raise _Failed("invalid URL, expected icmp://host")
+    return host
+
+
+async def _resolve(host: str, marks: dict[str, float]) -> str:
+    """The address to ping: `host` itself when it is one, else its first IPv4 address
+    (IPv6 when it has none), as the `ping` command chooses."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    marks["dns_start"] = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    try:
+        # The loop's getaddrinfo runs in a thread: the system resolver blocks.
+        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+    except socket.gaierror as exc:
+        raise _Failed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
+    marks["dns_end"] = time.perf_counter()
+    usable = [info for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+    if not usable:
+        raise _Failed(f"DNS lookup failed for {host}: no IPv4 or IPv6 address")
+    usable.sort(key=lambda info: info[0] != socket.AF_INET)
+    return str(usable[0][4][0])
+
+
+def _timings(marks: dict[str, float]) -> Timings:
+    return Timings(
+        dns_ms=ms_between(marks.get("dns_start"), marks.get("dns_end")),
+        total_ms=ms_between(marks.get("start"), marks.get("done")),
+    )
+
+
+def _percent(value: float) -> str:
+    """40.0 → "40", 33.333 → "33.3"."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _ms(value: float) -> str:
+    # Sub-10 ms round trips (a LAN) keep a decimal; beyond that it is noise.
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"

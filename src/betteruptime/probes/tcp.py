@@ -1,0 +1,287 @@
+"""The TCP probe: connect to host:port, optionally send text and wait for an expected reply.
+
+Used for the `tcp` monitor kind (`tcp://host:port`). The name is resolved before the
+connection, apart from it, so the timing breakdown shows DNS and connect separately and
+the target policy (the SSRF guard) judges the very addresses that are connected to.
+Every check opens its own connection and closes it before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import aiohappyeyeballs
+
+from betteruptime.domain.addresses import TargetPolicy, refusal
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.probes.results import make_result, ms_between, quote, response_time_failure
+
+# The most of a reply read while looking for tcp_expect: enough for any banner or
+# status line, small enough that a server streaming data cannot hold a worker's memory.
+MAX_REPLY_BYTES = 64 * 1024
+# How long closing may wait for the connection to wind down. A peer that stopped
+# reading would otherwise keep the socket (and the check) open; it gets a reset instead.
+CLOSE_SECONDS = 1.0
+# When a name has several addresses, the next one is tried after this delay while the
+# first attempt is still pending (RFC 8305's recommended 250 ms), so one dead address
+# does not use up the whole timeout.
+HAPPY_EYEBALLS_DELAY = 0.25
+
+
+class _Failed(Exception):
+    """The check failed for a reason already worded for the user."""
+
+
+@dataclass
+class _Attempt:
+    """Marks (perf_counter seconds), current phase and reply bytes of one check."""
+
+    marks: dict[str, float] = field(default_factory=lambda: {"start": time.perf_counter()})
+    phase: str = "starting"
+    received: bytearray = field(default_factory=bytearray)
+
+    def mark(self, name: str, phase: str | None = None) -> None:
+        self.marks.setdefault(name, time.perf_counter())
+        if phase is not None:
+            self.phase = phase
+
+    def span(self, start: str, end: str) -> float | None:
+        return ms_between(self.marks.get(start), self.marks.get(end))
+
+    def timings(self) -> Timings:
+        return Timings(
+            dns_ms=self.span("dns_start", "dns_end"),
+            connect_ms=self.span("connect_start", "connect_end"),
+            first_byte_ms=self.span("start", "first_byte"),
+            total_ms=self.span("start", "done"),
+        )
+
+
+class TcpProbe:
+    """Checks `tcp://host:port` targets.
+
+    `tcp_send` is sent as UTF-8, exactly as given (add the "\\n" or "\\r\\n" the protocol
+    wants). With `tcp_expect`, the reply is read until it contains that text, for at most
+    MAX_REPLY_BYTES and within the monitor's timeout; without it, a connection (and the
+    send, if any) is enough. `policy`, when given, refuses addresses the SSRF guard forbids.
+    """
+
+    def __init__(self, policy: TargetPolicy | None = None) -> None:
+        self._policy = policy
+
+    async def close(self) -> None:
+        """Nothing to release: every check closes its own connection."""
+
+    async def check(self, job: CheckJob) -> CheckResult:
+        """Run one check. Never raises (except on cancellation): failures are results."""
+        checked_at = datetime.now(UTC)
+        attempt = _Attempt()
+        spec = job.spec
+        try:
+            mismatch = await self._check(spec, attempt)
+        except _Failed as failed:
+            return make_result(job, checked_at, error=str(failed), timings=attempt.timings())
+        except Exception as exc:  # a bug in here must become a result, not a dead worker
+            attempt.mark("done")
+            error = f"internal probe error: {type(exc).__name__}: {exc}"
+            return make_result(job, checked_at, error=error, timings=attempt.timings())
+        timings = attempt.timings()
+        took_ms = timings.total_ms or 0.0
+        failures = [f for f in (mismatch, response_time_failure(spec, took_ms)) if f]
+        return make_result(
+            job,
+            checked_at,
+            up=not failures,
+            # Set even when the reply was wrong: a reply came, and this is how long it took.
+            response_time_ms=timings.total_ms,
+            error="; ".join(failures) or None,
+            timings=timings,
+        )
+
+    async def _check(self, spec: ProbeSpec, attempt: _Attempt) -> str | None:
+        """Connect and converse; returns the failed expectation, if any.
+
+        Raises _Failed for everything that ends the check without a full conversation.
+        """
+        host, port = _target(spec.url)
+        writer: asyncio.StreamWriter | None = None
+        try:
+            async with asyncio.timeout(spec.timeout_seconds):
+                addresses = await self._resolve(host, port, attempt)
+                reader, writer = await _connect(addresses, attempt)
+                return await _converse(spec, reader, writer, attempt)
+        # TimeoutError is an OSError too: it has to come first.
+        except TimeoutError:
+            raise _Failed(_timed_out(spec, host, port, attempt)) from None
+        except OSError as exc:
+            raise _Failed(_describe(exc, host, port, attempt)) from None
+        finally:
+            # Marked before closing: winding the connection down is not the target's time.
+            attempt.mark("done")
+            if writer is not None:
+                await _close(writer)
+
+    async def _resolve(
+        self, host: str, port: int, attempt: _Attempt
+    ) -> list[aiohappyeyeballs.AddrInfoType]:
+        literal = _is_ip(host)
+        if not literal:  # an IP address needs no lookup: dns_ms stays None
+            attempt.mark("dns_start", "DNS lookup")
+        loop = asyncio.get_running_loop()
+        try:
+            # The loop's getaddrinfo runs in a thread: the system resolver blocks.
+            infos = await loop.getaddrinfo(
+                host,
+                port,
+                type=socket.SOCK_STREAM,
+                flags=socket.AI_NUMERICHOST if literal else 0,
+            )
+        except socket.gaierror as exc:
+            raise _Failed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
+        if not literal:
+            attempt.mark("dns_end")
+        return self._allowed(infos, host)
+
+    def _allowed(
+        self, infos: Sequence[aiohappyeyeballs.AddrInfoType], host: str
+    ) -> list[aiohappyeyeballs.AddrInfoType]:
+        if self._policy is None:
+            return list(infos)
+        reasons = [refusal(str(info[4][0]), self._policy) for info in infos]
+        allowed = [info for info, reason in zip(infos, reasons, strict=True) if reason is None]
+        if not allowed:
+            first = next((reason for reason in reasons if reason), "no address")
+            raise _Failed(f"not connecting to {host}: {first}")
+        return allowed
+
+
+def _target(url: str) -> tuple[str, int]:
+    """(host, port) of a tcp:// URL; _Failed when it is not one."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port out of range or not a number
+        port = None
+    if port is None or parts.scheme.lower() != "tcp" or not parts.hostname:
+        raise _Failed("invalid URL, expected tcp://host:port")
+    return parts.hostname, port
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+async def _connect(
+    addresses: list[aiohappyeyeballs.AddrInfoType], attempt: _Attempt
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    attempt.mark("connect_start", "connecting")
+    sock = await aiohappyeyeballs.start_connection(
+        addresses, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
+    )
+    attempt.mark("connect_end", "connected")
+    try:
+        return await asyncio.open_connection(sock=sock, limit=MAX_REPLY_BYTES)
+    except BaseException:
+        sock.close()
+        raise
+
+
+async def _converse(
+    spec: ProbeSpec,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    attempt: _Attempt,
+) -> str | None:
+    """Send tcp_send, then read until tcp_expect; returns why the reply did not do."""
+    if spec.tcp_send is not None:
+        attempt.phase = "sending"
+        writer.write(spec.tcp_send.encode())
+        await writer.drain()
+    if spec.tcp_expect is None:
+        return None
+    attempt.phase = "waiting for the reply"
+    # Searched as bytes, so a UTF-8 character split across two reads still matches.
+    expect = spec.tcp_expect.encode()
+    received = attempt.received
+    while len(received) < MAX_REPLY_BYTES:
+        chunk = await reader.read(MAX_REPLY_BYTES - len(received))
+        if not chunk:
+            if not received:
+                return (
+                    f"expected {quote(spec.tcp_expect)} in the reply, the server closed "
+                    "the connection without sending anything"
+                )
+            return f"expected {quote(spec.tcp_expect)} in the reply, got {_shown(received)}"
+        attempt.mark("first_byte")
+        # Only the tail that could hold a match spanning the previous read is searched again.
+        start = max(0, len(received) - len(expect) + 1)
+        received += chunk
+        if received.find(expect, start) != -1:
+            return None
+    return (
+        f"expected {quote(spec.tcp_expect)} in the first {MAX_REPLY_BYTES // 1024} KiB "
+        f"of the reply, got {_shown(received)}"
+    )
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close with a FIN when the connection winds down in time, with a reset otherwise."""
+    writer.close()
+    try:
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await writer.wait_closed()
+    except (TimeoutError, OSError):  # stuck, or already reset by the peer
+        writer.transport.abort()
+    except asyncio.CancelledError:
+        writer.transport.abort()
+        raise
+
+
+def _shown(data: bytearray) -> str:
+    return quote(data.decode("utf-8", errors="replace"))
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _timed_out(spec: ProbeSpec, host: str, port: int, attempt: _Attempt) -> str:
+    after = f"timed out after {spec.timeout_seconds:g} s"
+    if attempt.phase == "waiting for the reply" and spec.tcp_expect is not None:
+        expected = quote(spec.tcp_expect)
+        if not attempt.received:
+            return f"{after} waiting for a reply containing {expected}"
+        # Something came, just not the expected text: that is the news, not the wait.
+        return (
+            f"expected {expected} in the reply, got {_shown(attempt.received)} "
+            f"(nothing more within {spec.timeout_seconds:g} s)"
+        )
+    if attempt.phase == "connecting":
+        return f"{after} connecting to {_address(host, port)}"
+    return f"{after} ({attempt.phase})"
+
+
+def _describe(exc: OSError, host: str, port: int, attempt: _Attempt) -> str:
+    """A short error text for a network error: what failed and where, no traceback."""
+    where = _address(host, port)
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return f"connection refused by {where}"
+    if attempt.phase == "connecting":
+        return f"could not connect to {where}: {exc.strerror or exc}"
+    if isinstance(exc, ConnectionResetError):
+        return f"connection reset by {where} ({attempt.phase})"
+    if isinstance(exc, BrokenPipeError):
+        return f"connection closed by {where} ({attempt.phase})"
+    return f"network error with {where} ({attempt.phase}): {exc.strerror or exc}"

@@ -1,0 +1,306 @@
+"""The TLS probe: a TLS handshake with a server, judged by the certificate it presents.
+
+Used for the `tls` monitor kind (an https:// URL; port 443 unless it names one), and by
+`probes.http_certificate` for HTTP monitors with `tls_expiry_days`. DNS, TCP connect and
+handshake are timed apart, as in the TCP probe. No HTTP request is sent: the certificate
+is all this check is about.
+
+The certificate is read in DER form and parsed with `cryptography`, verified or not: the
+standard library decodes only a verified peer certificate (`getpeercert()` is empty with
+verification off), and one parser for both cases keeps them reading the same fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import aiohappyeyeballs
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.probes.results import make_result, ms_between, response_time_failure
+
+DEFAULT_PORT = 443
+# As in the TCP probe: a dead address of several does not use up the whole timeout.
+HAPPY_EYEBALLS_DELAY = 0.25
+# How long closing may wait for the server's side of the TLS shutdown.
+CLOSE_SECONDS = 1.0
+
+
+class _Failed(Exception):
+    """The check failed for a reason already worded for the user."""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What a check reads from the server's certificate."""
+
+    not_before: datetime
+    not_after: datetime
+    issuer: str | None
+
+
+def parse_certificate(der: bytes) -> Certificate:
+    """The validity period and issuer of a DER certificate; ValueError when malformed."""
+    cert = x509.load_der_x509_certificate(der)
+    return Certificate(
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        issuer=issuer_name(cert.issuer),
+    )
+
+
+def issuer_name(name: x509.Name) -> str | None:
+    """The issuer's organisation ("Let's Encrypt"), else its common name, else None."""
+    for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
+        for attribute in name.get_attributes_for_oid(oid):
+            value = attribute.value
+            text = value if isinstance(value, str) else value.decode(errors="replace")
+            if text.strip():
+                return text.strip()
+    return None
+
+
+def certificate_failure(cert: Certificate, *, now: datetime, margin_days: int | None) -> str | None:
+    """Why `cert` fails the monitor at `now` (no I/O), or None.
+
+    Outside its validity period it always fails, verified or not: a browser would refuse
+    it. Inside, it fails when it expires within `margin_days` (None: not checked).
+    """
+    by = f" (issuer: {cert.issuer})" if cert.issuer else ""
+    if now < cert.not_before:
+        return f"certificate is not valid until {_day(cert.not_before)}{by}"
+    left = cert.not_after - now
+    if left <= timedelta(0):
+        return f"certificate expired {_span(-left)} ago ({_day(cert.not_after)}){by}"
+    if margin_days is not None and left < timedelta(days=margin_days):
+        return (
+            f"certificate expires in {_span(left)} ({_day(cert.not_after)}), "
+            f"within the {margin_days}-day margin{by}"
+        )
+    return None
+
+
+@dataclass
+class _Attempt:
+    """Marks (perf_counter seconds) and the current phase of one check."""
+
+    marks: dict[str, float] = field(default_factory=lambda: {"start": time.perf_counter()})
+    phase: str = "starting"
+
+    def mark(self, name: str, phase: str | None = None) -> None:
+        self.marks.setdefault(name, time.perf_counter())
+        if phase is not None:
+            self.phase = phase
+
+    def span(self, start: str, end: str) -> float | None:
+        return ms_between(self.marks.get(start), self.marks.get(end))
+
+    def timings(self) -> Timings:
+        return Timings(
+            dns_ms=self.span("dns_start", "dns_end"),
+            connect_ms=self.span("connect_start", "connect_end"),
+            tls_ms=self.span("tls_start", "tls_end"),
+            total_ms=self.span("start", "done"),
+        )
+
+
+class TlsProbe:
+    """Checks the certificate an https:// server presents.
+
+    `verify_context` verifies the chain and host name when the monitor's verify_tls is
+    on; by default the system's trust store (which honours SSL_CERT_FILE). With
+    verify_tls off the certificate is still read and its dates still judged.
+    """
+
+    def __init__(self, verify_context: ssl.SSLContext | None = None) -> None:
+        # Built once: loading the trust store reads files, not something to do per check.
+        self._verifying = verify_context or ssl.create_default_context()
+        self._trusting = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self._trusting.check_hostname = False
+        self._trusting.verify_mode = ssl.CERT_NONE
+
+    async def close(self) -> None:
+        """Nothing to release: every check closes its own connection."""
+
+    async def check(self, job: CheckJob) -> CheckResult:
+        """The `tls` kind: the certificate check, and the handshake time against
+        max_response_time_ms. Never raises (except on cancellation)."""
+        result = await self.inspect(job)
+        slow = response_time_failure(job.spec, result.response_time_ms or 0.0)
+        if result.response_time_ms is None or slow is None:
+            return result
+        error = "; ".join(text for text in (result.error, slow) if text)
+        return result.model_copy(update={"up": False, "error": error})
+
+    async def inspect(self, job: CheckJob) -> CheckResult:
+        """The certificate check alone: handshake, verification, validity and margin.
+
+        response_time_ms is the time to a completed handshake. cert_expires_at and
+        cert_issuer are set whenever a certificate was read, up or down.
+        """
+        checked_at = datetime.now(UTC)
+        attempt = _Attempt()
+        try:
+            cert = await self._handshake(job.spec, attempt)
+        except _Failed as failed:
+            return make_result(job, checked_at, error=str(failed), timings=attempt.timings())
+        except Exception as exc:  # a bug in here must become a result, not a dead worker
+            attempt.mark("done")
+            error = f"internal probe error: {type(exc).__name__}: {exc}"
+            return make_result(job, checked_at, error=error, timings=attempt.timings())
+        timings = attempt.timings()
+        failure = certificate_failure(
+            cert, now=datetime.now(UTC), margin_days=job.spec.tls_expiry_days
+        )
+        result = make_result(
+            job,
+            checked_at,
+            up=failure is None,
+            response_time_ms=timings.total_ms,
+            error=failure,
+            timings=timings,
+        )
+        return result.model_copy(
+            update={"cert_expires_at": cert.not_after, "cert_issuer": cert.issuer}
+        )
+
+    async def _handshake(self, spec: ProbeSpec, attempt: _Attempt) -> Certificate:
+        host, port = _target(spec.url)
+        context = self._verifying if spec.verify_tls else self._trusting
+        try:
+            async with asyncio.timeout(spec.timeout_seconds):
+                writer = await _connect(host, port, context, attempt)
+        # TimeoutError is an OSError too: it has to come first.
+        except TimeoutError:
+            raise _Failed(f"timed out after {spec.timeout_seconds:g} s ({attempt.phase})") from None
+        except ssl.SSLCertVerificationError as exc:
+            reason = exc.verify_message or exc.reason or str(exc)
+            raise _Failed(f"TLS certificate verification failed for {host}: {reason}") from None
+        except ssl.SSLError as exc:
+            raise _Failed(f"TLS handshake failed for {host}: {exc.reason or exc}") from None
+        except OSError as exc:
+            raise _Failed(_describe(exc, host, port)) from None
+        finally:
+            # Marked before closing: winding the connection down is not the server's time.
+            attempt.mark("done")
+        try:
+            return _peer_certificate(writer, host)
+        finally:
+            await _close(writer)
+
+
+async def _connect(
+    host: str, port: int, context: ssl.SSLContext, attempt: _Attempt
+) -> asyncio.StreamWriter:
+    """Resolve, connect and complete the TLS handshake; the writer of the connection."""
+    addresses = await _resolve(host, port, attempt)
+    attempt.mark("connect_start", "connecting")
+    sock = await aiohappyeyeballs.start_connection(
+        addresses, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
+    )
+    attempt.mark("connect_end")
+    attempt.mark("tls_start", "TLS handshake")
+    try:
+        # server_hostname: sent as SNI, and the name verification checks against.
+        _, writer = await asyncio.open_connection(sock=sock, ssl=context, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    attempt.mark("tls_end", "reading the certificate")
+    return writer
+
+
+def _peer_certificate(writer: asyncio.StreamWriter, host: str) -> Certificate:
+    ssl_object = writer.get_extra_info("ssl_object")
+    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    if not der:
+        raise _Failed(f"{host} presented no certificate")
+    try:
+        return parse_certificate(der)
+    except ValueError as exc:
+        raise _Failed(f"could not read the certificate of {host}: {exc}") from None
+
+
+def _target(url: str) -> tuple[str, int]:
+    """(host, port) of an https:// URL; _Failed when it is not one."""
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError:  # a port out of range or not a number, a malformed IPv6 literal
+        raise _Failed("invalid URL, expected https://host[:port]") from None
+    if scheme != "https" or not host:
+        raise _Failed("invalid URL, expected https://host[:port]")
+    return host, port or DEFAULT_PORT
+
+
+async def _resolve(host: str, port: int, attempt: _Attempt) -> list[aiohappyeyeballs.AddrInfoType]:
+    literal = _is_ip(host)
+    if not literal:  # an IP address needs no lookup: dns_ms stays None
+        attempt.mark("dns_start", "DNS lookup")
+    loop = asyncio.get_running_loop()
+    try:
+        # The loop's getaddrinfo runs in a thread: the system resolver blocks.
+        infos = await loop.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST if literal else 0
+        )
+    except socket.gaierror as exc:
+        raise _Failed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
+    if not literal:
+        attempt.mark("dns_end")
+    return list(infos)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+async def _close(writer: asyncio.StreamWriter | None) -> None:
+    """Close with a TLS close_notify when the server answers in time, else reset."""
+    if writer is None:
+        return
+    writer.close()
+    try:
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await writer.wait_closed()
+    except (TimeoutError, OSError):  # stuck, or already reset by the peer
+        writer.transport.abort()
+    except asyncio.CancelledError:
+        writer.transport.abort()
+        raise
+
+
+def _describe(exc: OSError, host: str, port: int) -> str:
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    # Refused on every address of a name: aiohappyeyeballs raises a plain OSError.
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return f"connection refused by {where}"
+    return f"could not connect to {where}: {exc.strerror or exc}"
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def _span(length: timedelta) -> str:
+    """Whole days left (as certbot counts them), or hours when under a day."""
+    if length >= timedelta(days=1):
+        days = length.days
+        return f"{days} day" if days == 1 else f"{days} days"
+    hours = int(length.total_seconds() // 3600)
+    if hours == 0:
+        return "less than an hour"
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"

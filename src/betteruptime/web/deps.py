@@ -1,0 +1,157 @@
+"""What the dashboard's routes share: the browser session, the signed-in user, the CSRF
+check and the one way a page or a redirect leaves (which also stores the session)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from betteruptime.api.deps import SessionDep
+from betteruptime.db.models import User
+from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
+
+# Pages show one user's data: not to be cached, framed by another site (clickjacking
+# on the pause and delete buttons) or sniffed into another content type.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user; answered with a redirect to /login."""
+
+
+class CsrfRejected(Exception):
+    """A form came without the session's CSRF token; answered with a 403 page."""
+
+
+@dataclass(slots=True)
+class WebState:
+    signer: SessionSigner
+    templates: Jinja2Templates
+    # Vendor files (htmx, uPlot) not installed: pages say so instead of breaking silently.
+    missing_assets: list[str]
+
+
+def web_state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def current_session(request: Request) -> WebSession:
+    """The visitor's session from the cookie, or a new anonymous one (stored on answer)."""
+    found: WebSession | None = getattr(request.state, "web_session", None)
+    if found is None:
+        found = web_state(request).signer.loads(request.cookies.get(COOKIE_NAME))
+        if found is None:
+            found = WebSession.anonymous()
+            request.state.web_session_changed = True
+        request.state.web_session = found
+    return found
+
+
+def set_session(request: Request, session: WebSession) -> None:
+    request.state.web_session = session
+    request.state.web_session_changed = True
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Add the page headers, and the session cookie when the session is new or changed."""
+    response.headers.update(PAGE_HEADERS)
+    if getattr(request.state, "web_session_changed", False):
+        signer = web_state(request).signer
+        response.set_cookie(
+            COOKIE_NAME,
+            signer.dumps(current_session(request)),
+            max_age=signer.max_age_seconds,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            # The scheme as uvicorn sees it: https directly, or X-Forwarded-Proto from a
+            # proxy it trusts (FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+            secure=request.url.scheme == "https",
+        )
+    return response
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    state = web_state(request)
+    full = {
+        "csrf_token": current_session(request).csrf,
+        "missing_assets": state.missing_assets,
+        "user": getattr(request.state, "web_user", None),
+        **(context or {}),
+    }
+    response = state.templates.TemplateResponse(request, template, full, status_code=status_code)
+    return finish(request, response)
+
+
+def redirect(request: Request, url: str) -> Response:
+    """303 See Other: after a form, the browser follows with a GET."""
+    return finish(request, RedirectResponse(url, status_code=303))
+
+
+def safe_next(url: str | None) -> str:
+    """Where to go after signing in: a path on this site only, never another host."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return "/"
+    return url
+
+
+async def page_user(request: Request, db: SessionDep) -> User:
+    """The signed-in user, or LoginRequired. A session whose user is gone, or whose
+    password changed since it was opened, is ended here."""
+    session = current_session(request)
+    if session.user_id is None:
+        raise LoginRequired
+    user = await db.get(User, session.user_id)
+    signer = web_state(request).signer
+    if user is None or not hmac.compare_digest(
+        signer.password_tag(user.password_hash), session.password_tag
+    ):
+        set_session(request, WebSession.anonymous())
+        raise LoginRequired
+    request.state.web_user = user
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+async def check_csrf(request: Request) -> None:
+    """The form's `csrf_token` (or an X-CSRF-Token header) must be the session's token."""
+    form = await request.form()
+    sent = form.get("csrf_token") or request.headers.get("x-csrf-token") or ""
+    expected = current_session(request).csrf
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfRejected
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+def login_redirect(request: Request) -> Response:
+    """To /login, coming back here afterwards. An htmx request (the overview's polling)
+    gets HX-Redirect, so the whole page goes there rather than the fragment."""
+    target = "/login"
+    if request.method == "GET" and request.url.path != "/":
+        target += "?next=" + quote(request.url.path, safe="/")
+    if request.headers.get("HX-Request"):
+        return finish(request, Response(status_code=200, headers={"HX-Redirect": target}))
+    return redirect(request, target)

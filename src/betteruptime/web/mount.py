@@ -1,0 +1,56 @@
+"""`mount_web` adds the dashboard's routes, static files and error pages to the api."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from betteruptime.logs import get_logger, kv
+from betteruptime.settings import Settings
+from betteruptime.web.assets import STATIC_DIR, missing_vendor_files
+from betteruptime.web.deps import CsrfRejected, LoginRequired, WebState, login_redirect, render
+from betteruptime.web.formatting import install_filters
+from betteruptime.web.session import SessionSigner
+from betteruptime.web.views import accounts, monitors, overview
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+log = get_logger("web")
+
+
+async def _on_login_required(request: Request, _: Exception) -> Response:
+    return login_redirect(request)
+
+
+async def _on_csrf_rejected(request: Request, _: Exception) -> Response:
+    return render(request, "403.html", status_code=403)
+
+
+def mount_web(app: FastAPI, settings: Settings) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt variable fails a test, not a page
+    )
+    install_filters(env)
+    missing = missing_vendor_files()
+    if missing:
+        log.warning(kv(event="assets_missing", files=",".join(missing), fix="scripts/up"))
+    app.state.web = WebState(
+        signer=SessionSigner(
+            settings.resolved_secret_key(), max_age_seconds=settings.token_ttl_days * 86400
+        ),
+        templates=Jinja2Templates(env=env),
+        missing_assets=missing,
+    )
+    app.add_exception_handler(LoginRequired, _on_login_required)
+    app.add_exception_handler(CsrfRejected, _on_csrf_rejected)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    for router in (accounts.router, overview.router, monitors.router):
+        app.include_router(router)

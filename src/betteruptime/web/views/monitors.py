@@ -1,0 +1,136 @@
+"""A monitor's page, its chart data, pause/resume/delete, and an incident's timeline.
+
+Another user's monitor or incident answers exactly like a missing one (404 page), as in
+the API: ids must not tell which objects exist.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from betteruptime.api.deps import MAX_ID, SessionDep
+from betteruptime.db.models import User
+from betteruptime.db.types import utcnow
+from betteruptime.services import incidents as incident_service
+from betteruptime.services import monitors as monitor_service
+from betteruptime.services.checks import list_checks
+from betteruptime.services.timeline import incident_timeline
+from betteruptime.web.dashboard import (
+    CHART_RANGES,
+    chart_series,
+    display_target,
+    monitor_summary,
+    status_of,
+)
+from betteruptime.web.deps import CsrfChecked, PageUser, finish, redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+LATEST_CHECKS = 20
+LATEST_INCIDENTS = 20
+
+
+def _id(text: str) -> int | None:
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
+
+
+def not_found_page(request: Request, what: str) -> Response:
+    return render(request, "404.html", {"what": what}, status_code=404)
+
+
+async def _owned(
+    db: SessionDep, user: User, monitor_id: str
+) -> monitor_service.MonitorRecord | None:
+    found = _id(monitor_id)
+    if found is None:
+        return None
+    return await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=found)
+
+
+@router.get("/monitors/{monitor_id}")
+async def monitor_page(
+    request: Request, monitor_id: str, db: SessionDep, user: PageUser
+) -> Response:
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return not_found_page(request, "monitor")
+    monitor, now = record.monitor, utcnow()
+    context = {
+        "now": now,
+        "monitor": monitor,
+        "state": record.state,
+        "status": status_of(monitor.paused, record.state.status if record.state else None),
+        "target": display_target(monitor.kind, monitor.url),
+        "summary": await monitor_summary(db, monitor_id=monitor.id, now=now),
+        "checks": await list_checks(db, monitor_id=monitor.id, limit=LATEST_CHECKS),
+        "incidents": await incident_service.list_incidents(
+            db, owner_id=user.id, monitor_id=monitor.id, limit=LATEST_INCIDENTS
+        ),
+        "ranges": list(CHART_RANGES),
+    }
+    return render(request, "monitor.html", context)
+
+
+@router.get("/monitors/{monitor_id}/chart")
+async def monitor_chart(
+    request: Request, monitor_id: str, db: SessionDep, user: PageUser, range: str = "24h"
+) -> Response:
+    """The response-time chart's data for one range, as uPlot's columns (JSON)."""
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return finish(request, JSONResponse({"error": "not_found"}, status_code=404))
+    if range not in CHART_RANGES:
+        message = f"range must be one of {', '.join(CHART_RANGES)}"
+        return finish(request, JSONResponse({"error": message}, status_code=400))
+    series = await chart_series(db, monitor_id=record.monitor.id, range_name=range, now=utcnow())
+    return finish(request, JSONResponse(series))
+
+
+@router.post("/monitors/{monitor_id}/pause", dependencies=[CsrfChecked])
+async def pause(request: Request, monitor_id: str, db: SessionDep, user: PageUser) -> Response:
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return not_found_page(request, "monitor")
+    await monitor_service.pause_monitor(db, monitor=record.monitor)
+    return redirect(request, f"/monitors/{record.monitor.id}")
+
+
+@router.post("/monitors/{monitor_id}/resume", dependencies=[CsrfChecked])
+async def resume(request: Request, monitor_id: str, db: SessionDep, user: PageUser) -> Response:
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return not_found_page(request, "monitor")
+    await monitor_service.resume_monitor(db, record=record)
+    return redirect(request, f"/monitors/{record.monitor.id}")
+
+
+@router.post("/monitors/{monitor_id}/delete", dependencies=[CsrfChecked])
+async def delete(request: Request, monitor_id: str, db: SessionDep, user: PageUser) -> Response:
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return not_found_page(request, "monitor")
+    await monitor_service.delete_monitor(db, monitor=record.monitor)
+    return redirect(request, "/")
+
+
+@router.get("/incidents/{incident_id}")
+async def incident_page(
+    request: Request, incident_id: str, db: SessionDep, user: PageUser
+) -> Response:
+    found = _id(incident_id)
+    incident = (
+        await incident_service.get_incident(db, owner_id=user.id, incident_id=found)
+        if found is not None
+        else None
+    )
+    if incident is None:
+        return not_found_page(request, "incident")
+    record = await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=incident.monitor_id)
+    context = {
+        "now": utcnow(),
+        "incident": incident,
+        "monitor": record.monitor if record else None,
+        "timeline": await incident_timeline(db, incident),
+    }
+    return render(request, "incident.html", context)

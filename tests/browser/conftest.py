@@ -1,0 +1,84 @@
+"""Browser fixtures: the system's Chromium driven by Playwright, and `betteruptime up`
+as a user runs it. Without Chromium (or Playwright) the tests skip, failing under CI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from betteruptime.web.assets import missing_vendor_files
+from testkit.api import wait_healthy
+from testkit.engines import service_missing
+from testkit.processes import BetterUptimeProcess
+from testkit.target import Target
+from testkit.waiting import free_port
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
+# Debian's Chromium, headless, with nothing that reaches out to the network by itself.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not os.path.isfile(CHROMIUM):  # noqa: ASYNC240 (a stat, once per test)
+        service_missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        service_missing("Playwright is not installed (pip install -e '.[test]')")
+    if missing_vendor_files():
+        service_missing("dashboard assets not installed: run scripts/lib/assets.sh (npm ci)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+async def product(tmp_path: Path) -> AsyncIterator[str]:
+    """`betteruptime up` on a free port with its own SQLite file; its base URL."""
+    port = free_port()
+    env = {
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'betteruptime.db'}",
+        "BETTERUPTIME_MIN_INTERVAL": "1",
+    }
+    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_healthy(process, base)
+        yield base
+    finally:
+        process.kill()
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[Target]:
+    server = Target()
+    await server.start()
+    yield server
+    await server.stop()

@@ -1,0 +1,83 @@
+"""`betteruptime up` checking the ping and tls kinds: a real subprocess pings this machine
+and shakes hands with a local HTTPS server whose certificate is about to expire."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import trustme
+
+from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
+from testkit.processes import BetterUptimeProcess
+from testkit.tls_server import TEST_ISSUER, TlsServer, make_ca
+from testkit.waiting import eventually, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    return make_ca()
+
+
+@pytest.fixture
+async def expiring_server(ca: trustme.CA) -> AsyncIterator[TlsServer]:
+    server = TlsServer(ca, expires_in=timedelta(days=3))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def product(tmp_path: Path, ca: trustme.CA) -> AsyncIterator[str]:
+    """A running `betteruptime up` that trusts the test CA, as a machine trusts a public
+    one: SSL_CERT_FILE is the trust store OpenSSL's default context loads."""
+    ca_file = tmp_path / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    port = free_port()
+    env = {
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'betteruptime.db'}",
+        "BETTERUPTIME_MIN_INTERVAL": "1",
+        "SSL_CERT_FILE": str(ca_file),
+    }
+    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_healthy(process, base)
+        yield base
+    finally:
+        process.kill()
+
+
+async def test_a_ping_monitor_goes_up_and_an_expiring_certificate_opens_an_incident(
+    product: str, expiring_server: TlsServer
+) -> None:
+    async with signed_in_client(product) as api:
+        ping_id = await create_fast_monitor(
+            api, "icmp://127.0.0.1", kind="ping", name="loopback", ping_count=2
+        )
+        tls_id = await create_fast_monitor(
+            api, expiring_server.url("/"), kind="tls", name="certificate", tls_expiry_days=14
+        )
+
+        ping_has, tls_has = status_reader(api, ping_id), status_reader(api, tls_id)
+
+        await eventually(lambda: ping_has("up"), within=10, what="ping monitor up")
+        await eventually(lambda: tls_has("down"), within=10, what="tls monitor down")
+
+        incidents = (await api.get("/incidents", params={"monitor_id": tls_id})).json()
+        assert [incident["status"] for incident in incidents] == ["open"]
+        # Verified against the trusted test CA: the expiry is what failed, not the chain.
+        cause = incidents[0]["cause"]
+        assert cause.startswith("certificate expires in 2 days ("), cause
+        assert cause.endswith(f"within the 14-day margin (issuer: {TEST_ISSUER})"), cause
+
+        pings = (await api.get(f"/monitors/{ping_id}/checks")).json()
+        assert pings and all(check["up"] for check in pings)
+        assert all(check["response_time_ms"] is not None for check in pings)
+        assert (await api.get("/incidents", params={"monitor_id": ping_id})).json() == []
