@@ -26,6 +26,7 @@ from aiohttp.helpers import ceil_timeout
 from yarl import URL
 
 from betteruptime import __version__
+from betteruptime.domain.addresses import TargetPolicy, refusal
 from betteruptime.domain.assertions import ResponseFacts, evaluate
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
 
@@ -86,7 +87,13 @@ def _mark(name: str, phase: str | None = None) -> None:
 
 
 class _TimedConnector(aiohttp.TCPConnector):
-    """A TCPConnector that marks when the TCP connection and the TLS handshake end."""
+    """A TCPConnector that marks when the TCP connection and the TLS handshake end, and
+    refuses addresses the target policy forbids (the SSRF guard), after DNS, on the
+    very addresses about to be connected to."""
+
+    def __init__(self, *, policy: TargetPolicy | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._policy = policy
 
     async def _wrap_create_connection(
         self,
@@ -100,6 +107,11 @@ class _TimedConnector(aiohttp.TCPConnector):
         # A copy of aiohttp 3.14's method with the _mark() calls added: TCP connect and
         # TLS handshake are two awaits inside it, with no hook in between.
         tls = bool(kwargs.get("ssl"))
+        if self._policy is not None:
+            for info in addr_infos:
+                reason = refusal(str(info[4][0]), self._policy)
+                if reason is not None:
+                    raise client_error(req.connection_key, OSError(f"refused: {reason}"))
         try:
             async with ceil_timeout(timeout.sock_connect, ceil_threshold=timeout.ceil_threshold):
                 _mark("tcp_start", "connecting")
@@ -171,14 +183,17 @@ def _trace_config() -> aiohttp.TraceConfig:
 class HttpProbe:
     """Checks HTTP(S) URLs. Create and use it inside one running event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: TargetPolicy | None = None) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self._policy = policy
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             # force_close + no DNS cache: each check connects from scratch (honest
             # timings); limit=0: concurrency is bounded by the worker, not here.
-            connector = _TimedConnector(force_close=True, limit=0, use_dns_cache=False)
+            connector = _TimedConnector(
+                policy=self._policy, force_close=True, limit=0, use_dns_cache=False
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 trace_configs=[_trace_config()],

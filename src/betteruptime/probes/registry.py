@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, MonitorKind
 from betteruptime.probes.base import Probe
 from betteruptime.probes.dns import DnsProbe
@@ -21,15 +22,17 @@ class Probes:
     which is never probed) gets a down result saying so, rather than an exception.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, policy: TargetPolicy | None = None) -> None:
+        # The SSRF guard: HTTP, TCP and DNS judge the addresses they connect to. (Ping
+        # and the TLS handshake do not yet; see the README's Security section.)
         tls = TlsProbe()
         # HTTP monitors with tls_expiry_days get the tls kind's certificate check too.
-        http = HttpWithCertificate(HttpProbe(), tls)
+        http = HttpWithCertificate(HttpProbe(policy), tls)
         self._probes: dict[MonitorKind, Probe] = {"http": http, "keyword": http, "json": http}
         self._probes["ping"] = PingProbe()
         self._probes["tls"] = tls
-        self._probes["tcp"] = TcpProbe()
-        self._probes["dns"] = DnsProbe()
+        self._probes["tcp"] = TcpProbe(policy)
+        self._probes["dns"] = DnsProbe(policy)
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run `job` with the probe for its kind; never raises (see :class:`Probe`)."""

@@ -39,7 +39,7 @@ def make_scheduler(
 
 
 def make_worker(settings: Settings, *, broker: Broker, region: str) -> tuple[Worker, Probes]:
-    probes = Probes()
+    probes = Probes(settings.target_policy())
     worker = Worker(
         jobs=JobQueue(broker),
         results=ResultQueue(broker),
