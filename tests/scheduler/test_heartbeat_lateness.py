@@ -146,9 +146,7 @@ async def published(results: ResultQueue) -> list[CheckResult]:
     return taken
 
 
-async def make_heartbeat(
-    make_monitor: MonitorFactory, created: datetime, **fields: object
-) -> int:
+async def make_heartbeat(make_monitor: MonitorFactory, created: datetime, **fields: object) -> int:
     values: dict[str, object] = {
         "kind": "heartbeat",
         "url": None,
