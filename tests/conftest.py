@@ -18,6 +18,8 @@ from betteruptime.db.migrate import upgrade
 from betteruptime.db.models import Base, Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
 from testkit.engines import temporary_postgres_db
+from testkit.receivers import WebhookReceiver
+from testkit.target import Target
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +97,21 @@ def make_monitor(sessions: SessionFactory) -> MonitorFactory:
             return monitor.id
 
     return make
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[Target]:
+    """A local HTTP target to take down and bring back (testkit/target.py)."""
+    server = Target()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def webhook() -> AsyncIterator[WebhookReceiver]:
+    """A local JSON webhook receiver for `json://` channels (testkit/receivers.py)."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    yield receiver
+    await receiver.stop()

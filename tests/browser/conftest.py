@@ -11,11 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from betteruptime.web.assets import missing_vendor_files
-from testkit.api import wait_healthy
+from testkit.api import embedded_product
 from testkit.engines import service_missing
-from testkit.processes import BetterUptimeProcess
-from testkit.target import Target
-from testkit.waiting import free_port
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -60,25 +57,5 @@ def artifacts() -> Path:
 @pytest.fixture
 async def product(tmp_path: Path) -> AsyncIterator[str]:
     """`betteruptime up` on a free port with its own SQLite file; its base URL."""
-    port = free_port()
-    env = {
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'betteruptime.db'}",
-        "BETTERUPTIME_MIN_INTERVAL": "1",
-    }
-    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_healthy(process, base)
+    async with embedded_product(tmp_path) as (_, base):
         yield base
-    finally:
-        process.kill()
-
-
-@pytest.fixture
-async def target() -> AsyncIterator[Target]:
-    server = Target()
-    await server.start()
-    yield server
-    await server.stop()

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit.api import signed_in_client, status_reader, wait_healthy
-from testkit.processes import BetterUptimeProcess
-from testkit.waiting import eventually, free_port
+from testkit.api import embedded_product, signed_in_client, status_reader
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PERIOD, GRACE = 10, 1
@@ -24,23 +23,10 @@ BUDGET_SECONDS = 30
 @pytest.fixture
 async def product(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     """A running `betteruptime up` on SQLite; yields its base URL and database file."""
-    port = free_port()
-    database = tmp_path / "betteruptime.db"
-    env = {
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "BETTERUPTIME_MIN_INTERVAL": "1",
-    }
-    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_healthy(process, base)
-        yield base, database
+    async with embedded_product(tmp_path) as (process, base):
+        yield base, tmp_path / "betteruptime.db"
         assert process.stop() == 0, process.log()
         assert "Traceback" not in process.log(), process.log()
-    finally:
-        process.kill()
 
 
 async def test_a_heartbeat_is_up_while_pinged_down_when_silent_or_failing(

@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 import trustme
 
-from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
-from testkit.processes import BetterUptimeProcess
+from testkit.api import (
+    create_fast_monitor,
+    embedded_product,
+    signed_in_client,
+    status_reader,
+)
 from testkit.tls_server import TEST_ISSUER, TlsServer, make_ca
-from testkit.waiting import eventually, free_port
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -37,21 +41,8 @@ async def product(tmp_path: Path, ca: trustme.CA) -> AsyncIterator[str]:
     one: SSL_CERT_FILE is the trust store OpenSSL's default context loads."""
     ca_file = tmp_path / "test-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    port = free_port()
-    env = {
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'betteruptime.db'}",
-        "BETTERUPTIME_MIN_INTERVAL": "1",
-        "SSL_CERT_FILE": str(ca_file),
-    }
-    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_healthy(process, base)
+    async with embedded_product(tmp_path, SSL_CERT_FILE=str(ca_file)) as (_, base):
         yield base
-    finally:
-        process.kill()
 
 
 async def test_a_ping_monitor_goes_up_and_an_expiring_certificate_opens_an_incident(

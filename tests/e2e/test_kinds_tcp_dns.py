@@ -10,11 +10,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
+from testkit.api import (
+    create_fast_monitor,
+    embedded_product,
+    signed_in_client,
+    status_reader,
+)
 from testkit.dns_server import ZoneDnsServer
-from testkit.processes import BetterUptimeProcess
 from testkit.tcp_server import PingServer
-from testkit.waiting import eventually, free_port
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 # Each test must finish within this, start-up included.
@@ -24,21 +28,9 @@ BUDGET_SECONDS = 20
 @pytest.fixture
 async def product(tmp_path: Path) -> AsyncIterator[str]:
     """A running `betteruptime up` on SQLite; yields its base URL."""
-    port = free_port()
-    env = {
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'betteruptime.db'}",
-        "BETTERUPTIME_MIN_INTERVAL": "1",
-    }
-    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_healthy(process, base)
+    async with embedded_product(tmp_path) as (process, base):
         yield base
         assert process.stop() == 0, process.log()
-    finally:
-        process.kill()
 
 
 @pytest.fixture

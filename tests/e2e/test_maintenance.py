@@ -10,39 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
+from testkit.api import (
+    create_fast_monitor,
+    embedded_product,
+    signed_in_client,
+    status_reader,
+)
 from testkit.processes import BetterUptimeProcess
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
-from testkit.waiting import eventually, free_port
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 async def product(tmp_path: Path) -> AsyncIterator[tuple[BetterUptimeProcess, str]]:
-    port = free_port()
-    env = {
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'betteruptime.db'}",
-        "BETTERUPTIME_MIN_INTERVAL": "1",
-    }
-    process = BetterUptimeProcess(["up"], folder=tmp_path, env=env, name="up")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_healthy(process, base)
-        yield process, base
-    finally:
-        process.kill()
-
-
-@pytest.fixture
-async def webhook() -> AsyncIterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    await receiver.start()
-    yield receiver
-    await receiver.stop()
+    async with embedded_product(tmp_path) as running:
+        yield running
 
 
 def iso(moment: datetime) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 
 from testkit.processes import BetterUptimeProcess
-from testkit.waiting import eventually
+from testkit.waiting import eventually, free_port
 
 
 async def wait_healthy(process: BetterUptimeProcess, base: str) -> None:
@@ -58,3 +60,26 @@ async def create_fast_monitor(api: httpx.AsyncClient, url: str, **fields: object
     created = await api.post("/monitors", json=body)
     assert created.status_code == 201, created.text
     return int(created.json()["id"])
+
+
+@asynccontextmanager
+async def embedded_product(
+    folder: Path, **env: str
+) -> AsyncIterator[tuple[BetterUptimeProcess, str]]:
+    """`betteruptime up` on a free port with its own SQLite file in `folder` and checks
+    allowed every second; yields the process and its base URL, and kills it after."""
+    port = free_port()
+    settings = {
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{folder / 'betteruptime.db'}",
+        "BETTERUPTIME_MIN_INTERVAL": "1",
+        **env,
+    }
+    process = BetterUptimeProcess(["up"], folder=folder, env=settings, name="up")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_healthy(process, base)
+        yield process, base
+    finally:
+        process.kill()

@@ -6,6 +6,8 @@ fields filled, the same wording for a slow response, values quoted the same way.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
@@ -73,3 +75,34 @@ def _escape(char: str) -> str:
     if ord(char) < 0x20 or ord(char) == 0x7F:
         return f"\\x{ord(char):02x}"
     return char
+
+
+class CheckFailed(Exception):
+    """A check failed for a reason already worded for the user."""
+
+
+@dataclass
+class Stopwatch:
+    """Marks (perf_counter seconds) and the current phase of one check; the phase names
+    what was going on when a timeout hit."""
+
+    marks: dict[str, float] = field(default_factory=lambda: {"start": time.perf_counter()})
+    phase: str = "starting"
+
+    def mark(self, name: str, phase: str | None = None) -> None:
+        self.marks.setdefault(name, time.perf_counter())
+        if phase is not None:
+            self.phase = phase
+
+    def span(self, start: str, end: str) -> float | None:
+        return ms_between(self.marks.get(start), self.marks.get(end))
+
+    def timings(self) -> Timings:
+        """The phases that happened; the others stay None."""
+        return Timings(
+            dns_ms=self.span("dns_start", "dns_end"),
+            connect_ms=self.span("connect_start", "connect_end"),
+            tls_ms=self.span("tls_start", "tls_end"),
+            first_byte_ms=self.span("start", "first_byte"),
+            total_ms=self.span("start", "done"),
+        )

@@ -12,7 +12,6 @@ import asyncio
 import errno
 import ipaddress
 import socket
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,8 +20,14 @@ from urllib.parse import urlsplit
 import aiohappyeyeballs
 
 from betteruptime.domain.addresses import TargetPolicy, refusal
-from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-from betteruptime.probes.results import make_result, ms_between, quote, response_time_failure
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.probes.results import (
+    CheckFailed,
+    Stopwatch,
+    make_result,
+    quote,
+    response_time_failure,
+)
 
 # The most of a reply read while looking for tcp_expect: enough for any banner or
 # status line, small enough that a server streaming data cannot hold a worker's memory.
@@ -36,33 +41,11 @@ CLOSE_SECONDS = 1.0
 HAPPY_EYEBALLS_DELAY = 0.25
 
 
-class _Failed(Exception):
-    """The check failed for a reason already worded for the user."""
-
-
 @dataclass
-class _Attempt:
-    """Marks (perf_counter seconds), current phase and reply bytes of one check."""
+class _Attempt(Stopwatch):
+    """One check's marks and phase, and the reply bytes read so far."""
 
-    marks: dict[str, float] = field(default_factory=lambda: {"start": time.perf_counter()})
-    phase: str = "starting"
     received: bytearray = field(default_factory=bytearray)
-
-    def mark(self, name: str, phase: str | None = None) -> None:
-        self.marks.setdefault(name, time.perf_counter())
-        if phase is not None:
-            self.phase = phase
-
-    def span(self, start: str, end: str) -> float | None:
-        return ms_between(self.marks.get(start), self.marks.get(end))
-
-    def timings(self) -> Timings:
-        return Timings(
-            dns_ms=self.span("dns_start", "dns_end"),
-            connect_ms=self.span("connect_start", "connect_end"),
-            first_byte_ms=self.span("start", "first_byte"),
-            total_ms=self.span("start", "done"),
-        )
 
 
 class TcpProbe:
@@ -87,7 +70,7 @@ class TcpProbe:
         spec = job.spec
         try:
             mismatch = await self._check(spec, attempt)
-        except _Failed as failed:
+        except CheckFailed as failed:
             return make_result(job, checked_at, error=str(failed), timings=attempt.timings())
         except Exception as exc:  # a bug in here must become a result, not a dead worker
             attempt.mark("done")
@@ -109,7 +92,7 @@ class TcpProbe:
     async def _check(self, spec: ProbeSpec, attempt: _Attempt) -> str | None:
         """Connect and converse; returns the failed expectation, if any.
 
-        Raises _Failed for everything that ends the check without a full conversation.
+        Raises CheckFailed for everything that ends the check without a full conversation.
         """
         host, port = _target(spec.url)
         writer: asyncio.StreamWriter | None = None
@@ -120,9 +103,9 @@ class TcpProbe:
                 return await _converse(spec, reader, writer, attempt)
         # TimeoutError is an OSError too: it has to come first.
         except TimeoutError:
-            raise _Failed(_timed_out(spec, host, port, attempt)) from None
+            raise CheckFailed(_timed_out(spec, host, port, attempt)) from None
         except OSError as exc:
-            raise _Failed(_describe(exc, host, port, attempt)) from None
+            raise CheckFailed(_describe(exc, host, port, attempt)) from None
         finally:
             # Marked before closing: winding the connection down is not the target's time.
             attempt.mark("done")
@@ -145,7 +128,7 @@ class TcpProbe:
                 flags=socket.AI_NUMERICHOST if literal else 0,
             )
         except socket.gaierror as exc:
-            raise _Failed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
+            raise CheckFailed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
         if not literal:
             attempt.mark("dns_end")
         return self._allowed(infos, host)
@@ -159,19 +142,19 @@ class TcpProbe:
         allowed = [info for info, reason in zip(infos, reasons, strict=True) if reason is None]
         if not allowed:
             first = next((reason for reason in reasons if reason), "no address")
-            raise _Failed(f"not connecting to {host}: {first}")
+            raise CheckFailed(f"not connecting to {host}: {first}")
         return allowed
 
 
 def _target(url: str) -> tuple[str, int]:
-    """(host, port) of a tcp:// URL; _Failed when it is not one."""
+    """(host, port) of a tcp:// URL; CheckFailed when it is not one."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:  # a port out of range or not a number
         port = None
     if port is None or parts.scheme.lower() != "tcp" or not parts.hostname:
-        raise _Failed("invalid URL, expected tcp://host:port")
+        raise CheckFailed("invalid URL, expected tcp://host:port")
     return parts.hostname, port
 
 

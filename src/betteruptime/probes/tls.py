@@ -17,8 +17,7 @@ import errno
 import ipaddress
 import socket
 import ssl
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -26,18 +25,19 @@ import aiohappyeyeballs
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-from betteruptime.probes.results import make_result, ms_between, response_time_failure
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.probes.results import (
+    CheckFailed,
+    Stopwatch,
+    make_result,
+    response_time_failure,
+)
 
 DEFAULT_PORT = 443
 # As in the TCP probe: a dead address of several does not use up the whole timeout.
 HAPPY_EYEBALLS_DELAY = 0.25
 # How long closing may wait for the server's side of the TLS shutdown.
 CLOSE_SECONDS = 1.0
-
-
-class _Failed(Exception):
-    """The check failed for a reason already worded for the user."""
 
 
 @dataclass(frozen=True)
@@ -91,27 +91,8 @@ def certificate_failure(cert: Certificate, *, now: datetime, margin_days: int | 
 
 
 @dataclass
-class _Attempt:
-    """Marks (perf_counter seconds) and the current phase of one check."""
-
-    marks: dict[str, float] = field(default_factory=lambda: {"start": time.perf_counter()})
-    phase: str = "starting"
-
-    def mark(self, name: str, phase: str | None = None) -> None:
-        self.marks.setdefault(name, time.perf_counter())
-        if phase is not None:
-            self.phase = phase
-
-    def span(self, start: str, end: str) -> float | None:
-        return ms_between(self.marks.get(start), self.marks.get(end))
-
-    def timings(self) -> Timings:
-        return Timings(
-            dns_ms=self.span("dns_start", "dns_end"),
-            connect_ms=self.span("connect_start", "connect_end"),
-            tls_ms=self.span("tls_start", "tls_end"),
-            total_ms=self.span("start", "done"),
-        )
+class _Attempt(Stopwatch):
+    """One check's marks and phase."""
 
 
 class TlsProbe:
@@ -152,7 +133,7 @@ class TlsProbe:
         attempt = _Attempt()
         try:
             cert = await self._handshake(job.spec, attempt)
-        except _Failed as failed:
+        except CheckFailed as failed:
             return make_result(job, checked_at, error=str(failed), timings=attempt.timings())
         except Exception as exc:  # a bug in here must become a result, not a dead worker
             attempt.mark("done")
@@ -182,14 +163,16 @@ class TlsProbe:
                 writer = await _connect(host, port, context, attempt)
         # TimeoutError is an OSError too: it has to come first.
         except TimeoutError:
-            raise _Failed(f"timed out after {spec.timeout_seconds:g} s ({attempt.phase})") from None
+            raise CheckFailed(
+                f"timed out after {spec.timeout_seconds:g} s ({attempt.phase})"
+            ) from None
         except ssl.SSLCertVerificationError as exc:
             reason = exc.verify_message or exc.reason or str(exc)
-            raise _Failed(f"TLS certificate verification failed for {host}: {reason}") from None
+            raise CheckFailed(f"TLS certificate verification failed for {host}: {reason}") from None
         except ssl.SSLError as exc:
-            raise _Failed(f"TLS handshake failed for {host}: {exc.reason or exc}") from None
+            raise CheckFailed(f"TLS handshake failed for {host}: {exc.reason or exc}") from None
         except OSError as exc:
-            raise _Failed(_describe(exc, host, port)) from None
+            raise CheckFailed(_describe(exc, host, port)) from None
         finally:
             # Marked before closing: winding the connection down is not the server's time.
             attempt.mark("done")
@@ -224,22 +207,22 @@ def _peer_certificate(writer: asyncio.StreamWriter, host: str) -> Certificate:
     ssl_object = writer.get_extra_info("ssl_object")
     der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
     if not der:
-        raise _Failed(f"{host} presented no certificate")
+        raise CheckFailed(f"{host} presented no certificate")
     try:
         return parse_certificate(der)
     except ValueError as exc:
-        raise _Failed(f"could not read the certificate of {host}: {exc}") from None
+        raise CheckFailed(f"could not read the certificate of {host}: {exc}") from None
 
 
 def _target(url: str) -> tuple[str, int]:
-    """(host, port) of an https:// URL; _Failed when it is not one."""
+    """(host, port) of an https:// URL; CheckFailed when it is not one."""
     try:
         parts = urlsplit(url)
         scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
     except ValueError:  # a port out of range or not a number, a malformed IPv6 literal
-        raise _Failed("invalid URL, expected https://host[:port]") from None
+        raise CheckFailed("invalid URL, expected https://host[:port]") from None
     if scheme != "https" or not host:
-        raise _Failed("invalid URL, expected https://host[:port]")
+        raise CheckFailed("invalid URL, expected https://host[:port]")
     return host, port or DEFAULT_PORT
 
 
@@ -254,7 +237,7 @@ async def _resolve(host: str, port: int, attempt: _Attempt) -> list[aiohappyeyeb
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST if literal else 0
         )
     except socket.gaierror as exc:
-        raise _Failed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
+        raise CheckFailed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
     if not literal:
         attempt.mark("dns_end")
     return list(infos)
