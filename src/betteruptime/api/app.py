@@ -54,7 +54,7 @@ def create_app(
     install_error_handlers(app)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
-    app.include_router(ping.router)  # first: routes match in order, and pings are the hot path
+    ping.install(app)  # first: routes match in order, and pings are the hot path
     routers = (auth.router, monitors.router, channels.router, incidents.router, regions.router)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)

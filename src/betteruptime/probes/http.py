@@ -29,6 +29,7 @@ from betteruptime import __version__
 from betteruptime.domain.addresses import TargetPolicy, refusal
 from betteruptime.domain.assertions import ResponseFacts, evaluate
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.probes.results import make_result
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 10
@@ -297,17 +298,15 @@ def _result(
     response_time_ms: float | None = None,
     error: str | None = None,
 ) -> CheckResult:
-    return CheckResult(
-        monitor_id=job.spec.monitor_id,
-        region=job.region,
-        due_at=job.due_at,
-        checked_at=checked_at,
+    # On errors total_ms is the time until the failure; response_time_ms stays None
+    # because no response came.
+    return make_result(
+        job,
+        checked_at,
         up=up,
         response_time_ms=response_time_ms,
         status_code=status_code,
         error=error,
-        # On errors total_ms is the time until the failure; response_time_ms stays
-        # None because no response came.
         timings=timeline.timings(),
     )
 

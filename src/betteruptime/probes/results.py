@@ -23,6 +23,7 @@ def make_result(
     *,
     up: bool = False,
     response_time_ms: float | None = None,
+    status_code: int | None = None,
     error: str | None = None,
     timings: Timings | None = None,
 ) -> CheckResult:
@@ -34,6 +35,7 @@ def make_result(
         checked_at=checked_at,
         up=up,
         response_time_ms=response_time_ms,
+        status_code=status_code,
         error=error,
         timings=timings or Timings(),
     )
