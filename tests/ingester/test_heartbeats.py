@@ -167,6 +167,7 @@ async def test_redelivered_pings_never_move_the_state_back(
     await ingest(sessions, [ping(monitor_id, 20)])
 
     await ingest(sessions, [first_start, first_end])  # the same batch, delivered again
+    await ingest(sessions, [first_start])  # and the /start on its own
 
     state = await state_of(sessions, monitor_id)
     assert state.last_ping_at == T0 + timedelta(seconds=20)

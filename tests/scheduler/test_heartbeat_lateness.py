@@ -30,8 +30,10 @@ HOURLY = Schedule(period_seconds=3600, cron=None, grace_seconds=60)
 PARIS_3AM = Schedule(period_seconds=None, cron="0 3 * * *", timezone="Europe/Paris")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # -- the maths -----------------------------------------------------------------------

@@ -28,13 +28,13 @@ from betteruptime.probes.results import (
     quote,
     response_time_failure,
 )
+from betteruptime.probes.streams import close_stream, host_port
 
 # The most of a reply read while looking for tcp_expect: enough for any banner or
 # status line, small enough that a server streaming data cannot hold a worker's memory.
 MAX_REPLY_BYTES = 64 * 1024
 # How long closing may wait for the connection to wind down. A peer that stopped
 # reading would otherwise keep the socket (and the check) open; it gets a reset instead.
-CLOSE_SECONDS = 1.0
 # When a name has several addresses, the next one is tried after this delay while the
 # first attempt is still pending (RFC 8305's recommended 250 ms), so one dead address
 # does not use up the whole timeout.
@@ -110,7 +110,7 @@ class TcpProbe:
             # Marked before closing: winding the connection down is not the target's time.
             attempt.mark("done")
             if writer is not None:
-                await _close(writer)
+                await close_stream(writer)
 
     async def _resolve(
         self, host: str, port: int, attempt: _Attempt
@@ -219,25 +219,8 @@ async def _converse(
     )
 
 
-async def _close(writer: asyncio.StreamWriter) -> None:
-    """Close with a FIN when the connection winds down in time, with a reset otherwise."""
-    writer.close()
-    try:
-        async with asyncio.timeout(CLOSE_SECONDS):
-            await writer.wait_closed()
-    except (TimeoutError, OSError):  # stuck, or already reset by the peer
-        writer.transport.abort()
-    except asyncio.CancelledError:
-        writer.transport.abort()
-        raise
-
-
 def _shown(data: bytearray) -> str:
     return quote(data.decode("utf-8", errors="replace"))
-
-
-def _address(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _timed_out(spec: ProbeSpec, host: str, port: int, attempt: _Attempt) -> str:
@@ -252,13 +235,13 @@ def _timed_out(spec: ProbeSpec, host: str, port: int, attempt: _Attempt) -> str:
             f"(nothing more within {spec.timeout_seconds:g} s)"
         )
     if attempt.phase == "connecting":
-        return f"{after} connecting to {_address(host, port)}"
+        return f"{after} connecting to {host_port(host, port)}"
     return f"{after} ({attempt.phase})"
 
 
 def _describe(exc: OSError, host: str, port: int, attempt: _Attempt) -> str:
     """A short error text for a network error: what failed and where, no traceback."""
-    where = _address(host, port)
+    where = host_port(host, port)
     if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
         return f"connection refused by {where}"
     if attempt.phase == "connecting":

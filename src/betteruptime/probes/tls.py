@@ -32,12 +32,12 @@ from betteruptime.probes.results import (
     make_result,
     response_time_failure,
 )
+from betteruptime.probes.streams import close_stream, host_port
 
 DEFAULT_PORT = 443
 # As in the TCP probe: a dead address of several does not use up the whole timeout.
 HAPPY_EYEBALLS_DELAY = 0.25
 # How long closing may wait for the server's side of the TLS shutdown.
-CLOSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class TlsProbe:
         try:
             return _peer_certificate(writer, host)
         finally:
-            await _close(writer)
+            await close_stream(writer)
 
 
 async def _connect(
@@ -251,23 +251,8 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-async def _close(writer: asyncio.StreamWriter | None) -> None:
-    """Close with a TLS close_notify when the server answers in time, else reset."""
-    if writer is None:
-        return
-    writer.close()
-    try:
-        async with asyncio.timeout(CLOSE_SECONDS):
-            await writer.wait_closed()
-    except (TimeoutError, OSError):  # stuck, or already reset by the peer
-        writer.transport.abort()
-    except asyncio.CancelledError:
-        writer.transport.abort()
-        raise
-
-
 def _describe(exc: OSError, host: str, port: int) -> str:
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = host_port(host, port)
     # Refused on every address of a name: aiohappyeyeballs raises a plain OSError.
     if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
         return f"connection refused by {where}"
