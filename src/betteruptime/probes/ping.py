@@ -18,7 +18,6 @@ reports every ping check down with a message saying how to allow one.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 import time
@@ -39,8 +38,10 @@ from icmplib import (
 )
 from icmplib.utils import unique_identifier
 
-from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-from betteruptime.probes.results import make_result, ms_between
+from betteruptime.domain.addresses import TargetPolicy
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.probes.results import CheckFailed, Stopwatch, make_result
+from betteruptime.probes.streams import resolve
 
 # Seconds between echo requests: the shortest interval `ping` grants unprivileged users,
 # short enough that a check of a few packets takes well under a second.
@@ -48,10 +49,6 @@ PACKET_INTERVAL = 0.2
 PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 # What the kernel accepts as the widest group range: every group may ping.
 ALL_GROUPS = "0 2147483647"
-
-
-class _Failed(Exception):
-    """The check failed for a reason already worded for the user."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +121,15 @@ class PingProbe:
 
     `privileged_modes` are the socket kinds to try, in order (False: unprivileged ICMP
     socket, True: raw socket); the first that opens is remembered for later checks.
+    `policy`, when given, refuses addresses the SSRF guard forbids before pinging.
     """
 
-    def __init__(self, privileged_modes: Sequence[bool] = (False, True)) -> None:
+    def __init__(
+        self,
+        privileged_modes: Sequence[bool] = (False, True),
+        policy: TargetPolicy | None = None,
+    ) -> None:
+        self._policy = policy
         self._modes = tuple(privileged_modes)
         self._working: bool | None = None
 
@@ -136,15 +139,15 @@ class PingProbe:
     async def check(self, job: CheckJob) -> CheckResult:
         """Run one check. Never raises (except on cancellation): failures are results."""
         checked_at = datetime.now(UTC)
-        marks: dict[str, float] = {"start": time.perf_counter()}
+        watch = Stopwatch()
         try:
-            pings = await self._check(job.spec, marks)
-        except _Failed as failed:
-            return make_result(job, checked_at, error=str(failed), timings=_timings(marks))
+            pings = await self._check(job.spec, watch)
+        except CheckFailed as failed:
+            return make_result(job, checked_at, error=str(failed), timings=watch.timings())
         except Exception as exc:  # a bug in here must become a result, not a dead worker
-            marks.setdefault("done", time.perf_counter())
+            watch.mark("done")
             error = f"internal probe error: {type(exc).__name__}: {exc}"
-            return make_result(job, checked_at, error=error, timings=_timings(marks))
+            return make_result(job, checked_at, error=error, timings=watch.timings())
         failures = ping_failures(job.spec, pings)
         return make_result(
             job,
@@ -152,27 +155,37 @@ class PingProbe:
             up=not failures,
             response_time_ms=pings.average_ms,
             error="; ".join(failures) or None,
-            timings=_timings(marks),
+            timings=watch.timings(),
         )
 
-    async def _check(self, spec: ProbeSpec, marks: dict[str, float]) -> Pings:
-        deadline = marks["start"] + spec.timeout_seconds
+    async def _check(self, spec: ProbeSpec, watch: Stopwatch) -> Pings:
+        deadline = watch.marks["start"] + spec.timeout_seconds
         try:
             host = _target(spec.url)
             try:
                 async with asyncio.timeout(spec.timeout_seconds):
-                    address = await _resolve(host, marks)
+                    address = await self._resolve(host, watch)
             except TimeoutError:
                 after = f"{spec.timeout_seconds:g} s"
-                raise _Failed(f"timed out after {after} (DNS lookup of {host})") from None
+                raise CheckFailed(f"timed out after {after} (DNS lookup of {host})") from None
             return await self._ping(address, max(1, spec.ping_count), deadline)
         finally:
-            marks["done"] = time.perf_counter()
+            watch.mark("done")
+
+    async def _resolve(self, host: str, watch: Stopwatch) -> str:
+        """The address to ping: `host` itself when it is one, else its first allowed IPv4
+        address (IPv6 when it has none), as the `ping` command chooses."""
+        infos = await resolve(host, None, watch, self._policy, kind=socket.SOCK_DGRAM)
+        usable = [info for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+        if not usable:
+            raise CheckFailed(f"DNS lookup failed for {host}: no IPv4 or IPv6 address")
+        usable.sort(key=lambda info: info[0] != socket.AF_INET)
+        return str(usable[0][4][0])
 
     async def _ping(self, address: str, count: int, deadline: float) -> Pings:
         budget = deadline - time.perf_counter()
         if budget <= 0:  # the lookup used it all: saying "no reply" would be wrong
-            raise _Failed(f"timed out before pinging {address} (DNS lookup)")
+            raise CheckFailed(f"timed out before pinging {address} (DNS lookup)")
         # Spacing is capped so that intervals take at most half of the budget; the rest
         # is waiting for replies.
         interval = min(PACKET_INTERVAL, budget / (2 * count))
@@ -214,11 +227,11 @@ class PingProbe:
             except SocketPermissionError:
                 continue
             except ICMPLibError as exc:
-                raise _Failed(f"could not open an ICMP socket: {exc}") from None
+                raise CheckFailed(f"could not open an ICMP socket: {exc}") from None
             self._working = privileged
             return opened
         self._working = None
-        raise _Failed(_explain_not_permitted())
+        raise CheckFailed(_explain_not_permitted())
 
 
 def _explain_not_permitted() -> str:
@@ -231,44 +244,15 @@ def _explain_not_permitted() -> str:
 
 
 def _target(url: str) -> str:
-    """The host of an icmp:// URL; _Failed when it is not one."""
+    """The host of an icmp:// URL; CheckFailed when it is not one."""
     try:
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), parts.hostname
     except ValueError:  # a malformed IPv6 literal
         scheme, host = "", None
     if scheme != "icmp" or not host:
-        raise _Failed("invalid URL, expected icmp://host")
+        raise CheckFailed("invalid URL, expected icmp://host")
     return host
-
-
-async def _resolve(host: str, marks: dict[str, float]) -> str:
-    """The address to ping: `host` itself when it is one, else its first IPv4 address
-    (IPv6 when it has none), as the `ping` command chooses."""
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    marks["dns_start"] = time.perf_counter()
-    loop = asyncio.get_running_loop()
-    try:
-        # The loop's getaddrinfo runs in a thread: the system resolver blocks.
-        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
-    except socket.gaierror as exc:
-        raise _Failed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
-    marks["dns_end"] = time.perf_counter()
-    usable = [info for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
-    if not usable:
-        raise _Failed(f"DNS lookup failed for {host}: no IPv4 or IPv6 address")
-    usable.sort(key=lambda info: info[0] != socket.AF_INET)
-    return str(usable[0][4][0])
-
-
-def _timings(marks: dict[str, float]) -> Timings:
-    return Timings(
-        dns_ms=ms_between(marks.get("dns_start"), marks.get("dns_end")),
-        total_ms=ms_between(marks.get("start"), marks.get("done")),
-    )
 
 
 def _percent(value: float) -> str:

@@ -23,13 +23,12 @@ class Probes:
     """
 
     def __init__(self, policy: TargetPolicy | None = None) -> None:
-        # The SSRF guard: HTTP, TCP and DNS judge the addresses they connect to. (Ping
-        # and the TLS handshake do not yet; see the README's Security section.)
-        tls = TlsProbe()
+        # The SSRF guard: every probe judges the addresses it connects to, after DNS.
+        tls = TlsProbe(policy=policy)
         # HTTP monitors with tls_expiry_days get the tls kind's certificate check too.
         http = HttpWithCertificate(HttpProbe(policy), tls)
         self._probes: dict[MonitorKind, Probe] = {"http": http, "keyword": http, "json": http}
-        self._probes["ping"] = PingProbe()
+        self._probes["ping"] = PingProbe(policy=policy)
         self._probes["tls"] = tls
         self._probes["tcp"] = TcpProbe(policy)
         self._probes["dns"] = DnsProbe(policy)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
-import socket
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import aiohappyeyeballs
 
-from betteruptime.domain.addresses import TargetPolicy, refusal
+from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
 from betteruptime.probes.results import (
     CheckFailed,
@@ -28,7 +25,7 @@ from betteruptime.probes.results import (
     quote,
     response_time_failure,
 )
-from betteruptime.probes.streams import close_stream, host_port
+from betteruptime.probes.streams import close_stream, host_port, resolve
 
 # The most of a reply read while looking for tcp_expect: enough for any banner or
 # status line, small enough that a server streaming data cannot hold a worker's memory.
@@ -98,7 +95,7 @@ class TcpProbe:
         writer: asyncio.StreamWriter | None = None
         try:
             async with asyncio.timeout(spec.timeout_seconds):
-                addresses = await self._resolve(host, port, attempt)
+                addresses = await resolve(host, port, attempt, self._policy)
                 reader, writer = await _connect(addresses, attempt)
                 return await _converse(spec, reader, writer, attempt)
         # TimeoutError is an OSError too: it has to come first.
@@ -112,39 +109,6 @@ class TcpProbe:
             if writer is not None:
                 await close_stream(writer)
 
-    async def _resolve(
-        self, host: str, port: int, attempt: _Attempt
-    ) -> list[aiohappyeyeballs.AddrInfoType]:
-        literal = _is_ip(host)
-        if not literal:  # an IP address needs no lookup: dns_ms stays None
-            attempt.mark("dns_start", "DNS lookup")
-        loop = asyncio.get_running_loop()
-        try:
-            # The loop's getaddrinfo runs in a thread: the system resolver blocks.
-            infos = await loop.getaddrinfo(
-                host,
-                port,
-                type=socket.SOCK_STREAM,
-                flags=socket.AI_NUMERICHOST if literal else 0,
-            )
-        except socket.gaierror as exc:
-            raise CheckFailed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
-        if not literal:
-            attempt.mark("dns_end")
-        return self._allowed(infos, host)
-
-    def _allowed(
-        self, infos: Sequence[aiohappyeyeballs.AddrInfoType], host: str
-    ) -> list[aiohappyeyeballs.AddrInfoType]:
-        if self._policy is None:
-            return list(infos)
-        reasons = [refusal(str(info[4][0]), self._policy) for info in infos]
-        allowed = [info for info, reason in zip(infos, reasons, strict=True) if reason is None]
-        if not allowed:
-            first = next((reason for reason in reasons if reason), "no address")
-            raise CheckFailed(f"not connecting to {host}: {first}")
-        return allowed
-
 
 def _target(url: str) -> tuple[str, int]:
     """(host, port) of a tcp:// URL; CheckFailed when it is not one."""
@@ -156,14 +120,6 @@ def _target(url: str) -> tuple[str, int]:
     if port is None or parts.scheme.lower() != "tcp" or not parts.hostname:
         raise CheckFailed("invalid URL, expected tcp://host:port")
     return parts.hostname, port
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 async def _connect(

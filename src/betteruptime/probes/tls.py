@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ import aiohappyeyeballs
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
 from betteruptime.probes.results import (
     CheckFailed,
@@ -32,7 +31,7 @@ from betteruptime.probes.results import (
     make_result,
     response_time_failure,
 )
-from betteruptime.probes.streams import close_stream, host_port
+from betteruptime.probes.streams import close_stream, host_port, resolve
 
 DEFAULT_PORT = 443
 # As in the TCP probe: a dead address of several does not use up the whole timeout.
@@ -100,10 +99,16 @@ class TlsProbe:
 
     `verify_context` verifies the chain and host name when the monitor's verify_tls is
     on; by default the system's trust store (which honours SSL_CERT_FILE). With
-    verify_tls off the certificate is still read and its dates still judged.
+    verify_tls off the certificate is still read and its dates still judged. `policy`,
+    when given, refuses addresses the SSRF guard forbids before connecting.
     """
 
-    def __init__(self, verify_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        verify_context: ssl.SSLContext | None = None,
+        policy: TargetPolicy | None = None,
+    ) -> None:
+        self._policy = policy
         # Built once: loading the trust store reads files, not something to do per check.
         self._verifying = verify_context or ssl.create_default_context()
         self._trusting = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -160,7 +165,8 @@ class TlsProbe:
         context = self._verifying if spec.verify_tls else self._trusting
         try:
             async with asyncio.timeout(spec.timeout_seconds):
-                writer = await _connect(host, port, context, attempt)
+                addresses = await resolve(host, port, attempt, self._policy)
+                writer = await _connect(addresses, host, context, attempt)
         # TimeoutError is an OSError too: it has to come first.
         except TimeoutError:
             raise CheckFailed(
@@ -183,10 +189,12 @@ class TlsProbe:
 
 
 async def _connect(
-    host: str, port: int, context: ssl.SSLContext, attempt: _Attempt
+    addresses: list[aiohappyeyeballs.AddrInfoType],
+    host: str,
+    context: ssl.SSLContext,
+    attempt: _Attempt,
 ) -> asyncio.StreamWriter:
-    """Resolve, connect and complete the TLS handshake; the writer of the connection."""
-    addresses = await _resolve(host, port, attempt)
+    """Connect and complete the TLS handshake; the writer of the connection."""
     attempt.mark("connect_start", "connecting")
     sock = await aiohappyeyeballs.start_connection(
         addresses, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
@@ -224,31 +232,6 @@ def _target(url: str) -> tuple[str, int]:
     if scheme != "https" or not host:
         raise CheckFailed("invalid URL, expected https://host[:port]")
     return host, port or DEFAULT_PORT
-
-
-async def _resolve(host: str, port: int, attempt: _Attempt) -> list[aiohappyeyeballs.AddrInfoType]:
-    literal = _is_ip(host)
-    if not literal:  # an IP address needs no lookup: dns_ms stays None
-        attempt.mark("dns_start", "DNS lookup")
-    loop = asyncio.get_running_loop()
-    try:
-        # The loop's getaddrinfo runs in a thread: the system resolver blocks.
-        infos = await loop.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST if literal else 0
-        )
-    except socket.gaierror as exc:
-        raise CheckFailed(f"DNS lookup failed for {host}: {exc.strerror or exc}") from None
-    if not literal:
-        attempt.mark("dns_end")
-    return list(infos)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 def _describe(exc: OSError, host: str, port: int) -> str:
