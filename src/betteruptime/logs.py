@@ -39,11 +39,16 @@ class _Formatter(logging.Formatter):
 
 
 def configure(level: str = "INFO") -> None:
+    """`level` for BetterUptime's own loggers; other libraries never below INFO. Their
+    debug output carries data: aiosqlite and asyncpg print SQL with its parameters
+    (channel URLs, ping tokens), Apprise the URLs it posts to."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    own = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    root.setLevel(max(own, logging.INFO))
+    logging.getLogger(PREFIX.rstrip(".")).setLevel(own)
     # Access logs would print every request path; ping tokens travel in paths later on.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     # The AMQP client logs a traceback for every dropped connection, then reconnects;

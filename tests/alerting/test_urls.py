@@ -30,12 +30,15 @@ def test_masking_keeps_the_scheme_and_two_characters_of_each_token() -> None:
     assert mask_url("tgram://123456789:AAHbot/42") == "tgram://12***:AA***/42***"
 
 
-def test_masking_keeps_the_host_and_path_of_webhooks_and_mail() -> None:
+def test_masking_keeps_the_host_of_webhooks_and_mail_but_not_their_path_tokens() -> None:
     assert mask_url("json://user:pass@hooks.example.com:8080/alerts") == (
-        "json://user:***@hooks.example.com:8080/alerts"
+        "json://user:***@hooks.example.com:8080/al***"
     )
     assert mask_url("mailto://user:pass@gmail.com") == "mailto://user:***@gmail.com"
-    assert mask_url("jsons://hooks.example.com/a/b") == "jsons://hooks.example.com/a/b"
+    # A webhook's path is often its only secret (Slack-style /services/T…/B…/X…).
+    assert mask_url("jsons://hooks.example.com/services/T0A1/B0C2/XyZsecret") == (
+        "jsons://hooks.example.com/se***/T0***/B0***/Xy***"
+    )
 
 
 @pytest.mark.parametrize(

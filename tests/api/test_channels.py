@@ -28,7 +28,7 @@ async def test_it_creates_lists_and_deletes_a_channel(
     assert created.status_code == 201
     channel = created.json()
     assert set(channel) == {"id", "name", "url", "created_at"}
-    assert (channel["name"], channel["url"]) == ("Ops", WEBHOOK)
+    assert (channel["name"], channel["url"]) == ("Ops", "json://hooks.example.com/al***")
     assert (await client.get(CHANNELS, headers=alice)).json() == [channel]
 
     deleted = await client.delete(f"{CHANNELS}/{channel['id']}", headers=alice)

@@ -5,9 +5,10 @@ and query. `mask_url` is what the API returns and what logs may carry. Its rule 
 deliberately blunt, so it holds for services it has never heard of:
 
 - webhook and e-mail URLs (`json://`, `xml://`, `form://`, `mailto://` and their `s`
-  forms) keep the host and path, because those name a server, not a secret;
-- every other service is token-style: each part of its host and path keeps only its
-  first two characters (`slack://To***/To***/To***/#c***`);
+  forms) keep the host, which names a server, not a secret;
+- every path segment keeps only its first two characters (webhook paths carry tokens
+  too: `/services/T0***/B0***/Xy***`), and so does every part of the host of every
+  other service, which is token-style (`slack://To***/To***/To***/#c***`);
 - a password in the user info is always masked, and so is the value of every query
   parameter whose name looks like a secret (token, key, secret, password, auth, …).
 
@@ -111,8 +112,7 @@ def mask_url(url: str) -> str:
     rest, has_query, query = rest.partition("?")
     netloc, slash, path = rest.partition("/")
     address = scheme in ADDRESS_SCHEMES
-    if not address:
-        path = "/".join(_keep_start(segment) for segment in path.split("/"))
+    path = "/".join(_keep_start(segment) for segment in path.split("/"))
     masked = f"{scheme}://{_mask_netloc(netloc, address=address)}{slash}{path}"
     if has_query:
         masked += f"?{_mask_query(query)}"

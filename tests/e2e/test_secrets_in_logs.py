@@ -1,0 +1,87 @@
+"""No secret reaches the log, even at DEBUG: a full run of `betteruptime up` with every
+kind of secret in play (the password, at sign-up, sign-in and a failed sign-in; API
+tokens; a channel URL's password and token, through a test message and a real alert; a
+heartbeat's ping token, through pings), then the whole log is searched for each one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from testkit.api import create_fast_monitor, embedded_product, status_reader
+from testkit.receivers import WebhookReceiver
+from testkit.target import Target
+from testkit.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Sekrit-Passphrase-4711"
+CHANNEL_PASSWORD = "ChannelPass-0815"
+CHANNEL_TOKEN = "tok3n-in-the-path-9d1c"
+
+
+async def test_no_secret_is_logged_in_a_full_run(
+    tmp_path: Path, target: Target, webhook: WebhookReceiver
+) -> None:
+    async with embedded_product(tmp_path, BETTERUPTIME_LOG_LEVEL="DEBUG") as (process, base):
+        async with httpx.AsyncClient(base_url=base + "/api/v1", timeout=10) as api:
+            credentials = {"email": "ops@example.com", "password": PASSWORD}
+            assert (await api.post("/auth/signup", json=credentials)).status_code == 201
+            wrong = {"email": "ops@example.com", "password": PASSWORD + "-wrong"}
+            assert (await api.post("/auth/token", json=wrong)).status_code == 401
+            token = (await api.post("/auth/token", json=credentials)).json()["access_token"]
+            api.headers["Authorization"] = f"Bearer {token}"
+
+            url = webhook.url(CHANNEL_TOKEN).replace("json://", f"json://ops:{CHANNEL_PASSWORD}@")
+            channel = await api.post("/channels", json={"name": "ops", "url": url})
+            assert channel.status_code == 201, channel.text
+            channel_id = channel.json()["id"]
+            assert (await api.post(f"/channels/{channel_id}/test")).status_code == 200
+            listed = (await api.get("/channels")).text
+            assert CHANNEL_PASSWORD not in listed and CHANNEL_TOKEN not in listed
+
+            heartbeat = await api.post(
+                "/monitors",
+                json={"name": "nightly", "kind": "heartbeat", "period_seconds": 60},
+            )
+            assert heartbeat.status_code == 201, heartbeat.text
+            ping_url = heartbeat.json()["ping_url"]
+            ping_token = ping_url.rsplit("/", 1)[1]
+            async with httpx.AsyncClient(timeout=10) as pinger:
+
+                async def pinged(suffix: str) -> bool:
+                    return (await pinger.get(ping_url + suffix)).status_code == 200
+
+                # The api learns new ping tokens on its next refresh.
+                await eventually(lambda: pinged(""), within=15, what="the first ping taken")
+                for suffix in ("/start", "/fail"):
+                    assert await pinged(suffix)
+
+            monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel_id])
+            has_status = status_reader(api, monitor_id)
+            await eventually(lambda: has_status("up"), within=15, what="monitor up")
+            await target.stop()
+            await eventually(lambda: has_status("down"), within=15, what="monitor down")
+            await eventually(
+                lambda: _received(webhook, 2), within=15, what="the test message and the alert"
+            )
+        assert process.stop() == 0
+
+    log = process.log()
+    assert "DEBUG" in log or "level=debug" in log.lower(), "the run did not log at DEBUG"
+    secrets = {
+        "password": PASSWORD,
+        "API token": token,
+        "channel password": CHANNEL_PASSWORD,
+        "channel token": CHANNEL_TOKEN,
+        "ping token": ping_token,
+    }
+    leaked = [name for name, secret in secrets.items() if secret in log]
+    print(f"log: {len(log.splitlines())} lines searched for {len(secrets)} secrets")
+    assert leaked == [], f"secrets in the log: {leaked}"
+
+
+async def _received(webhook: WebhookReceiver, count: int) -> bool:
+    return len(webhook.received) >= count
