@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     notify_retry_seconds: Annotated[
         float, Field(validation_alias=_env("BETTERUPTIME_NOTIFY_RETRY_SECONDS"), gt=0, le=3600)
     ] = 30.0
+    # How long a notifier's claim on a message lasts. A notifier that dies mid-send
+    # leaves its claim; another (or it, restarted) sends the message after this long.
+    # Keep it above the slowest send (Apprise's own timeouts and retries).
+    notify_lease_seconds: Annotated[
+        float, Field(validation_alias=_env("BETTERUPTIME_NOTIFY_LEASE_SECONDS"), ge=5, le=3600)
+    ] = 120.0
     block_private_targets: Annotated[
         bool, Field(validation_alias=_env("BETTERUPTIME_BLOCK_PRIVATE_TARGETS"))
     ] = False

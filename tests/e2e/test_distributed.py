@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -16,49 +15,16 @@ from typing import TypeVar
 import pytest
 
 from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
-from testkit.engines import (
-    RABBITMQ_URL,
-    REDIS_URL,
-    purge_rabbitmq_queues,
-    reset_redis_stream,
-    temporary_postgres_db,
-)
-from testkit.processes import BetterUptimeProcess
+from testkit.cluster import Cluster, active_scheduler, clean_engines
+from testkit.engines import temporary_postgres_db
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
-from testkit.waiting import eventually, free_port
+from testkit.waiting import eventually
 
 T = TypeVar("T")
 
 pytestmark = pytest.mark.e2e
-
-STREAM_KEY = "betteruptime:events"
-QUEUES = ["jobs.eu", "jobs.us", "jobs.default", "results", "workers"]
-
-
-class Cluster:
-    def __init__(self, folder: Path, database_url: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            "DATABASE_URL": database_url,
-            "RABBITMQ_URL": RABBITMQ_URL,
-            "REDIS_URL": REDIS_URL,
-            "PORT": str(self.port),
-            "HOST": "127.0.0.1",
-            "BETTERUPTIME_MIN_INTERVAL": "1",
-            "BETTERUPTIME_SECRET_KEY": uuid.uuid4().hex * 2,
-        }
-        self.folder = folder
-        self.roles: dict[str, BetterUptimeProcess] = {}
-
-    def start(self, name: str, *args: str) -> BetterUptimeProcess:
-        role = BetterUptimeProcess(list(args), folder=self.folder, env=self.env, name=name)
-        self.roles[name] = role
-        return role
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {n}\n{r.log()[-3000:]}" for n, r in self.roles.items())
+SCHEDULERS = ("scheduler-1", "scheduler-2")
 
 
 @pytest.fixture
@@ -69,8 +35,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
-    await purge_rabbitmq_queues(RABBITMQ_URL, QUEUES)
-    await reset_redis_stream(REDIS_URL, STREAM_KEY)
+    await clean_engines()
     running = Cluster(tmp_path, database_url)
     running.start("api", "api")
     await wait_healthy(running.roles["api"], running.base)  # it migrates the database
@@ -84,17 +49,7 @@ async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
     try:
         yield running
     finally:
-        for role in running.roles.values():
-            role.kill()
-
-
-def active_scheduler(cluster: Cluster) -> str | None:
-    leaders = [
-        name
-        for name in ("scheduler-1", "scheduler-2")
-        if "event=leading" in cluster.roles[name].log() and cluster.roles[name].running()
-    ]
-    return leaders[-1] if leaders else None
+        running.kill_all()
 
 
 async def test_regions_quorum_and_scheduler_failover_across_processes(
@@ -141,7 +96,9 @@ async def test_regions_quorum_and_scheduler_failover_across_processes(
 
             # SIGKILL the active scheduler: the standby takes over and checks keep flowing.
             leader = await eventually(
-                lambda: _async(active_scheduler(cluster)), within=10, what="an active scheduler"
+                lambda: _async(active_scheduler(cluster, SCHEDULERS)),
+                within=10,
+                what="an active scheduler",
             )
             cluster.roles[leader].kill()
             killed_at = time.time()

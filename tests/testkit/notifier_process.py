@@ -33,8 +33,7 @@ from betteruptime.alerting.retry import RetryPolicy
 from betteruptime.alerting.sender import AppriseSender, SendOutcome
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.logs import configure
-from betteruptime.notifier import dispatch
-from betteruptime.notifier.dispatch import Dispatcher
+from betteruptime.notifier.dispatch import DEFAULT_LEASE, Dispatcher
 from betteruptime.notifier.service import Notifier
 from betteruptime.transport.base import StreamEntry
 from betteruptime.transport.redis import RedisEventStream
@@ -74,14 +73,13 @@ async def kill_before_ack(entries: Sequence[StreamEntry]) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     configure("INFO")
-    if args.lease_seconds is not None:
-        dispatch.LEASE = timedelta(seconds=args.lease_seconds)
     engine = create_engine(args.database_url)
     sessions = session_factory(engine)
     stream_class = KillAfterRead if args.crash == "after-read" else RedisEventStream
     stream = await stream_class.connect(args.redis_url, key=args.stream_key)
     sender = KillOnSend() if args.crash == "mid-send" else AppriseSender()
-    dispatcher = Dispatcher(sessions=sessions, sender=sender, retry=FAST_RETRY)
+    lease = DEFAULT_LEASE if args.lease_seconds is None else timedelta(seconds=args.lease_seconds)
+    dispatcher = Dispatcher(sessions=sessions, sender=sender, retry=FAST_RETRY, lease=lease)
     notifier = Notifier(
         stream=stream,
         sessions=sessions,

@@ -3,6 +3,7 @@ and can be told to fail the first N requests, or all of them."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ class WebhookReceiver(LocalServer):
         self.always_fail = always_fail
         self.requests = 0
         self.received: list[Received] = []
+        # Seconds before answering a message it took: a sender killed meanwhile is
+        # killed mid-send, after the message arrived and before it knew.
+        self.delay_seconds = 0.0
 
     def url(self, path: str = "hook") -> str:
         return f"json://127.0.0.1:{self.port}/{path}"
@@ -46,6 +50,8 @@ class WebhookReceiver(LocalServer):
         if self.always_fail or self.requests <= self.fail_first:
             return web.Response(status=503, text="try later")
         self.received.append(Received(body))
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         return web.Response(text="ok")
 
     def routes(self, app: web.Application) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from testkit.server import LocalServer
@@ -15,6 +17,8 @@ class Target(LocalServer):
         super().__init__()
         self.hits: dict[str, int] = {}
         self.failing_regions: set[str] = set()
+        # Seconds each answer takes: keeps checks in flight, so a kill lands mid-batch.
+        self.delay_seconds = 0.0
 
     @property
     def url(self) -> str:
@@ -24,6 +28,8 @@ class Target(LocalServer):
         agent = request.headers.get("User-Agent", "")
         region = agent.split("region=", 1)[1].split(";", 1)[0] if "region=" in agent else "?"
         self.hits[region] = self.hits.get(region, 0) + 1
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         if region in self.failing_regions:
             return web.Response(status=503, text="unavailable here")
         return web.Response(text="all good")

@@ -33,7 +33,7 @@ from betteruptime.logs import get_logger, kv
 log = get_logger("notifier")
 
 CLAIM_BATCH = 200
-LEASE = timedelta(minutes=2)
+DEFAULT_LEASE = timedelta(minutes=2)
 DEFAULT_RATE_LIMIT = 10  # messages per channel per minute
 
 
@@ -76,8 +76,10 @@ class Dispatcher:
         sender: Sender,
         rate_limit: int = DEFAULT_RATE_LIMIT,
         retry: RetryPolicy | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self._sessions = sessions
+        self._lease = lease
         self._sender = sender
         self._rate_limit = rate_limit
         self._retry = retry or RetryPolicy()
@@ -157,7 +159,7 @@ class Dispatcher:
                 if plan.digest:
                     to_send.append(await self._fold(session, channel_id, due, now))
                 for row in to_send:
-                    row.status, row.lease_until = "sending", now + LEASE
+                    row.status, row.lease_until = "sending", now + self._lease
                     row.attempts += 1
                     claimed.append(
                         Claimed(

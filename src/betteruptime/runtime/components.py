@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from betteruptime.alerting.retry import RetryPolicy
@@ -69,5 +71,6 @@ def make_notifier(
         sender=sender,
         rate_limit=settings.channel_rate_limit,
         retry=RetryPolicy(first_delay_seconds=settings.notify_retry_seconds),
+        lease=timedelta(seconds=settings.notify_lease_seconds),
     )
     return Notifier(stream=stream, sessions=sessions, dispatcher=dispatcher), sender
