@@ -115,3 +115,10 @@ async def webhook() -> AsyncIterator[WebhookReceiver]:
     await receiver.start()
     yield receiver
     await receiver.stop()
+
+
+@pytest.fixture
+def cluster_database_url() -> Iterator[str]:
+    """A PostgreSQL database of its own, for one test's distributed-mode processes."""
+    with temporary_postgres_db() as url:
+        yield url

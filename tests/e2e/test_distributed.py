@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from testkit.api import create_fast_monitor, signed_in_client, status_reader, wait_healthy
-from testkit.cluster import Cluster, active_scheduler, clean_engines
-from testkit.engines import temporary_postgres_db
+from testkit.api import create_fast_monitor, signed_in_client, status_reader
+from testkit.cluster import (
+    Cluster,
+    active_scheduler,
+    api_cluster,
+)
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually
@@ -28,28 +31,16 @@ SCHEDULERS = ("scheduler-1", "scheduler-2")
 
 
 @pytest.fixture
-def database_url() -> Iterator[str]:
-    with temporary_postgres_db() as url:
-        yield url
-
-
-@pytest.fixture
-async def cluster(tmp_path: Path, database_url: str) -> AsyncIterator[Cluster]:
-    await clean_engines()
-    running = Cluster(tmp_path, database_url)
-    running.start("api", "api")
-    await wait_healthy(running.roles["api"], running.base)  # it migrates the database
-    running.start("scheduler-1", "scheduler")
-    running.start("scheduler-2", "scheduler")
-    running.start("worker-eu", "worker", "--region", "eu")
-    running.start("worker-us", "worker", "--region", "us")
-    running.start("ingester-1", "ingester")
-    running.start("ingester-2", "ingester")  # several may run: results are idempotent
-    running.start("notifier", "notifier")
-    try:
+async def cluster(tmp_path: Path, cluster_database_url: str) -> AsyncIterator[Cluster]:
+    async with api_cluster(tmp_path, cluster_database_url) as running:
+        running.start("scheduler-1", "scheduler")
+        running.start("scheduler-2", "scheduler")
+        running.start("worker-eu", "worker", "--region", "eu")
+        running.start("worker-us", "worker", "--region", "us")
+        running.start("ingester-1", "ingester")
+        running.start("ingester-2", "ingester")  # several may run: results are idempotent
+        running.start("notifier", "notifier")
         yield running
-    finally:
-        running.kill_all()
 
 
 async def test_regions_quorum_and_scheduler_failover_across_processes(

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from testkit.api import signed_in_client, status_reader, wait_healthy
-from testkit.engines import RABBITMQ_URL, REDIS_URL, purge_rabbitmq_queues, temporary_postgres_db
+from testkit.engines import RABBITMQ_URL, REDIS_URL, purge_rabbitmq_queues
 from testkit.processes import BetterUptimeProcess
 from testkit.waiting import eventually, free_port
 
@@ -22,17 +22,11 @@ PERIOD, GRACE = 10, 1
 
 
 @pytest.fixture
-def database_url() -> Iterator[str]:
-    with temporary_postgres_db() as url:
-        yield url
-
-
-@pytest.fixture
-async def api_base(tmp_path: Path, database_url: str) -> AsyncIterator[str]:
+async def api_base(tmp_path: Path, cluster_database_url: str) -> AsyncIterator[str]:
     await purge_rabbitmq_queues(RABBITMQ_URL, ["results", "jobs.default", "workers"])
     port = free_port()
     env = {
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": cluster_database_url,
         "RABBITMQ_URL": RABBITMQ_URL,
         "REDIS_URL": REDIS_URL,
         "PORT": str(port),

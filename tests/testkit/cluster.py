@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from testkit.engines import RABBITMQ_URL, REDIS_URL, purge_rabbitmq_queues, reset_redis_stream
+from testkit.api import wait_healthy
+from testkit.engines import (
+    RABBITMQ_URL,
+    REDIS_URL,
+    purge_rabbitmq_queues,
+    reset_redis_stream,
+)
 from testkit.processes import BetterUptimeProcess
 from testkit.waiting import free_port
 
@@ -51,6 +59,20 @@ async def clean_engines() -> None:
     await reset_redis_stream(REDIS_URL, STREAM_KEY)
 
 
+@asynccontextmanager
+async def api_cluster(folder: Path, database_url: str) -> AsyncIterator[Cluster]:
+    """Clean engines and a healthy api (which migrates the database); the caller starts
+    the other roles. Every role still running at the end is killed."""
+    await clean_engines()
+    running = Cluster(folder, database_url)
+    running.start("api", "api")
+    try:
+        await wait_healthy(running.roles["api"], running.base)
+        yield running
+    finally:
+        running.kill_all()
+
+
 def active_scheduler(cluster: Cluster, names: tuple[str, ...]) -> str | None:
     leaders = [
         name
@@ -62,6 +84,10 @@ def active_scheduler(cluster: Cluster, names: tuple[str, ...]) -> str | None:
 
 def stopped_totals(role: BetterUptimeProcess) -> dict[str, int]:
     """The counters a role logs on a graceful stop (`event=stopped checked=… missed=…`)."""
-    lines = [line for line in role.log().splitlines() if "event=stopped" in line]
+    lines = [
+        line
+        for line in role.log().splitlines()
+        if "event=stopped" in line and "component=role " not in line
+    ]
     assert lines, f"{role.name} logged no graceful stop:\n{role.log()[-2000:]}"
     return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)\b", lines[-1])}

@@ -1,0 +1,133 @@
+"""The fault tests' stack: the distributed mode on PostgreSQL, RabbitMQ and Redis, each
+role a real process the test can SIGKILL, and the counting that proves nothing was lost:
+what the schedulers published, what the workers checked or missed, what was stored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aio_pika
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from betteruptime.db.models import Check, Incident, WorkerStatus
+from betteruptime.db.session import create_engine, session_factory
+from testkit.api import create_fast_monitor
+from testkit.cluster import (
+    Cluster,
+    api_cluster,
+    stopped_totals,
+)
+from testkit.engines import RABBITMQ_URL
+from testkit.waiting import eventually
+
+REGION = "eu"
+# Every check waits this long for its answer, so each worker always has checks in
+# flight: a kill lands mid-batch.
+TARGET_DELAY_SECONDS = 0.4
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, cluster_database_url: str) -> AsyncIterator[Cluster]:
+    """The api alone; each test starts the other roles."""
+    async with api_cluster(tmp_path, cluster_database_url) as running:
+        yield running
+
+
+@dataclass
+class Counts:
+    """One fault's tally: nothing lost means every published job is stored or missed."""
+
+    published: int
+    stored: int
+    missed: int
+    checked: int
+
+    def report(self, fault: str) -> str:
+        return (
+            f"{fault}: due published={self.published} stored={self.stored} "
+            f"missed={self.missed} checked={self.checked}"
+        )
+
+
+class Store:
+    """Reads what the cluster stored, straight from PostgreSQL."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine = create_engine(database_url)
+        self._sessions = session_factory(self._engine)
+
+    async def checks(self) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(Check)) or 0)
+
+    async def incidents(self) -> list[Incident]:
+        async with self._sessions() as session:
+            return list((await session.scalars(select(Incident).order_by(Incident.id))).all())
+
+    async def worker_totals(self, worker_prefix: str = "") -> tuple[int, int]:
+        """(checked, missed) of the workers' last heartbeats."""
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(
+                        func.coalesce(func.sum(WorkerStatus.checked_total), 0),
+                        func.coalesce(func.sum(WorkerStatus.missed_total), 0),
+                    ).where(WorkerStatus.worker_id.like(f"{worker_prefix}%"))
+                )
+            ).one()
+            return int(row[0]), int(row[1])
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+@pytest.fixture
+async def store(cluster_database_url: str) -> AsyncIterator[Store]:
+    opened = Store(cluster_database_url)
+    yield opened
+    await opened.close()
+
+
+async def queue_depth(name: str) -> int:
+    connection = await aio_pika.connect(RABBITMQ_URL, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, durable=True, passive=True)
+        return int(queue.declaration_result.message_count or 0)
+
+
+async def drained(store: Store, *, quiet_seconds: float = 2.0, within: float = 30) -> None:
+    """Wait until no job or result is queued and the stored count stopped moving."""
+
+    async def settled() -> bool:
+        before = await store.checks()
+        if await queue_depth(f"jobs.{REGION}") or await queue_depth("results"):
+            return False
+        await asyncio.sleep(quiet_seconds)
+        return await store.checks() == before and not await queue_depth("results")
+
+    await eventually(settled, within=within, what="queues drained and results stored")
+
+
+async def create_monitors(
+    api: httpx.AsyncClient, url: str, count: int, **fields: object
+) -> list[int]:
+    """`count` monitors checked every second from REGION."""
+    return [
+        await create_fast_monitor(
+            api, url, name=f"shop {n}", regions=[REGION], timeout_seconds=0.9, **fields
+        )
+        for n in range(count)
+    ]
+
+
+def graceful_totals(cluster: Cluster, name: str) -> dict[str, int]:
+    """SIGTERM a role, wait for its clean exit, and read the totals it logged."""
+    role = cluster.roles[name]
+    assert role.stop() == 0, f"{name} did not exit cleanly:\n{role.log()[-3000:]}"
+    return stopped_totals(role)

@@ -1,0 +1,187 @@
+"""SIGKILL each role of the distributed mode while monitors run and an outage happens,
+then count: every published job is stored or counted missed, none is stored twice, and
+every transition happens exactly once. Each test prints what it counted."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from faults.conftest import (
+    REGION,
+    TARGET_DELAY_SECONDS,
+    Counts,
+    Store,
+    create_monitors,
+    drained,
+    graceful_totals,
+)
+from testkit.api import signed_in_client, status_reader
+from testkit.cluster import Cluster, active_scheduler
+from testkit.receivers import WebhookReceiver
+from testkit.target import Target
+from testkit.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+MONITORS = 12
+
+
+async def _all_status(api: object, ids: list[int], wanted: str) -> bool:
+    readers = [status_reader(api, monitor_id) for monitor_id in ids]  # type: ignore[arg-type]
+    return all(await asyncio.gather(*(has(wanted) for has in readers)))
+
+
+def _assert_nothing_lost(counts: Counts) -> None:
+    # A due time stored at most once (the key is monitor, due time, region), and only
+    # for a job that was published.
+    assert counts.stored <= counts.published, counts
+    # Every published job ended as a stored result or a counted miss.
+    assert counts.stored + counts.missed >= counts.published, counts
+
+
+async def test_a_worker_killed_mid_batch_loses_no_check(
+    cluster: Cluster, store: Store, target: Target
+) -> None:
+    target.delay_seconds = TARGET_DELAY_SECONDS
+    cluster.start("scheduler", "scheduler")
+    cluster.start("worker-1", "worker", "--region", REGION)
+    cluster.start("worker-2", "worker", "--region", REGION)
+    cluster.start("ingester", "ingester")
+    async with signed_in_client(cluster.base) as api:
+        ids = await create_monitors(api, target.url, MONITORS)
+        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="monitors up")
+        # Both workers busy: the one killed has checks in flight and batches unacked.
+        assert "event=started" in cluster.roles["worker-1"].log()
+        cluster.roles["worker-1"].kill()
+        await asyncio.sleep(4)
+        target.failing_regions = {REGION}  # an outage while one worker is gone
+        await eventually(lambda: _all_status(api, ids, "down"), within=30, what="down")
+
+    scheduler = graceful_totals(cluster, "scheduler")
+    await drained(store)
+    survivor = graceful_totals(cluster, "worker-2")
+    graceful_totals(cluster, "ingester")
+    killed_checked, killed_missed = await store.worker_totals(_worker_id_prefix(cluster))
+    counts = Counts(
+        published=scheduler["published"],
+        stored=await store.checks(),
+        missed=survivor["missed"] + killed_missed,
+        checked=survivor["checked"] + killed_checked,
+    )
+    print(counts.report("worker SIGKILL"))
+    _assert_nothing_lost(counts)
+    incidents = await store.incidents()
+    assert sorted(i.monitor_id for i in incidents) == sorted(ids), "one incident per monitor"
+
+
+def _worker_id_prefix(cluster: Cluster) -> str:
+    """The killed worker's id (host:pid:region) as its log gave it."""
+    line = next(
+        line for line in cluster.roles["worker-1"].log().splitlines() if "event=started" in line
+    )
+    return line.split("worker=", 1)[1].split()[0]
+
+
+async def test_an_ingester_killed_mid_outage_stores_each_result_once_and_each_transition_once(
+    cluster: Cluster, store: Store, target: Target, webhook: WebhookReceiver
+) -> None:
+    target.delay_seconds = TARGET_DELAY_SECONDS
+    # Every alert counted one by one: no digest folding them under the channel's limit.
+    cluster.env["BETTERUPTIME_CHANNEL_RATE_LIMIT"] = "1000"
+    cluster.start("scheduler", "scheduler")
+    cluster.start("worker", "worker", "--region", REGION)
+    cluster.start("ingester-1", "ingester")
+    cluster.start("notifier", "notifier")
+    async with signed_in_client(cluster.base) as api:
+        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
+        assert channel.status_code == 201, channel.text
+        ids = await create_monitors(api, target.url, MONITORS, channel_ids=[channel.json()["id"]])
+        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="monitors up")
+        # The outage begins and the ingester dies while its results are on the way.
+        target.failing_regions = {REGION}
+        await asyncio.sleep(1.5)
+        cluster.roles["ingester-1"].kill()
+        await asyncio.sleep(3)
+        cluster.start("ingester-2", "ingester")
+        await eventually(lambda: _all_status(api, ids, "down"), within=30, what="down")
+        target.failing_regions = set()
+        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="back up")
+        await eventually(
+            lambda: _received(webhook, 2 * MONITORS), within=30, what="down and up alerts"
+        )
+
+    scheduler = graceful_totals(cluster, "scheduler")
+    await drained(store)
+    worker = graceful_totals(cluster, "worker")
+    graceful_totals(cluster, "ingester-2")
+    graceful_totals(cluster, "notifier")
+    counts = Counts(
+        published=scheduler["published"],
+        stored=await store.checks(),
+        missed=worker["missed"],
+        checked=worker["checked"],
+    )
+    incidents = await store.incidents()
+    titles = webhook.titles()
+    print(
+        counts.report("ingester SIGKILL")
+        + f" incidents={len(incidents)} alerts expected={2 * MONITORS} delivered={len(titles)}"
+    )
+    _assert_nothing_lost(counts)
+    # Every outage opened exactly one incident, resolved once; one message each way.
+    assert sorted(i.monitor_id for i in incidents) == sorted(ids)
+    assert all(i.status == "resolved" for i in incidents)
+    assert sorted(titles) == sorted(
+        [f"[DOWN] shop {n}" for n in range(MONITORS)]
+        + [f"[RECOVERED] shop {n}" for n in range(MONITORS)]
+    )
+
+
+async def test_the_active_scheduler_killed_the_standby_takes_over_and_no_due_time_runs_twice(
+    cluster: Cluster, store: Store, target: Target
+) -> None:
+    schedulers = ("scheduler-1", "scheduler-2")
+    for name in schedulers:
+        cluster.start(name, "scheduler")
+    cluster.start("worker", "worker", "--region", REGION)
+    cluster.start("ingester", "ingester")
+    async with signed_in_client(cluster.base) as api:
+        ids = await create_monitors(api, target.url, MONITORS)
+        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="monitors up")
+        leader = await eventually(
+            lambda: _value(active_scheduler(cluster, schedulers)), within=10, what="a leader"
+        )
+        cluster.roles[leader].kill()
+        before = await store.checks()
+        await eventually(lambda: _more_checks(store, before + 3 * MONITORS), within=30, what="more")
+        target.failing_regions = {REGION}
+        await eventually(lambda: _all_status(api, ids, "down"), within=30, what="down")
+
+    standby = next(name for name in schedulers if name != leader)
+    assert "event=leading" in cluster.roles[standby].log()
+    graceful_totals(cluster, standby)
+    await drained(store)
+    worker = graceful_totals(cluster, "worker")
+    graceful_totals(cluster, "ingester")
+    stored = await store.checks()
+    print(
+        f"scheduler SIGKILL: stored={stored} checked={worker['checked']} "
+        f"missed={worker['missed']} (the killed leader's published count died with it)"
+    )
+    # A due time published by both schedulers would be checked twice and stored once.
+    assert worker["checked"] == stored
+    assert sorted(i.monitor_id for i in await store.incidents()) == sorted(ids)
+
+
+async def _received(webhook: WebhookReceiver, count: int) -> bool:
+    return len(webhook.received) >= count
+
+
+async def _more_checks(store: Store, count: int) -> bool:
+    return await store.checks() >= count
+
+
+async def _value(value: str | None) -> str | None:
+    return value
