@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS = {"pipeline": "bench.pipeline", "alerts": "bench.alerts", "pings": "bench.pings"}
+BENCHMARKS = {
+    "pipeline": "bench.pipeline",
+    "alerts": "bench.alerts",
+    "pings": "bench.pings",
+    "dashboard": "bench.dashboard",
+}
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from api.conftest import (  # noqa: F401  (fixtures, shared with the API tests)
     bob,
     cheap_password_hashing,
     client,
+    create_channel,
     create_monitor,
     database_url,
     login,

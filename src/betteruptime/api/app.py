@@ -13,7 +13,16 @@ from betteruptime import __version__
 from betteruptime.alerting.sender import AppriseSender
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
 from betteruptime.api.pings import PingIntake, ping_lifespan
-from betteruptime.api.routers import auth, channels, health, incidents, monitors, ping, regions
+from betteruptime.api.routers import (
+    auth,
+    channels,
+    health,
+    incidents,
+    monitors,
+    ping,
+    regions,
+    status_pages,
+)
 from betteruptime.api.routers import maintenance as maintenance_windows
 from betteruptime.api.routers import metrics as prometheus_metrics
 from betteruptime.api.throttling import AuthThrottles
@@ -59,6 +68,7 @@ def create_app(
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maintenance_windows.router, prefix=API_PREFIX)
+    app.include_router(status_pages.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
     mount_web(app, settings)  # the dashboard's pages, under / (the API stays under /api/v1)

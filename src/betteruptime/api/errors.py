@@ -122,9 +122,15 @@ def _validation_response(errors: Sequence[Any]) -> JSONResponse:
                 "malformed_json",
                 f"The request body is not valid JSON: {reason} (at character {position}).",
             )
-    details = _dedupe([_detail(error) for error in errors])
+    details = validation_details(errors)
     fields = ", ".join(detail.field for detail in details)
     return error_response(422, "validation_error", f"Invalid input in: {fields}.", details=details)
+
+
+def validation_details(errors: Sequence[Any]) -> list[ErrorDetail]:
+    """Pydantic's errors as field and message, each once: what the API answers and what
+    the dashboard's forms show next to their fields."""
+    return _dedupe([_detail(error) for error in errors])
 
 
 def _dedupe(details: list[ErrorDetail]) -> list[ErrorDetail]:

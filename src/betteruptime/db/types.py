@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    ColumnExpressionArgument,
+    DateTime,
+    Integer,
+    cast,
+    extract,
+    func,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -45,3 +54,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def epoch_bucket(
+    column: ColumnExpressionArgument[datetime], seconds: int, dialect: str
+) -> ColumnElement[int]:
+    """Which `seconds`-long bucket a UTCDateTime column's value falls in, counted from the
+    epoch (so bucket * seconds is its start), computed in SQL: grouping by it in the
+    database sends one row per bucket instead of one per stored row."""
+    if dialect == "postgresql":
+        return cast(func.floor(extract("epoch", column) / seconds), BigInteger)
+    # SQLite keeps the values as text, 'YYYY-MM-DD HH:MM:SS.ffffff'. The fraction is cut
+    # off first: strftime rounds it to milliseconds, which would carry :59.9999 over into
+    # the next bucket. `//` on integers is SQL's integer division.
+    whole_seconds = func.strftime("%s", func.substr(column, 1, 19))
+    return cast(whole_seconds, BigInteger) // seconds

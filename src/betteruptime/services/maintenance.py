@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.db.models import MaintenanceMonitor, MaintenanceWindow, Monitor, OutboxEvent
+from betteruptime.db.models import MaintenanceMonitor, MaintenanceWindow, OutboxEvent
 from betteruptime.db.types import utcnow
 from betteruptime.domain.maintenance import Schedule, is_active, schedule_problems
 from betteruptime.services.in_maintenance import (
@@ -24,7 +24,7 @@ from betteruptime.services.in_maintenance import (
     window_monitor_ids,
 )
 from betteruptime.services.monitor_kinds import FieldProblem
-from betteruptime.services.monitors import MonitorInvalidError
+from betteruptime.services.monitors import MonitorInvalidError, require_own_monitors
 
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "weekdays", "start_time", "duration_minutes", "timezone")
 WINDOW_FIELDS = ("name", *SCHEDULE_FIELDS, "notify")
@@ -62,21 +62,9 @@ def _require_valid(values: Mapping[str, Any]) -> None:
 async def _require_own_monitors(
     session: AsyncSession, *, owner_id: int, monitor_ids: Collection[int]
 ) -> None:
-    """Someone else's monitor reads as unknown, exactly like a missing one."""
-    wanted = set(monitor_ids)
-    if not wanted:
-        return
-    owned = set(
-        await session.scalars(
-            select(Monitor.id).where(Monitor.owner_id == owner_id, Monitor.id.in_(wanted))
-        )
+    await require_own_monitors(
+        session, owner_id=owner_id, monitor_ids=monitor_ids, error=MaintenanceInvalidError
     )
-    unknown = sorted(wanted - owned)
-    if unknown:
-        listed = ", ".join(str(monitor_id) for monitor_id in unknown)
-        raise MaintenanceInvalidError(
-            [FieldProblem("monitor_ids", f"no monitor of yours has the id(s): {listed}")]
-        )
 
 
 async def _replace_monitors(

@@ -7,7 +7,7 @@ the merged result, so a PATCH cannot produce a monitor a POST would have refused
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +107,30 @@ async def _require_own_channels(
         raise MonitorInvalidError(
             [FieldProblem(field, f"no channel of yours has the id(s): {listed}")]
         )
+
+
+async def require_own_monitors(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    monitor_ids: Collection[int],
+    error: type[MonitorInvalidError] = MonitorInvalidError,
+) -> None:
+    """Every id must be one of the owner's monitors (for `monitor_ids` of maintenance
+    windows and status pages). Someone else's monitor reads as unknown, exactly like a
+    missing one; `error` is raised with one `monitor_ids` problem otherwise."""
+    wanted = set(monitor_ids)
+    if not wanted:
+        return
+    owned = set(
+        await session.scalars(
+            select(Monitor.id).where(Monitor.owner_id == owner_id, Monitor.id.in_(wanted))
+        )
+    )
+    unknown = sorted(wanted - owned)
+    if unknown:
+        listed = ", ".join(str(monitor_id) for monitor_id in unknown)
+        raise error([FieldProblem("monitor_ids", f"no monitor of yours has the id(s): {listed}")])
 
 
 def _link_field(sent: set[str]) -> str:

@@ -8,38 +8,31 @@ times come from rollups only, as the stats API's do (services/stats.py), so both
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import (
-    ROLLUP_MODELS,
     Monitor,
     MonitorState,
     Rollup,
     RollupDay,
     RollupHour,
 )
+from betteruptime.db.types import epoch_bucket
 from betteruptime.domain.rollups import (
     BUCKET_LENGTH,
     WINDOWS,
     Aggregate,
-    Window,
-    bucket_start,
     merge_all,
 )
 
 STATUSES = ("down", "degraded", "pending", "up", "paused")
 # Needing attention first; within a status, by name.
 _STATUS_ORDER = {status: rank for rank, status in enumerate(STATUSES)}
-CHART_RANGES: dict[str, Window] = {
-    "1h": Window("1h", timedelta(hours=1), "minute"),
-    **WINDOWS,
-}
 
 
 @dataclass(slots=True)
@@ -114,35 +107,45 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
 async def _fill_last_24h(
     session: AsyncSession, rows: dict[int, MonitorRow], *, owner_id: int, now: datetime
 ) -> None:
+    """24 h uptime and the hourly sparkline, in one row per monitor: its hours' averages
+    come joined in one string ("hour:average,..."). With 1,000 monitors that is 1,000
+    rows instead of 24,000, and no timestamp to parse per row, which is what cost most."""
     window = WINDOWS["24h"]
     first = window.first_bucket(now)
+    hour_seconds = int(BUCKET_LENGTH["hour"].total_seconds())
     slots = int(window.length / BUCKET_LENGTH["hour"])
+    hour = epoch_bucket(RollupHour.bucket_start, hour_seconds, session.get_bind().dialect.name)
+    # NULLIF: an hour of failures only has no average (and PostgreSQL no division by 0).
+    average = RollupHour.rt_sum / func.nullif(RollupHour.rt_count, 0)
+    point = cast(hour, String).concat(":").concat(cast(average, String))
     statement = (
         select(
             RollupHour.monitor_id,
-            RollupHour.bucket_start,
-            RollupHour.count,
-            RollupHour.failures,
-            RollupHour.rt_sum,
-            RollupHour.rt_count,
+            func.sum(RollupHour.count),
+            func.sum(RollupHour.failures),
+            func.aggregate_strings(point, ","),
         )
         .join(Monitor, Monitor.id == RollupHour.monitor_id)
         .where(Monitor.owner_id == owner_id, RollupHour.bucket_start >= first)
+        .group_by(RollupHour.monitor_id)
     )
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    sparks: dict[int, list[float | None]] = {monitor_id: [None] * slots for monitor_id in rows}
-    for monitor_id, start, count, failures, rt_sum, rt_count in (
-        await session.execute(statement)
-    ).all():
-        totals = counts[monitor_id]
-        totals[0] += count or 0
-        totals[1] += failures or 0
-        slot = int((start - first) / BUCKET_LENGTH["hour"])
-        if 0 <= slot < slots and rt_count:
-            sparks[monitor_id][slot] = rt_sum / rt_count
-    for monitor_id, row in rows.items():
-        row.uptime_24h = _percent(*counts[monitor_id]) if monitor_id in counts else None
-        row.sparkline = sparks[monitor_id]
+    first_hour = int(first.timestamp()) // hour_seconds
+    for monitor_id, count, failures, points in (await session.execute(statement)).all():
+        row = rows[monitor_id]
+        row.uptime_24h = _percent(int(count or 0), int(failures or 0))
+        row.sparkline = _sparkline(points or "", first_hour=first_hour, slots=slots)
+    for row in rows.values():
+        if not row.sparkline:
+            row.sparkline = [None] * slots
+
+
+def _sparkline(points: str, *, first_hour: int, slots: int) -> list[float | None]:
+    values: list[float | None] = [None] * slots
+    for point in points.split(","):
+        hour, _, average = point.partition(":")
+        if average and 0 <= int(hour) - first_hour < slots:
+            values[int(hour) - first_hour] = float(average)
+    return values
 
 
 async def _fill_30d(
@@ -211,7 +214,7 @@ class MonitorSummary:
     days: list[UptimeDay]
 
 
-async def _rollups(
+async def read_rollups(
     session: AsyncSession, model: type[Rollup], *, monitor_id: int, since: datetime
 ) -> list[Rollup]:
     statement = (
@@ -227,10 +230,10 @@ async def monitor_summary(
 ) -> MonitorSummary:
     """Uptime over each window, 24 h response times and the 90 daily bars: two queries
     (7 days of hours, 90 days of days), the windows cut from them in memory."""
-    hours = await _rollups(
+    hours = await read_rollups(
         session, RollupHour, monitor_id=monitor_id, since=WINDOWS["7d"].first_bucket(now)
     )
-    days = await _rollups(
+    days = await read_rollups(
         session, RollupDay, monitor_id=monitor_id, since=WINDOWS["90d"].first_bucket(now)
     )
     windows: dict[str, Aggregate] = {}
@@ -238,51 +241,23 @@ async def monitor_summary(
         first = WINDOWS[name].first_bucket(now)
         rows = hours if WINDOWS[name].resolution == "hour" else days
         windows[name] = merge_all(r.to_aggregate() for r in rows if r.bucket_start >= first)
-    by_day = {r.bucket_start: r for r in days}
-    first_day = WINDOWS["90d"].first_bucket(now)
-    bars = []
-    for offset in range(90):
-        day = first_day + offset * BUCKET_LENGTH["day"]
-        found = by_day.get(day)
-        count, failures = (found.count or 0, found.failures or 0) if found else (0, 0)
-        bars.append(UptimeDay(day, _percent(count, failures), count, failures))
+    by_day = {r.bucket_start: (r.count or 0, r.failures or 0) for r in days}
     last_24h = windows["24h"]
     return MonitorSummary(
         uptime={name: aggregate.uptime_percent for name, aggregate in windows.items()},
         avg_ms_24h=last_24h.rt_avg,
         p95_ms_24h=last_24h.rt_percentile(95),
-        days=bars,
+        days=uptime_days(by_day, now=now),
     )
 
 
-async def chart_series(
-    session: AsyncSession, *, monitor_id: int, range_name: str, now: datetime
-) -> dict[str, Any]:
-    """uPlot's columns for one range: bucket times (epoch seconds) and, per bucket, the
-    average and p95 response time and the failed checks. Every bucket of the range is
-    present; one without data holds nulls, which uPlot draws as a gap."""
-    window = CHART_RANGES[range_name]
-    step = BUCKET_LENGTH[window.resolution]
-    first = window.first_bucket(now)
-    model = ROLLUP_MODELS[window.resolution]
-    found = {
-        r.bucket_start: r.to_aggregate()
-        for r in await _rollups(session, model, monitor_id=monitor_id, since=first)
-    }
-    times: list[int] = []
-    avg: list[float | None] = []
-    p95: list[float | None] = []
-    failures: list[int | None] = []
-    moment, last = first, bucket_start(now, window.resolution)
-    while moment <= last:
-        aggregate = found.get(moment)
-        times.append(int(moment.timestamp()))
-        avg.append(_rounded(aggregate.rt_avg) if aggregate else None)
-        p95.append(_rounded(aggregate.rt_percentile(95)) if aggregate else None)
-        failures.append(aggregate.failures if aggregate else None)
-        moment += step
-    return {"range": range_name, "t": times, "avg": avg, "p95": p95, "failures": failures}
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def uptime_days(by_day: Mapping[datetime, tuple[int, int]], *, now: datetime) -> list[UptimeDay]:
+    """The 90 daily bars, oldest first, from (count, failures) by day; a day missing
+    from `by_day` is a bar without data."""
+    first_day = WINDOWS["90d"].first_bucket(now)
+    bars = []
+    for offset in range(90):
+        day = first_day + offset * BUCKET_LENGTH["day"]
+        count, failures = by_day.get(day, (0, 0))
+        bars.append(UptimeDay(day, _percent(count, failures), count, failures))
+    return bars

@@ -4,7 +4,7 @@ check and the one way a page or a redirect leaves (which also stores the session
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,18 +12,37 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from betteruptime.api.deps import SessionDep
+from betteruptime.api.deps import MAX_ID, SessionDep
 from betteruptime.db.models import User
 from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
 
-# Pages show one user's data: not to be cached, framed by another site (clickjacking
-# on the pause and delete buttons) or sniffed into another content type.
+# Only this site's own files run or style a page: no inline script or style, no eval, so
+# a string that slipped past escaping still could not execute. Pages post forms only
+# here, are never framed (clickjacking on the pause and delete buttons) and fetch only
+# from here (the charts' data, htmx's polling).
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+# Pages show one user's data: not to be cached, framed by another site or sniffed into
+# another content type.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 
 
@@ -65,6 +84,33 @@ def set_session(request: Request, session: WebSession) -> None:
     request.state.web_session_changed = True
 
 
+@dataclass(frozen=True, slots=True)
+class Flash:
+    """A one-time message shown at the top of the next page: `ok` or `error`."""
+
+    kind: str
+    text: str
+
+
+MAX_FLASH_CHARS = 1200  # the cookie stays well under browsers' 4 KB
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    """Say `text` on the next page rendered for this browser (after a redirect)."""
+    session = current_session(request)
+    set_session(request, replace(session, flash=f"{kind}:{text[:MAX_FLASH_CHARS]}"))
+
+
+def take_flash(request: Request) -> Flash | None:
+    """The pending message, removed from the session so it is shown once."""
+    session = current_session(request)
+    if not session.flash:
+        return None
+    set_session(request, replace(session, flash=""))
+    kind, _, text = session.flash.partition(":")
+    return Flash(kind="ok" if kind == "ok" else "error", text=text)
+
+
 def finish(request: Request, response: Response) -> Response:
     """Add the page headers, and the session cookie when the session is new or changed."""
     response.headers.update(PAGE_HEADERS)
@@ -96,6 +142,7 @@ def render(
         "csrf_token": current_session(request).csrf,
         "missing_assets": state.missing_assets,
         "user": getattr(request.state, "web_user", None),
+        "flash": take_flash(request),
         **(context or {}),
     }
     response = state.templates.TemplateResponse(request, template, full, status_code=status_code)
@@ -105,6 +152,11 @@ def render(
 def redirect(request: Request, url: str) -> Response:
     """303 See Other: after a form, the browser follows with a GET."""
     return finish(request, RedirectResponse(url, status_code=303))
+
+
+def path_id(text: str) -> int | None:
+    """An id from a URL path segment; None (answered as not found) if it cannot be one."""
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
 
 
 def safe_next(url: str | None) -> str:

@@ -48,6 +48,19 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 86400} d ago"
 
 
+def duration(start: datetime, end: datetime | None = None) -> str:
+    """How long from start to end (or now): "45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
+    seconds = max(0, int(((end or utcnow()) - start).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 3600:
+        return f"{minutes} min"
+    if seconds < 86400:
+        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
+    return f"{days} d {hours % 24} h" if hours % 24 else f"{days} d"
+
+
 def utc(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S", suffix: bool = True) -> str:
     """In UTC, saying so after a time of day unless the column header already does."""
     if moment is None:
@@ -86,5 +99,7 @@ def sparkline_path(
 
 
 def install_filters(env: jinja2.Environment) -> None:
-    env.filters.update(percent=percent, ms=milliseconds, ago=ago, utc=utc, iso=iso)
+    env.filters.update(
+        percent=percent, ms=milliseconds, ago=ago, utc=utc, iso=iso, duration=duration
+    )
     env.globals["sparkline_path"] = sparkline_path

@@ -16,7 +16,17 @@ from betteruptime.web.assets import STATIC_DIR, missing_vendor_files
 from betteruptime.web.deps import CsrfRejected, LoginRequired, WebState, login_redirect, render
 from betteruptime.web.formatting import install_filters
 from betteruptime.web.session import SessionSigner
-from betteruptime.web.views import accounts, monitors, overview
+from betteruptime.web.views import (
+    accounts,
+    badges,
+    channels,
+    incidents,
+    monitor_forms,
+    monitors,
+    overview,
+    status_page_forms,
+    status_pages,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 log = get_logger("web")
@@ -52,5 +62,16 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, _on_login_required)
     app.add_exception_handler(CsrfRejected, _on_csrf_rejected)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
-    for router in (accounts.router, overview.router, monitors.router):
+    routers = (
+        accounts.router,
+        overview.router,
+        monitor_forms.router,  # before monitors: /monitors/new is not a monitor's page
+        monitors.router,
+        channels.router,
+        incidents.router,
+        status_pages.router,
+        status_page_forms.router,
+        badges.router,
+    )
+    for router in routers:
         app.include_router(router)

@@ -5,8 +5,9 @@ BETTERUPTIME_SECRET_KEY, so any api process with the same key accepts it and not
 stored server-side. Every visitor gets one, signed in or not: the sign-in and sign-up
 forms need a CSRF token too (otherwise another site could sign a browser into the
 attacker's account). The payload is readable by its holder, so it holds nothing secret:
-a user id, the CSRF token, and a tag of the password hash that makes a password change
-end every session opened with the old password.
+a user id, the CSRF token, a tag of the password hash that makes a password change
+end every session opened with the old password, and the one-time message ("flash") the
+next page shows after a form was handled (secrets masked, as everywhere else).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class WebSession:
     user_id: int | None = None
     password_tag: str = ""
     issued_at: int = 0
+    # "ok:<text>" or "error:<text>"; empty when there is nothing to say.
+    flash: str = ""
 
     @classmethod
     def anonymous(cls) -> WebSession:
@@ -94,6 +97,7 @@ class SessionSigner:
                 user_id=None if data["user_id"] is None else int(data["user_id"]),
                 password_tag=str(data["password_tag"]),
                 issued_at=int(data["issued_at"]),
+                flash=str(data.get("flash") or ""),
             )
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None

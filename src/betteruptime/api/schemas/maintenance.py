@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from betteruptime.api.schemas.kinds import TimeZone
+from betteruptime.api.schemas.updates import not_null
 from betteruptime.db.models import MaintenanceWindow
 from betteruptime.domain.maintenance import (
     MAX_DURATION_MINUTES,
@@ -116,12 +117,7 @@ class MaintenanceWindowUpdate(BaseModel):
     notify: Notify | None = None
     monitor_ids: MonitorIds | None = None
 
-    @field_validator(*_REQUIRED_ON_UPDATE, mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may not be null; leave the field out to keep its value")
-        return value
+    _not_null = not_null(*_REQUIRED_ON_UPDATE)
 
 
 class MaintenanceWindowPublic(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from betteruptime.api.schemas.kinds import (
     Cron,
@@ -55,6 +55,7 @@ from betteruptime.api.schemas.monitor_fields import (
     Timeout,
     Url,
 )
+from betteruptime.api.schemas.updates import not_null
 from betteruptime.db.models import Monitor, MonitorState
 
 # Strict: a string is not silently read as a number or a boolean.
@@ -186,12 +187,7 @@ class MonitorUpdate(BaseModel):
         """The new links, or None when the body leaves them as they are."""
         return rules_from(self.channel_ids, self.channel_rules)
 
-    @field_validator(*_REQUIRED_ON_UPDATE, mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may not be null; leave the field out to keep its value")
-        return value
+    _not_null = not_null(*_REQUIRED_ON_UPDATE)
 
 
 class MonitorPublic(BaseModel):

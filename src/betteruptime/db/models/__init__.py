@@ -28,6 +28,7 @@ from betteruptime.db.models.monitors import (
     SchedulerCursor,
     WorkerStatus,
 )
+from betteruptime.db.models.status_pages import StatusPage, StatusPageMonitor
 
 __all__ = [
     "ROLLUP_MODELS",
@@ -50,6 +51,8 @@ __all__ = [
     "RollupHour",
     "RollupMinute",
     "SchedulerCursor",
+    "StatusPage",
+    "StatusPageMonitor",
     "User",
     "WorkerStatus",
 ]

@@ -1,5 +1,5 @@
-// BetterUptime dashboard: the response-time chart (uPlot) and confirmation of
-// destructive forms. Everything else is server-rendered HTML, kept live by htmx.
+// BetterUptime dashboard: the response-time and timing-breakdown charts (uPlot) and
+// confirmation of destructive forms. Everything else is server-rendered HTML, kept live by htmx.
 "use strict";
 
 (function () {
@@ -21,50 +21,112 @@
     return value >= 1000 ? (value / 1000).toFixed(2) + " s" : Math.round(value) + " ms";
   }
 
-  function options(width, theme) {
-    var axis = {
-      stroke: theme.muted,
-      grid: { stroke: theme.grid, width: 1 },
-      ticks: { stroke: theme.grid, width: 1 },
-    };
+  var HEIGHT = 280;
+  var PHASES = [["dns", "DNS"], ["connect", "Connect"], ["tls", "TLS"], ["first_byte", "First byte"]];
+  var REGION_COLOURS = 6;
+
+  function theme() {
+    var regions = [];
+    for (var i = 1; i <= REGION_COLOURS; i++) regions.push(cssVar("--chart-region-" + i));
+    var phases = {};
+    PHASES.forEach(function (phase) { phases[phase[0]] = cssVar("--chart-" + phase[0].replace("_", "-")); });
     return {
-      width: width,
-      height: 280,
-      cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(10, max * 1.1)]; } } },
-      axes: [axis, Object.assign({}, axis, { size: 64, values: function (u, ticks) { return ticks.map(formatMs); } })],
-      series: [
-        {},
-        { label: "Average", stroke: theme.avg, width: 2, fill: theme.avg + "1f", value: function (u, v) { return formatMs(v); } },
-        { label: "p95", stroke: theme.p95, width: 1.5, dash: [5, 4], value: function (u, v) { return formatMs(v); } },
-      ],
+      avg: cssVar("--chart-avg"), p95: cssVar("--chart-p95"), grid: cssVar("--chart-grid"),
+      muted: cssVar("--muted"), regions: regions, phases: phases,
     };
   }
 
-  function Chart(element) {
+  function line(label, stroke, extra) {
+    return Object.assign(
+      { label: label, stroke: stroke, width: 1.5, value: function (u, v) { return formatMs(v); } },
+      extra || {}
+    );
+  }
+
+  // What each chart draws from one range's data: [uPlot series, data column] pairs.
+  function responseLines(data, colours) {
+    var lines = [
+      [line("Average", colours.avg, { width: 2, fill: colours.avg + "1f" }), data.avg],
+      [line("p95", colours.p95, { dash: [5, 4] }), data.p95],
+    ];
+    // Present only when 2+ regions answered: one region's line would repeat the average.
+    Object.keys(data.regions || {}).forEach(function (name, index) {
+      lines.push([line(name, colours.regions[index % colours.regions.length], { width: 1.25 }), data.regions[name]]);
+    });
+    return lines;
+  }
+
+  function breakdownLines(data, colours) {
+    var breakdown = data.breakdown || {};
+    return PHASES.filter(function (phase) { return breakdown[phase[0]]; }).map(function (phase) {
+      return [line(phase[1], colours.phases[phase[0]]), breakdown[phase[0]]];
+    });
+  }
+
+  function options(width, colours, series) {
+    var axis = {
+      stroke: colours.muted,
+      grid: { stroke: colours.grid, width: 1 },
+      ticks: { stroke: colours.grid, width: 1 },
+    };
+    return {
+      width: width,
+      height: HEIGHT,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(10, max * 1.1)]; } } },
+      axes: [axis, Object.assign({}, axis, { size: 64, values: function (u, ticks) { return ticks.map(formatMs); } })],
+      series: [{}].concat(series),
+    };
+  }
+
+  function Chart(element, lines) {
     this.element = element;
     this.message = element.querySelector(".chart-message");
-    this.range = element.getAttribute("data-range") || "24h";
+    this.lines = lines;
     this.plot = null;
     this.data = null;
   }
 
-  Chart.prototype.theme = function () {
-    return { avg: cssVar("--chart-avg"), p95: cssVar("--chart-p95"), grid: cssVar("--chart-grid"), muted: cssVar("--muted") };
-  };
-
   Chart.prototype.draw = function () {
     if (this.plot) this.plot.destroy();
+    this.plot = null;
     var data = this.data;
-    var hasPoints = data.avg.some(function (v) { return v != null; });
+    var lines = this.lines(data, theme());
+    var hasPoints = lines.some(function (pair) { return pair[1].some(function (v) { return v != null; }); });
     if (this.message) this.message.hidden = hasPoints;
-    this.plot = new uPlot(options(this.element.clientWidth, this.theme()), [data.t, data.avg, data.p95], this.element);
+    if (!lines.length || !this.element.clientWidth) return; // hidden: drawn when shown
+    var series = lines.map(function (pair) { return pair[0]; });
+    var columns = [data.t].concat(lines.map(function (pair) { return pair[1]; }));
+    this.plot = new uPlot(options(this.element.clientWidth, theme(), series), columns, this.element);
   };
 
-  Chart.prototype.load = function (range) {
+  Chart.prototype.show = function (data) {
+    this.data = data;
+    this.draw();
+    this.element.setAttribute("data-loaded-range", data.range);
+  };
+
+  Chart.prototype.resize = function () {
+    if (this.plot) this.plot.setSize({ width: this.element.clientWidth, height: HEIGHT });
+    else if (this.data) this.draw();
+  };
+
+  // Both charts show one range from one request; the per-check detail (regions, timing
+  // breakdown) exists only for ranges whose raw checks are kept, which the note says.
+  function Charts(element) {
+    this.src = element.getAttribute("data-chart-src");
+    this.range = element.getAttribute("data-range") || "24h";
+    this.charts = [new Chart(element, responseLines)];
+    this.detail = document.getElementById("chart-detail");
+    this.note = document.getElementById("chart-note");
+    var breakdown = document.getElementById("breakdown-chart");
+    if (breakdown) this.charts.push(new Chart(breakdown, breakdownLines));
+  }
+
+  Charts.prototype.load = function (range) {
     var self = this;
     self.range = range || self.range;
-    var src = self.element.getAttribute("data-chart-src") + "?range=" + encodeURIComponent(self.range);
+    var src = self.src + "?range=" + encodeURIComponent(self.range);
     return fetch(src, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error("chart data: HTTP " + response.status);
@@ -72,34 +134,60 @@
       })
       .then(function (data) {
         if (data.range !== self.range) return; // a newer range was chosen meanwhile
-        self.data = data;
-        self.draw();
-        self.element.setAttribute("data-loaded-range", data.range);
+        // Shown before drawing, so the breakdown chart has its width.
+        if (self.detail) self.detail.hidden = !data.raw_checks;
+        if (self.note) self.note.hidden = Boolean(data.raw_checks);
+        self.charts.forEach(function (chart) { chart.show(data); });
       });
   };
 
+  Charts.prototype.redraw = function () {
+    this.charts.forEach(function (chart) { if (chart.data) chart.draw(); });
+  };
+
   function setUpChart(element) {
-    var chart = new Chart(element);
-    var buttons = document.querySelectorAll("[data-range]:not(#chart)");
+    var charts = new Charts(element);
+    var buttons = document.querySelectorAll(".range-buttons [data-range]");
     buttons.forEach(function (button) {
       button.addEventListener("click", function () {
         buttons.forEach(function (other) { other.setAttribute("aria-pressed", String(other === button)); });
-        chart.load(button.getAttribute("data-range"));
+        charts.load(button.getAttribute("data-range"));
       });
     });
-    new ResizeObserver(function () {
-      if (chart.plot) chart.plot.setSize({ width: element.clientWidth, height: 280 });
-    }).observe(element);
+    var resizer = new ResizeObserver(function () {
+      charts.charts.forEach(function (chart) { chart.resize(); });
+    });
+    charts.charts.forEach(function (chart) { resizer.observe(chart.element); });
     // The theme follows the system setting, also when it changes while the page is open.
     window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
-      if (chart.data) chart.draw();
+      charts.redraw();
     });
-    chart.load();
-    setInterval(function () { if (!document.hidden) chart.load(); }, REFRESH_MS);
+    charts.load();
+    setInterval(function () { if (!document.hidden) charts.load(); }, REFRESH_MS);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var element = document.getElementById("chart");
     if (element && typeof window.uPlot === "function") setUpChart(element);
+  });
+})();
+
+// The monitor form: sections for other kinds than the chosen one are hidden, to keep a
+// long form short. Without JavaScript every section shows and the form works the same;
+// hidden fields are still sent, and a section holding an error message stays visible.
+(function () {
+  function showSectionsFor(select) {
+    select.form.querySelectorAll("[data-kinds]").forEach(function (section) {
+      var kinds = section.getAttribute("data-kinds").split(" ");
+      var hasError = section.matches(".invalid") || section.querySelector(".invalid");
+      section.hidden = kinds.indexOf(select.value) < 0 && !hasError;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var select = document.querySelector("select[data-kind-select]");
+    if (!select) return;
+    select.addEventListener("change", function () { showSectionsFor(select); });
+    showSectionsFor(select);
   });
 })();

@@ -1,7 +1,7 @@
-"""A monitor's page, its chart data, pause/resume/delete, and an incident's timeline.
+"""A monitor's page, its chart data, and pause/resume/delete.
 
-Another user's monitor or incident answers exactly like a missing one (404 page), as in
-the API: ids must not tell which objects exist.
+Another user's monitor answers exactly like a missing one (404 page), as in the API:
+ids must not tell which objects exist. (An incident's page is in views/incidents.py.)
 """
 
 from __future__ import annotations
@@ -9,20 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from betteruptime.api.deps import MAX_ID, SessionDep
+from betteruptime.api.deps import MAX_ID, SessionDep, SettingsDep
 from betteruptime.db.models import User
 from betteruptime.db.types import utcnow
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
-from betteruptime.services.timeline import incident_timeline
-from betteruptime.web.dashboard import (
-    CHART_RANGES,
-    chart_series,
-    display_target,
-    monitor_summary,
-    status_of,
-)
+from betteruptime.web.charts import CHART_RANGES, chart_series
+from betteruptime.web.dashboard import display_target, monitor_summary, status_of
 from betteruptime.web.deps import CsrfChecked, PageUser, finish, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +68,12 @@ async def monitor_page(
 
 @router.get("/monitors/{monitor_id}/chart")
 async def monitor_chart(
-    request: Request, monitor_id: str, db: SessionDep, user: PageUser, range: str = "24h"
+    request: Request,
+    monitor_id: str,
+    db: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+    range: str = "24h",
 ) -> Response:
     """The response-time chart's data for one range, as uPlot's columns (JSON)."""
     record = await _owned(db, user, monitor_id)
@@ -83,7 +82,13 @@ async def monitor_chart(
     if range not in CHART_RANGES:
         message = f"range must be one of {', '.join(CHART_RANGES)}"
         return finish(request, JSONResponse({"error": message}, status_code=400))
-    series = await chart_series(db, monitor_id=record.monitor.id, range_name=range, now=utcnow())
+    series = await chart_series(
+        db,
+        monitor_id=record.monitor.id,
+        range_name=range,
+        now=utcnow(),
+        retention_days=settings.retention_days,
+    )
     return finish(request, JSONResponse(series))
 
 
@@ -112,25 +117,3 @@ async def delete(request: Request, monitor_id: str, db: SessionDep, user: PageUs
         return not_found_page(request, "monitor")
     await monitor_service.delete_monitor(db, monitor=record.monitor)
     return redirect(request, "/")
-
-
-@router.get("/incidents/{incident_id}")
-async def incident_page(
-    request: Request, incident_id: str, db: SessionDep, user: PageUser
-) -> Response:
-    found = _id(incident_id)
-    incident = (
-        await incident_service.get_incident(db, owner_id=user.id, incident_id=found)
-        if found is not None
-        else None
-    )
-    if incident is None:
-        return not_found_page(request, "incident")
-    record = await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=incident.monitor_id)
-    context = {
-        "now": utcnow(),
-        "incident": incident,
-        "monitor": record.monitor if record else None,
-        "timeline": await incident_timeline(db, incident),
-    }
-    return render(request, "incident.html", context)

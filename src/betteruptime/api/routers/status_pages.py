@@ -1,0 +1,104 @@
+"""Status pages of the current user. The pages themselves are public, at /status/<slug>
+(web/views/status_pages.py); this is where they are made and changed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response, status
+
+from betteruptime.api.deps import BaseUrl, CurrentUser, SessionDep, valid_id
+from betteruptime.api.errors import ApiError, ErrorBody, not_found
+from betteruptime.api.schemas.status_pages import (
+    StatusPageCreate,
+    StatusPagePublic,
+    StatusPageUpdate,
+)
+from betteruptime.services import status_pages as page_service
+from betteruptime.services.status_pages import SlugTakenError, StatusPageRecord
+
+router = APIRouter(
+    prefix="/status-pages",
+    tags=["status pages"],
+    responses={
+        401: {"model": ErrorBody, "description": "Missing or invalid token."},
+        404: {"model": ErrorBody, "description": "No such status page of yours."},
+        422: {"model": ErrorBody, "description": "Invalid input; `details` names each field."},
+    },
+)
+PageId = Annotated[int, Path(description="The status page's id.")]
+_TAKEN: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The slug is another page's."}
+}
+
+
+def _public(record: StatusPageRecord, base_url: str) -> StatusPagePublic:
+    return StatusPagePublic.from_row(record.page, record.monitor_ids, base_url)
+
+
+def slug_taken(error: SlugTakenError) -> ApiError:
+    return ApiError(
+        409, "slug_taken", f"The slug '{error.slug}' is already used by another status page."
+    )
+
+
+async def _owned(session: SessionDep, user: CurrentUser, page_id: int) -> StatusPageRecord:
+    record = await page_service.get_page(
+        session, owner_id=user.id, page_id=valid_id(page_id, "Status page")
+    )
+    if record is None:
+        raise not_found("Status page")
+    return record
+
+
+@router.get("")
+async def list_pages(
+    base_url: BaseUrl, session: SessionDep, user: CurrentUser
+) -> list[StatusPagePublic]:
+    """Your status pages, ordered by id."""
+    records = await page_service.list_pages(session, owner_id=user.id)
+    return [_public(record, base_url) for record in records]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_TAKEN)
+async def create_page(
+    data: StatusPageCreate, base_url: BaseUrl, session: SessionDep, user: CurrentUser
+) -> StatusPagePublic:
+    """Publish a status page at /status/<slug> showing the monitors named, in order."""
+    try:
+        record = await page_service.create_page(session, owner_id=user.id, data=data)
+    except SlugTakenError as error:
+        raise slug_taken(error) from error
+    return _public(record, base_url)
+
+
+@router.get("/{page_id}")
+async def get_page(
+    page_id: PageId, base_url: BaseUrl, session: SessionDep, user: CurrentUser
+) -> StatusPagePublic:
+    return _public(await _owned(session, user, page_id), base_url)
+
+
+@router.patch("/{page_id}", responses=_TAKEN)
+async def update_page(
+    page_id: PageId,
+    changes: StatusPageUpdate,
+    base_url: BaseUrl,
+    session: SessionDep,
+    user: CurrentUser,
+) -> StatusPagePublic:
+    """Change the fields sent. A new slug moves the page: the old address stops working."""
+    record = await _owned(session, user, page_id)
+    try:
+        await page_service.update_page(session, record=record, changes=changes)
+    except SlugTakenError as error:
+        raise slug_taken(error) from error
+    return _public(record, base_url)
+
+
+@router.delete("/{page_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_page(page_id: PageId, session: SessionDep, user: CurrentUser) -> Response:
+    """Delete the page; its address answers 404 from now on. The monitors stay."""
+    record = await _owned(session, user, page_id)
+    await page_service.delete_page(session, record=record)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,173 @@
+"""The monitor page's chart data: response times per bucket for one range, as uPlot columns.
+
+Average, p95 and failures come from rollups, which every range has. Rollups are per
+monitor, not per region, and hold no timing breakdown, so the per-region lines and the
+DNS/connect/TLS/first-byte averages come from raw checks, in ONE grouped query (by time
+bucket and region), and only for ranges whose raw checks are still kept (retention):
+the 90-day range from day rollups has the average and p95 alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.db.models import ROLLUP_MODELS, Check
+from betteruptime.db.types import epoch_bucket
+from betteruptime.domain.rollups import BUCKET_LENGTH, WINDOWS, Window, bucket_start
+from betteruptime.web.dashboard import read_rollups
+
+CHART_RANGES: dict[str, Window] = {
+    "1h": Window("1h", timedelta(hours=1), "minute"),
+    **WINDOWS,
+}
+# The timing phases as the checks table names them, and as the chart's JSON does.
+PHASES = {"dns": "dns_ms", "connect": "connect_ms", "tls": "tls_ms", "first_byte": "first_byte_ms"}
+# Longer ranges would scan tens of thousands of raw checks per region for one chart;
+# their answer is the day rollups' average and p95.
+RAW_CHECKS_LONGEST = timedelta(days=7)
+
+
+def has_raw_checks(window: Window, *, retention_days: int) -> bool:
+    """Whether the range's raw checks are kept and few enough to read for one chart."""
+    longest = min(RAW_CHECKS_LONGEST, timedelta(days=retention_days))
+    return window.resolution != "day" and window.length <= longest
+
+
+async def chart_series(
+    session: AsyncSession, *, monitor_id: int, range_name: str, now: datetime, retention_days: int
+) -> dict[str, Any]:
+    """uPlot's columns for one range: bucket times (epoch seconds) and, per bucket, the
+    average and p95 response time and the failed checks; with raw checks, also the average
+    per region (`regions`, only when 2+ regions answered: one region's line would be the
+    average again) and per timing phase (`breakdown`). Every bucket of the range is
+    present; one without data holds nulls, which uPlot draws as a gap."""
+    window = CHART_RANGES[range_name]
+    step = BUCKET_LENGTH[window.resolution]
+    first = window.first_bucket(now)
+    found = {
+        r.bucket_start: r.to_aggregate()
+        for r in await read_rollups(
+            session, ROLLUP_MODELS[window.resolution], monitor_id=monitor_id, since=first
+        )
+    }
+    times: list[int] = []
+    avg: list[float | None] = []
+    p95: list[float | None] = []
+    failures: list[int | None] = []
+    moment, last = first, bucket_start(now, window.resolution)
+    while moment <= last:
+        aggregate = found.get(moment)
+        times.append(int(moment.timestamp()))
+        avg.append(_rounded(aggregate.rt_avg) if aggregate else None)
+        p95.append(_rounded(aggregate.rt_percentile(95)) if aggregate else None)
+        failures.append(aggregate.failures if aggregate else None)
+        moment += step
+    raw = has_raw_checks(window, retention_days=retention_days)
+    detail = (
+        await _check_averages(session, monitor_id=monitor_id, times=times, step=step)
+        if raw
+        else _Averages(slots=0)
+    )
+    return {
+        "range": range_name,
+        "t": times,
+        "avg": avg,
+        "p95": p95,
+        "failures": failures,
+        "raw_checks": raw,
+        "regions": detail.region_series() if len(detail.regions) >= 2 else {},
+        "breakdown": detail.phase_series() if raw else {},
+    }
+
+
+@dataclass(slots=True)
+class _Sums:
+    """Sum and count of a figure: what averages are made of, and what adds across regions."""
+
+    total: float = 0.0
+    count: int = 0
+
+    def add(self, total: float | None, count: int | None) -> None:
+        self.total += total or 0.0
+        self.count += count or 0
+
+    def average(self) -> float | None:
+        return _rounded(self.total / self.count) if self.count else None
+
+
+@dataclass(slots=True)
+class _Averages:
+    """Per region and per phase, one `_Sums` per bucket of the chart."""
+
+    slots: int
+    regions: dict[str, list[_Sums]] = field(default_factory=dict)
+    phases: dict[str, list[_Sums]] = field(default_factory=dict)
+
+    def add(self, index: int, region: str, figures: Sequence[Any]) -> None:
+        """`figures`: sum and count of the response time, then of each phase in turn."""
+        self._series(self.regions, region)[index].add(figures[0], figures[1])
+        for position, phase in enumerate(PHASES, start=1):
+            sums = self._series(self.phases, phase)[index]
+            sums.add(figures[2 * position], figures[2 * position + 1])
+
+    def _series(self, table: dict[str, list[_Sums]], key: str) -> list[_Sums]:
+        if key not in table:
+            table[key] = [_Sums() for _ in range(self.slots)]
+        return table[key]
+
+    def region_series(self) -> dict[str, list[float | None]]:
+        return {name: _averages(self.regions[name]) for name in sorted(self.regions)}
+
+    def phase_series(self) -> dict[str, list[float | None]]:
+        empty: list[float | None] = [None] * self.slots
+        return {
+            phase: _averages(self.phases[phase]) if phase in self.phases else empty
+            for phase in PHASES
+        }
+
+
+def _averages(series: list[_Sums]) -> list[float | None]:
+    return [sums.average() for sums in series]
+
+
+async def _check_averages(
+    session: AsyncSession, *, monitor_id: int, times: list[int], step: timedelta
+) -> _Averages:
+    """Per bucket and region, sums and counts of the response time and of each phase,
+    from successful checks only (as rollups: a timeout's 10 s would swamp the answers).
+    The primary key (monitor_id, due_at, region) bounds the scan to the range's rows."""
+    seconds = int(step.total_seconds())
+    # Buckets follow the due time, like rollups, so both kinds of line share them.
+    dialect = session.get_bind().dialect.name
+    bucket = epoch_bucket(Check.due_at, seconds, dialect).label("bucket")
+    figures: list[Any] = []
+    for name in ("response_time_ms", *PHASES.values()):
+        column = getattr(Check, name)
+        figures += [func.sum(column), func.count(column)]
+    statement = (
+        select(bucket, Check.region, *figures)
+        .where(
+            Check.monitor_id == monitor_id,
+            Check.due_at >= datetime.fromtimestamp(times[0], UTC),
+            Check.up.is_(True),
+        )
+        .group_by(bucket, Check.region)
+    )
+    averages = _Averages(slots=len(times))
+    offset = times[0] // seconds
+    for row in (await session.execute(statement)).all():
+        index = int(row[0]) - offset
+        # A due time past the newest bucket (a clock ahead of ours) is outside the chart.
+        if 0 <= index < averages.slots:
+            averages.add(index, row[1], row[2:])
+    return averages
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -1,0 +1,97 @@
+"""Notification channels in the dashboard: the list, adding one, a test message, delete.
+
+The same body model and service as `/api/v1/channels`, so the same URLs are accepted
+and refused, with the same words; the test message goes through the api's sender, as
+`POST /api/v1/channels/{id}/test` does. A channel URL carries secrets: it is only ever
+shown masked, and a refused one is not put back into the form.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from betteruptime.alerting.render import render_test
+from betteruptime.api.deps import SenderDep, SessionDep
+from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic
+from betteruptime.db.models import Channel, User
+from betteruptime.services import channels as channel_service
+from betteruptime.services.channels import ChannelInvalidError
+from betteruptime.web.deps import CsrfChecked, PageUser, flash, path_id, redirect, render
+from betteruptime.web.forms import Errors, pydantic_errors, text
+from betteruptime.web.views.monitors import not_found_page
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("name", "url")
+
+
+async def _owned(db: SessionDep, user: User, channel_id: str) -> Channel | None:
+    found = path_id(channel_id)
+    if found is None:
+        return None
+    return await channel_service.get_channel(db, owner_id=user.id, channel_id=found)
+
+
+async def _show(
+    request: Request, db: SessionDep, user: User, *, name: str, errors: Errors, status_code: int
+) -> Response:
+    channels = await channel_service.list_channels(db, owner_id=user.id)
+    context = {
+        "channels": [ChannelPublic.from_row(channel) for channel in channels],
+        "name": name,
+        "errors": errors,
+    }
+    return render(request, "channels.html", context, status_code=status_code)
+
+
+@router.get("/channels")
+async def channels_page(request: Request, db: SessionDep, user: PageUser) -> Response:
+    return await _show(request, db, user, name="", errors={}, status_code=200)
+
+
+@router.post("/channels", dependencies=[CsrfChecked])
+async def add_channel(request: Request, db: SessionDep, user: PageUser) -> Response:
+    form = await request.form()
+    name = text(form, "name")
+    try:
+        data = ChannelCreate.model_validate({"name": name, "url": text(form, "url")})
+        await channel_service.create_channel(db, owner_id=user.id, name=data.name, url=data.url)
+    except ValidationError as error:
+        errors = pydantic_errors(error.errors(), fields=FIELDS)
+    except ChannelInvalidError as error:
+        errors = {error.field: str(error)}
+    else:
+        flash(request, "ok", f"Channel “{data.name}” added. Send it a test message below.")
+        return redirect(request, "/channels")
+    return await _show(request, db, user, name=name, errors=errors, status_code=422)
+
+
+@router.post("/channels/{channel_id}/test", dependencies=[CsrfChecked])
+async def test_channel(
+    request: Request, channel_id: str, db: SessionDep, user: PageUser, sender: SenderDep
+) -> Response:
+    channel = await _owned(db, user, channel_id)
+    if channel is None:
+        return not_found_page(request, "channel")
+    outcome = await sender.send(channel.url, render_test(channel.name), kind="test")
+    if outcome.ok:
+        flash(request, "ok", f"Test message sent to “{channel.name}”.")
+    else:
+        # The sender's error text has the URL's secrets masked already.
+        flash(request, "error", f"The test message to “{channel.name}” failed: {outcome.error}")
+    return redirect(request, "/channels")
+
+
+@router.post("/channels/{channel_id}/delete", dependencies=[CsrfChecked])
+async def delete_channel(
+    request: Request, channel_id: str, db: SessionDep, user: PageUser
+) -> Response:
+    channel = await _owned(db, user, channel_id)
+    if channel is None:
+        return not_found_page(request, "channel")
+    name = channel.name
+    await channel_service.delete_channel(db, channel=channel)
+    flash(request, "ok", f"Channel “{name}” deleted.")
+    return redirect(request, "/channels")

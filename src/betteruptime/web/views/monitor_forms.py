@@ -1,0 +1,183 @@
+"""The forms that create and change a monitor: `/monitors/new`, `/monitors/{id}/edit`.
+
+Checked by the API's own body models and service, so a form accepts and refuses exactly
+what `POST`/`PATCH /api/v1/monitors` do; each message is shown beside its field and the
+form comes back with what was typed (422). Another user's monitor answers like a
+missing one. Registered before the monitor page, whose `/monitors/{id}` would
+otherwise take `/monitors/new`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from betteruptime.alerting.urls import mask_url
+from betteruptime.api.deps import SessionDep, SettingsDep, get_base_url
+from betteruptime.api.schemas.kinds import DEFAULT_TLS_EXPIRY_DAYS, DnsRecordType
+from betteruptime.api.schemas.monitor_fields import KeywordMode, Method, SupportedKind
+from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
+from betteruptime.db.models import User
+from betteruptime.services import channels as channel_service
+from betteruptime.services import monitors as monitor_service
+from betteruptime.services.monitor_kinds import DEFAULT_GRACE_SECONDS
+from betteruptime.services.monitors import MonitorInvalidError, MonitorRecord
+from betteruptime.services.regions import live_regions
+from betteruptime.settings import Settings
+from betteruptime.web.deps import CsrfChecked, PageUser, flash, redirect, render
+from betteruptime.web.forms import Errors, pydantic_errors
+from betteruptime.web.monitor_form import (
+    FIELDS,
+    Values,
+    blank_values,
+    channel_links,
+    monitor_values,
+    parse_form,
+)
+from betteruptime.web.views.monitors import _owned, not_found_page
+
+router = APIRouter(include_in_schema=False)
+
+# Per-channel rules arrive as `channel_rules`; the form shows them as the ticked boxes.
+_ALIASES = {"channel_rules": "channel_ids"}
+
+
+def _choices(literal: Any) -> list[tuple[str, str]]:
+    """A Literal's values as (value, text) options of a select."""
+    return [(str(choice), str(choice)) for choice in get_args(literal)]
+
+
+async def _show_form(
+    request: Request,
+    db: SessionDep,
+    user: User,
+    settings: Settings,
+    *,
+    values: Values,
+    errors: Errors,
+    record: MonitorRecord | None = None,
+    status_code: int = 200,
+) -> Response:
+    token = record.monitor.ping_token if record else None
+    channels = await channel_service.list_channels(db, owner_id=user.id)
+    regions = await live_regions(db) or [settings.region]
+    interval = monitor_service.default_interval(settings)
+    context = {
+        "monitor": record.monitor if record else None,
+        "action": f"/monitors/{record.monitor.id}/edit" if record else "/monitors/new",
+        "values": values,
+        "errors": errors,
+        "channels": [
+            {"id": str(channel.id), "name": channel.name, "url": mask_url(channel.url)}
+            for channel in channels
+        ],
+        "kinds": _choices(SupportedKind),
+        "methods": _choices(Method),
+        "keyword_modes": _choices(KeywordMode),
+        "record_types": [("", "A (default)"), *_choices(DnsRecordType)],
+        "live_regions": regions,
+        "min_interval": settings.min_interval,
+        "default_timeout": f"{monitor_service.default_timeout(interval):g}",
+        "default_tls_days": DEFAULT_TLS_EXPIRY_DAYS,
+        "default_grace": DEFAULT_GRACE_SECONDS,
+        # A heartbeat's secret ping URL: where else would someone who made it here find it?
+        "ping_url": f"{get_base_url(request)}/ping/{token}" if token else None,
+    }
+    return render(request, "monitor_form.html", context, status_code=status_code)
+
+
+async def _save(
+    db: SessionDep,
+    user: User,
+    settings: Settings,
+    body: dict[str, Any],
+    record: MonitorRecord | None,
+) -> tuple[int | None, Errors]:
+    """Create or change the monitor: its id, or the errors by field."""
+    try:
+        if record is None:
+            created = await monitor_service.create_monitor(
+                db, owner_id=user.id, data=MonitorCreate.model_validate(body), settings=settings
+            )
+            return created.monitor.id, {}
+        changes = MonitorUpdate.model_validate(body)
+        await monitor_service.update_monitor(db, record=record, changes=changes, settings=settings)
+        return record.monitor.id, {}
+    except ValidationError as error:
+        return None, pydantic_errors(error.errors(), fields=FIELDS, aliases=_ALIASES)
+    except MonitorInvalidError as error:
+        problems = [(_ALIASES.get(p.field, p.field), p.message) for p in error.problems]
+        return None, dict(reversed(problems))  # the first message of a field wins
+
+
+async def _submit(
+    request: Request,
+    db: SessionDep,
+    user: User,
+    settings: Settings,
+    record: MonitorRecord | None,
+) -> Response:
+    parsed, values = parse_form(await request.form(), editing=record is not None)
+    body = parsed.body | channel_links(parsed.channel_ids, record.channel_rules if record else None)
+    # Fields that could not be read are left out, so the others are still checked.
+    for name in parsed.errors:
+        body.pop(name, None)
+    saved, errors = await _save(db, user, settings, body, record)
+    errors = parsed.errors | {k: v for k, v in errors.items() if k not in parsed.errors}
+    if errors or saved is None:
+        # Nothing was changed: the service checks everything before it writes.
+        return await _show_form(
+            request,
+            db,
+            user,
+            settings,
+            values=values,
+            errors=errors,
+            record=record,
+            status_code=422,
+        )
+    flash(request, "ok", "Monitor saved." if record else "Monitor created.")
+    return redirect(request, f"/monitors/{saved}")
+
+
+@router.get("/monitors/new")
+async def new_monitor(
+    request: Request, db: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    values = blank_values(interval_seconds=monitor_service.default_interval(settings))
+    return await _show_form(request, db, user, settings, values=values, errors={})
+
+
+@router.post("/monitors/new", dependencies=[CsrfChecked])
+async def create_monitor(
+    request: Request, db: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    return await _submit(request, db, user, settings, None)
+
+
+@router.get("/monitors/{monitor_id}/edit")
+async def edit_monitor(
+    request: Request,
+    monitor_id: str,
+    db: SessionDep,
+    user: PageUser,
+    settings: SettingsDep,
+) -> Response:
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return not_found_page(request, "monitor")
+    values = monitor_values(record.monitor, record.channel_rules)
+    return await _show_form(request, db, user, settings, values=values, errors={}, record=record)
+
+
+@router.post("/monitors/{monitor_id}/edit", dependencies=[CsrfChecked])
+async def update_monitor(
+    request: Request, monitor_id: str, db: SessionDep, user: PageUser, settings: SettingsDep
+) -> Response:
+    record = await _owned(db, user, monitor_id)
+    if record is None:
+        return not_found_page(request, "monitor")
+    return await _submit(request, db, user, settings, record)
