@@ -140,6 +140,11 @@ async def test_a_user_sets_up_a_monitor_and_a_status_page_in_the_browser(
     await page.get_by_text("Ops webhook").first.wait_for()
     await page.screenshot(path=artifacts / "08-channels.png", full_page=True)
 
+    await _nav(page, "API").click()
+    await page.wait_for_url(product + "/docs")
+    await page.locator(".opblock").first.wait_for()  # Swagger UI, from local files
+    await page.screenshot(path=artifacts / "15-api-docs.png")
+
     await _publish_status_page(page, product, artifacts)
     errors += await _visit_signed_out(browser, product, artifacts)
     errors += await _visit_on_a_phone_in_dark_mode(browser, context, product, monitor_id, artifacts)

@@ -47,7 +47,9 @@ def create_app(
         version=__version__,
         description="Self-hostable uptime monitoring. Authenticate with "
         "`Authorization: Bearer <token>` (see `POST /api/v1/auth/token`).",
-        docs_url="/docs",
+        # /docs is the dashboard's (web/views/api_docs.py): Swagger UI from local files.
+        docs_url=None,
+        redoc_url=None,
         lifespan=ping_lifespan,
     )
     app.state.settings = settings

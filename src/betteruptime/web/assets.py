@@ -1,6 +1,6 @@
 """The dashboard's front-end files: which ones the pages need and where they come from.
 
-htmx and uPlot are npm packages pinned in package.json/package-lock.json. `npm ci` puts
+htmx, uPlot and Swagger UI are npm packages pinned in package.json/package-lock.json. `npm ci` puts
 them in node_modules; `python -m betteruptime.web.assets NODE_MODULES` (run by
 scripts/lib/assets.sh) copies the few files the pages use into static/vendor, inside the
 package, so the api serves them itself (no CDN: pages work offline) and a wheel built
@@ -23,6 +23,9 @@ VENDOR_FILES: dict[str, str] = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js",
     "uPlot.min.css": "uplot/dist/uPlot.min.css",
+    # The API documentation at /docs.
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
 
 

@@ -18,6 +18,7 @@ from betteruptime.web.formatting import install_filters
 from betteruptime.web.session import SessionSigner
 from betteruptime.web.views import (
     accounts,
+    api_docs,
     badges,
     channels,
     incidents,
@@ -72,6 +73,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         status_pages.router,
         status_page_forms.router,
         badges.router,
+        api_docs.router,
     )
     for router in routers:
         app.include_router(router)
