@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from betteruptime.domain.scheduling import advance, first_due, phase_offset
+from betteruptime.domain.scheduling import advance, due_times_between, first_due, phase_offset
 
 NOW = 1_800_000_000.25  # a realistic Unix time, so float rounding is the real one
 INTERVALS = [10, 30, 60, 300, 3600, 86400]
@@ -166,3 +166,17 @@ def test_after_a_stall_the_grid_is_kept() -> None:
     assert skipped == 6
     assert due == first + 60 * 7
     assert on_grid(due, monitor_id=5, interval=60)
+
+
+@pytest.mark.parametrize("interval", [1, 10, 60, 3600])
+def test_due_times_between_counts_the_grid_points_in_a_gap(interval: int) -> None:
+    start = 1_800_000_000.123
+    first = first_due(start, monitor_id=7, interval_seconds=interval)
+    end = first + 5 * interval  # first and the four after it are in [start, end)
+
+    assert due_times_between(start, end, monitor_id=7, interval_seconds=interval) == 5
+    assert due_times_between(start, first, monitor_id=7, interval_seconds=interval) == 0
+    assert due_times_between(end, start, monitor_id=7, interval_seconds=interval) == 0
+    # Just after a grid point that was published: that point is not counted again.
+    after = first + 1e-6
+    assert due_times_between(after, end, monitor_id=7, interval_seconds=interval) == 4

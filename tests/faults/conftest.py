@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from betteruptime.db.models import Check, Incident, WorkerStatus
 from betteruptime.db.session import create_engine, session_factory
-from testkit.api import create_fast_monitor
+from testkit.api import create_fast_monitor, status_reader
 from testkit.cluster import (
     Cluster,
     api_cluster,
@@ -47,6 +47,12 @@ class Counts:
     missed: int
     checked: int
 
+    def assert_nothing_lost(self) -> None:
+        # A due time is stored at most once (the key is monitor, due time, region), and
+        # only for a job that was published; every published job ended stored or missed.
+        assert self.stored <= self.published, self
+        assert self.stored + self.missed >= self.published, self
+
     def report(self, fault: str) -> str:
         return (
             f"{fault}: due published={self.published} stored={self.stored} "
@@ -60,6 +66,12 @@ class Store:
     def __init__(self, database_url: str) -> None:
         self._engine = create_engine(database_url)
         self._sessions = session_factory(self._engine)
+
+    async def newest_check_at(self) -> float:
+        """When the newest stored check ran (epoch seconds; 0 when none is stored)."""
+        async with self._sessions() as session:
+            newest = await session.scalar(select(func.max(Check.checked_at)))
+            return newest.timestamp() if newest else 0.0
 
     async def checks(self) -> int:
         async with self._sessions() as session:
@@ -131,3 +143,15 @@ def graceful_totals(cluster: Cluster, name: str) -> dict[str, int]:
     role = cluster.roles[name]
     assert role.stop() == 0, f"{name} did not exit cleanly:\n{role.log()[-3000:]}"
     return stopped_totals(role)
+
+
+async def all_status(api: httpx.AsyncClient, ids: list[int], wanted: str) -> bool:
+    """Every one of the monitors has status `wanted`."""
+    readers = [status_reader(api, monitor_id) for monitor_id in ids]
+    return all(await asyncio.gather(*(has(wanted) for has in readers)))
+
+
+def alert_titles(count: int) -> list[str]:
+    """The messages `count` monitors (shop 0…) send for one outage each: down, then up."""
+    downs = [f"[DOWN] shop {n}" for n in range(count)]
+    return sorted(downs + [f"[RECOVERED] shop {n}" for n in range(count)])

@@ -13,11 +13,13 @@ from faults.conftest import (
     TARGET_DELAY_SECONDS,
     Counts,
     Store,
+    alert_titles,
+    all_status,
     create_monitors,
     drained,
     graceful_totals,
 )
-from testkit.api import signed_in_client, status_reader
+from testkit.api import signed_in_client
 from testkit.cluster import Cluster, active_scheduler
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
@@ -26,19 +28,6 @@ from testkit.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 MONITORS = 12
-
-
-async def _all_status(api: object, ids: list[int], wanted: str) -> bool:
-    readers = [status_reader(api, monitor_id) for monitor_id in ids]  # type: ignore[arg-type]
-    return all(await asyncio.gather(*(has(wanted) for has in readers)))
-
-
-def _assert_nothing_lost(counts: Counts) -> None:
-    # A due time stored at most once (the key is monitor, due time, region), and only
-    # for a job that was published.
-    assert counts.stored <= counts.published, counts
-    # Every published job ended as a stored result or a counted miss.
-    assert counts.stored + counts.missed >= counts.published, counts
 
 
 async def test_a_worker_killed_mid_batch_loses_no_check(
@@ -51,13 +40,13 @@ async def test_a_worker_killed_mid_batch_loses_no_check(
     cluster.start("ingester", "ingester")
     async with signed_in_client(cluster.base) as api:
         ids = await create_monitors(api, target.url, MONITORS)
-        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="monitors up")
+        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
         # Both workers busy: the one killed has checks in flight and batches unacked.
         assert "event=started" in cluster.roles["worker-1"].log()
         cluster.roles["worker-1"].kill()
         await asyncio.sleep(4)
         target.failing_regions = {REGION}  # an outage while one worker is gone
-        await eventually(lambda: _all_status(api, ids, "down"), within=30, what="down")
+        await eventually(lambda: all_status(api, ids, "down"), within=30, what="down")
 
     scheduler = graceful_totals(cluster, "scheduler")
     await drained(store)
@@ -71,7 +60,7 @@ async def test_a_worker_killed_mid_batch_loses_no_check(
         checked=survivor["checked"] + killed_checked,
     )
     print(counts.report("worker SIGKILL"))
-    _assert_nothing_lost(counts)
+    counts.assert_nothing_lost()
     incidents = await store.incidents()
     assert sorted(i.monitor_id for i in incidents) == sorted(ids), "one incident per monitor"
 
@@ -98,16 +87,16 @@ async def test_an_ingester_killed_mid_outage_stores_each_result_once_and_each_tr
         channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
         assert channel.status_code == 201, channel.text
         ids = await create_monitors(api, target.url, MONITORS, channel_ids=[channel.json()["id"]])
-        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="monitors up")
+        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
         # The outage begins and the ingester dies while its results are on the way.
         target.failing_regions = {REGION}
         await asyncio.sleep(1.5)
         cluster.roles["ingester-1"].kill()
         await asyncio.sleep(3)
         cluster.start("ingester-2", "ingester")
-        await eventually(lambda: _all_status(api, ids, "down"), within=30, what="down")
+        await eventually(lambda: all_status(api, ids, "down"), within=30, what="down")
         target.failing_regions = set()
-        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="back up")
+        await eventually(lambda: all_status(api, ids, "up"), within=30, what="back up")
         await eventually(
             lambda: _received(webhook, 2 * MONITORS), within=30, what="down and up alerts"
         )
@@ -129,14 +118,11 @@ async def test_an_ingester_killed_mid_outage_stores_each_result_once_and_each_tr
         counts.report("ingester SIGKILL")
         + f" incidents={len(incidents)} alerts expected={2 * MONITORS} delivered={len(titles)}"
     )
-    _assert_nothing_lost(counts)
+    counts.assert_nothing_lost()
     # Every outage opened exactly one incident, resolved once; one message each way.
     assert sorted(i.monitor_id for i in incidents) == sorted(ids)
     assert all(i.status == "resolved" for i in incidents)
-    assert sorted(titles) == sorted(
-        [f"[DOWN] shop {n}" for n in range(MONITORS)]
-        + [f"[RECOVERED] shop {n}" for n in range(MONITORS)]
-    )
+    assert sorted(titles) == alert_titles(MONITORS)
 
 
 async def test_the_active_scheduler_killed_the_standby_takes_over_and_no_due_time_runs_twice(
@@ -149,7 +135,7 @@ async def test_the_active_scheduler_killed_the_standby_takes_over_and_no_due_tim
     cluster.start("ingester", "ingester")
     async with signed_in_client(cluster.base) as api:
         ids = await create_monitors(api, target.url, MONITORS)
-        await eventually(lambda: _all_status(api, ids, "up"), within=30, what="monitors up")
+        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
         leader = await eventually(
             lambda: _value(active_scheduler(cluster, schedulers)), within=10, what="a leader"
         )
@@ -157,7 +143,7 @@ async def test_the_active_scheduler_killed_the_standby_takes_over_and_no_due_tim
         before = await store.checks()
         await eventually(lambda: _more_checks(store, before + 3 * MONITORS), within=30, what="more")
         target.failing_regions = {REGION}
-        await eventually(lambda: _all_status(api, ids, "down"), within=30, what="down")
+        await eventually(lambda: all_status(api, ids, "down"), within=30, what="down")
 
     standby = next(name for name in schedulers if name != leader)
     assert "event=leading" in cluster.roles[standby].log()

@@ -256,3 +256,22 @@ def test_being_a_little_late_is_not_a_stall() -> None:
         assert dues(plan.pop_due(due + n * 60 + 45)) == [(7, due + n * 60)]
 
     assert plan.skipped == 0
+
+
+def test_the_jobs_due_while_no_scheduler_led_are_counted_per_region() -> None:
+    published_until = NOW
+    resumed = NOW + 10 * 60 + 1  # ten minutes without a leader
+    plan = plan_with(7, 8, now=resumed, regions=("eu", "us"))
+
+    # Each monitor had 10 grid points in the gap (one per minute), in two regions.
+    assert plan.jobs_due_since(published_until + 1e-6) == 2 * 2 * 10
+    assert plan.jobs_due_since(resumed) == 0
+
+
+def test_a_stall_counts_its_skipped_jobs_in_every_region() -> None:
+    plan = plan_with(7, regions=("eu", "us", "ap"))
+    due = due_of(7)
+
+    plan.pop_due(due + 5 * 60 + 1.5)
+
+    assert plan.skipped == 4 * 3

@@ -38,3 +38,14 @@ def advance(previous_due: float, interval_seconds: float, now: float) -> tuple[f
         return following, 0
     skipped = math.floor((now - following) / interval_seconds)
     return following + skipped * interval_seconds, skipped
+
+
+def due_times_between(start: float, end: float, *, monitor_id: int, interval_seconds: float) -> int:
+    """How many of the monitor's grid points fall in [start, end): the due times a
+    scheduler that resumes at `end` never published when the last one stopped at `start`."""
+    if end <= start:
+        return 0
+    span = first_due(end, monitor_id=monitor_id, interval_seconds=interval_seconds) - first_due(
+        start, monitor_id=monitor_id, interval_seconds=interval_seconds
+    )
+    return round(span / interval_seconds)

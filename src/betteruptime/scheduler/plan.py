@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from betteruptime.domain.messages import ProbeSpec
-from betteruptime.domain.scheduling import advance, first_due
+from betteruptime.domain.scheduling import advance, due_times_between, first_due
 
 
 @dataclass(slots=True)
@@ -39,6 +39,7 @@ class SchedulePlan:
         self._entries: dict[int, PlanEntry] = {}
         self._heap: list[tuple[float, int, int]] = []
         self._generations = itertools.count()
+        # Jobs (a due time in each region) skipped because the scheduler stalled.
         self.skipped = 0
 
     def __len__(self) -> int:
@@ -78,6 +79,21 @@ class SchedulePlan:
     def remove(self, monitor_id: int) -> None:
         self._entries.pop(monitor_id, None)
 
+    def jobs_due_since(self, start: float) -> int:
+        """The jobs (due times times regions) from `start` up to each monitor's next due
+        time: what nobody published while no scheduler led, when the last stopped at
+        `start`. A monitor created meanwhile counts from `start` too (a slight overcount)."""
+        return sum(
+            len(entry.regions)
+            * due_times_between(
+                start,
+                entry.next_due,
+                monitor_id=monitor_id,
+                interval_seconds=entry.interval_seconds,
+            )
+            for monitor_id, entry in self._entries.items()
+        )
+
     def next_due(self) -> float | None:
         self._drop_stale()
         return self._heap[0][0] if self._heap else None
@@ -93,7 +109,7 @@ class SchedulePlan:
             entry = self._entries[monitor_id]
             due.append(DueCheck(entry.spec, entry.regions, entry.next_due, entry.interval_seconds))
             entry.next_due, skipped = advance(entry.next_due, entry.interval_seconds, now)
-            self.skipped += skipped
+            self.skipped += skipped * len(entry.regions)
             entry.generation = next(self._generations)
             heapq.heappush(self._heap, (entry.next_due, monitor_id, entry.generation))
 

@@ -142,6 +142,8 @@ class Scheduler:
         """Publish every check due by now; returns how many jobs went out."""
         now = self._clock()
         due = self.plan.pop_due(now)
+        self.missed += self.plan.skipped  # a stall skipped them: never published
+        self.plan.skipped = 0
         jobs = self._still_valid(self._unpublished, now) + build_jobs(due)
         self._unpublished = []
         if not jobs:
@@ -214,12 +216,21 @@ class Scheduler:
             previous = await self._claim_cursor()
             self._start_after = previous + 1e-6 if previous else 0.0
         await self.refresh()
+        if self._start_after:
+            # Due while no scheduler led (the last leader died, or lost the database):
+            # not published late in a burst, but counted as missed.
+            gap = self.plan.jobs_due_since(self._start_after)
+            self.missed += gap
+            if gap:
+                log.warning(kv(event="missed_while_leaderless", jobs=gap))
         self.is_leader = True
         log.info(kv(event="leading", monitors=len(self.plan), scheduler=self.name))
 
     async def _lose_lead(self, reason: str) -> None:
         self.is_leader = False
         self.plan = SchedulePlan()
+        # Past the cursor already, so the next leader starts after them: missed.
+        self.missed += len(self._unpublished)
         self._unpublished = []
         await self._leadership.release()
         log.warning(kv(event="lead_lost", reason=reason))
