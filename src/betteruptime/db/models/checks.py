@@ -7,6 +7,7 @@ clears them explicitly, so no cascade has to walk millions of rows.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -71,21 +72,37 @@ class Rollup(Base):
     histogram: Mapped[str] = mapped_column(Text, default="")
 
     def to_aggregate(self) -> Aggregate:
-        return Aggregate(
-            count=self.count or 0,
-            failures=self.failures or 0,
-            rt_count=self.rt_count or 0,
-            rt_sum=self.rt_sum or 0.0,
-            rt_min=self.rt_min,
-            rt_max=self.rt_max,
-            histogram=decode_histogram(self.histogram or ""),
-        )
+        return aggregate_of(self)
 
     def store_aggregate(self, aggregate: Aggregate) -> None:
-        self.count, self.failures = aggregate.count, aggregate.failures
-        self.rt_count, self.rt_sum = aggregate.rt_count, aggregate.rt_sum
-        self.rt_min, self.rt_max = aggregate.rt_min, aggregate.rt_max
-        self.histogram = encode_histogram(aggregate.histogram)
+        for name, value in rollup_values(aggregate).items():
+            setattr(self, name, value)
+
+
+def aggregate_of(row: Any) -> Aggregate:
+    """The aggregate in a rollup row: a model object, or a Core row with its columns."""
+    return Aggregate(
+        count=row.count or 0,
+        failures=row.failures or 0,
+        rt_count=row.rt_count or 0,
+        rt_sum=row.rt_sum or 0.0,
+        rt_min=row.rt_min,
+        rt_max=row.rt_max,
+        histogram=decode_histogram(row.histogram or ""),
+    )
+
+
+def rollup_values(aggregate: Aggregate) -> dict[str, Any]:
+    """The columns that hold `aggregate` (all but the key)."""
+    return {
+        "count": aggregate.count,
+        "failures": aggregate.failures,
+        "rt_count": aggregate.rt_count,
+        "rt_sum": aggregate.rt_sum,
+        "rt_min": aggregate.rt_min,
+        "rt_max": aggregate.rt_max,
+        "histogram": encode_histogram(aggregate.histogram),
+    }
 
 
 class RollupMinute(Rollup):
