@@ -184,6 +184,29 @@ def user_create(
         fail(str(error))
 
 
+@user_app.command("reset-totp")
+def user_reset_totp(
+    email: Annotated[str, typer.Option(help="The user whose two-factor sign-in to turn off.")],
+) -> None:
+    """Turn a user's two-factor sign-in off (a lost device, or a changed secret key)."""
+    from betteruptime.services import two_factor, users
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> bool:
+        user = await users.get_user_by_email(session, email=email)
+        if user is None:
+            return False
+        await two_factor.reset(session, user=user)
+        return True
+
+    if not _with_session(settings, work):
+        fail(f"no user with e-mail {email}")
+    typer.echo(
+        f"two-factor sign-in is off for {email.strip().lower()}; they sign in with a password"
+    )
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Option(help="The user the token acts as.")],

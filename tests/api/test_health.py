@@ -1,19 +1,224 @@
-"""/healthz answers for the database, without authentication."""
+"""/healthz answers for the database, without authentication, and reports each engine
+from what the database knows (and, in embedded mode, from the roles' tasks)."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+from typing import Any
+
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from api.test_regions import beat
 from betteruptime.api.app import create_app
+from betteruptime.api.routers import health
+from betteruptime.db.models import Channel, MonitorState, Notification, SchedulerCursor, User
+from betteruptime.db.session import SessionFactory
+from betteruptime.db.types import utcnow
+from betteruptime.runtime.embedded import RoleTasks
+from betteruptime.services.engine_health import RoleLiveness
 from betteruptime.settings import Settings
+from conftest import MonitorFactory
+
+ALL_ROLES = ("scheduler", "worker", "ingester", "sweeper", "heartbeats", "notifier")
 
 
-async def test_it_reports_ok_when_the_database_answers(client: httpx.AsyncClient) -> None:
+async def healthz(
+    settings: Settings, sessions: SessionFactory, roles: RoleLiveness | None = None
+) -> httpx.Response:
+    app = create_app(settings, sessions, roles=roles)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.get("/healthz")
+
+
+async def set_cursor(sessions: SessionFactory, *, age_s: float) -> None:
+    async with sessions() as session, session.begin():
+        updated = utcnow() - timedelta(seconds=age_s)
+        session.add(
+            SchedulerCursor(name="default", published_until=0.0, leader="s1", updated_at=updated)
+        )
+
+
+async def set_last_check(sessions: SessionFactory, monitor_id: int, *, age_s: float) -> None:
+    async with sessions() as session, session.begin():
+        state = await session.get(MonitorState, monitor_id)
+        assert state is not None
+        state.last_checked_at = utcnow() - timedelta(seconds=age_s)
+
+
+async def add_due_notification(sessions: SessionFactory, *, age_s: float) -> None:
+    async with sessions() as session, session.begin():
+        user = User(email=f"n{age_s}@example.com", password_hash="x")
+        session.add(user)
+        await session.flush()
+        channel = Channel(owner_id=user.id, name="hook", url="json://example.com/")
+        session.add(channel)
+        await session.flush()
+        session.add(
+            Notification(
+                channel_id=channel.id,
+                key=f"event:{age_s}",
+                kind="down",
+                payload={},
+                status="pending",
+                next_attempt_at=utcnow() - timedelta(seconds=age_s),
+            )
+        )
+
+
+async def test_it_reports_ok_when_the_database_answers_and_nothing_ran_yet(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    engines = body["engines"]
+    assert engines["database"] == "ok"
+    assert engines["workers"] == {"state": "unknown", "regions": {}}
+    assert engines["scheduler"]["state"] == engines["ingester"]["state"] == "unknown"
+    assert engines["notifier"] == {"state": "ok", "pending": 0, "oldest_pending_seconds": None}
+
+
+async def test_it_reports_every_engine_ok_when_each_left_a_recent_trace(
+    settings: Settings, sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor(interval_seconds=60)
+    await beat(sessions, "w1", "eu", age_s=1, checked=10, missed=0)
+    await set_cursor(sessions, age_s=2)
+    await set_last_check(sessions, monitor_id, age_s=3)
+    await add_due_notification(sessions, age_s=4)
+
+    response = await healthz(settings, sessions)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    engines = body["engines"]
+    assert engines["workers"]["regions"]["eu"]["state"] == "ok"
+    assert engines["workers"]["regions"]["eu"]["live"] == 1
+    assert {engines[name]["state"] for name in ("workers", "scheduler", "ingester")} == {"ok"}
+    assert engines["scheduler"]["last_published_at"] is not None
+    assert engines["notifier"]["pending"] == 1
+    assert 3.5 < engines["notifier"]["oldest_pending_seconds"] < 60
+
+
+async def test_stale_engines_make_it_degraded_but_still_200(
+    settings: Settings, sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor(interval_seconds=60)
+    await beat(sessions, "w1", "eu", age_s=300, checked=10, missed=0)  # went quiet
+    await set_cursor(sessions, age_s=600)  # > 60 s interval + 60 s slack
+    await set_last_check(sessions, monitor_id, age_s=300)
+    await add_due_notification(sessions, age_s=900)
+
+    response = await healthz(settings, sessions)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["database"]) == ("degraded", "ok")
+    engines = body["engines"]
+    assert engines["workers"]["regions"]["eu"] == {
+        "state": "stale",
+        "live": 0,
+        "last_seen_at": engines["workers"]["regions"]["eu"]["last_seen_at"],
+    }
+    for name in ("workers", "scheduler", "ingester", "notifier"):
+        assert engines[name]["state"] == "stale", name
+
+
+async def test_a_region_quiet_for_days_is_gone_and_does_not_degrade(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    await beat(sessions, "w1", "eu", age_s=1, checked=1, missed=0)
+    await beat(sessions, "w9", "ap", age_s=3 * 86400, checked=1, missed=0)  # decommissioned
+
+    body = (await healthz(settings, sessions)).json()
+
+    assert body["status"] == "ok"
+    assert body["engines"]["workers"]["regions"]["ap"]["state"] == "gone"
+
+
+async def test_a_paused_or_heartbeat_only_setup_leaves_the_scheduler_unknown_not_stale(
+    settings: Settings, sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    # Nothing to publish: the cursor does not advance, and that is not a fault.
+    await make_monitor(paused=True)
+    await set_cursor(sessions, age_s=86400)
+
+    body = (await healthz(settings, sessions)).json()
+
+    assert body["engines"]["scheduler"]["state"] == "unknown"
+    assert body["status"] == "ok"
+
+
+async def test_in_embedded_mode_a_live_task_is_ok_and_an_ended_one_stopped(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    alive = dict.fromkeys(ALL_ROLES, True)
+
+    running = (await healthz(settings, sessions, roles=lambda: alive)).json()
+    crashed = (await healthz(settings, sessions, roles=lambda: {**alive, "sweeper": False})).json()
+
+    assert running["status"] == "ok"
+    # The SQLite scheduler keeps no cursor: its running task is all there is to know.
+    assert running["engines"]["scheduler"] == {
+        "state": "ok",
+        "last_published_at": None,
+        "running": True,
+    }
+    assert crashed["status"] == "degraded"
+    assert crashed["engines"]["ingester"]["state"] == "stopped"
+    assert crashed["engines"]["ingester"]["running"] is False
+    assert crashed["engines"]["notifier"]["state"] == "ok"
+
+
+async def test_the_embedded_runner_reports_its_tasks_as_alive_until_they_end() -> None:
+    roles = RoleTasks()
+    stop = asyncio.Event()
+    roles.tasks = {"scheduler": asyncio.create_task(stop.wait())}
+    await asyncio.sleep(0)
+    assert roles.alive() == {"scheduler": True}
+
+    stop.set()
+    await roles.tasks["scheduler"]
+    assert roles.alive() == {"scheduler": False}
+
+
+async def test_it_stays_200_and_degraded_when_the_engines_cannot_be_read(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(health, "read_facts", failing)
+
+    response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "engines": {"database": "ok", "error": "unavailable"},
+    }
+
+
+async def test_it_answers_within_the_timeout_when_the_engines_are_slow(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def hanging(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(health, "read_facts", hanging)
+    monkeypatch.setattr(health, "DATABASE_TIMEOUT_SECONDS", 0.2)
+
+    response = await asyncio.wait_for(client.get("/healthz"), 5)
+
+    assert (response.status_code, response.json()["status"]) == (200, "degraded")
 
 
 async def test_it_reports_503_when_the_database_does_not_answer(settings: Settings) -> None:
@@ -28,3 +233,16 @@ async def test_it_reports_503_when_the_database_does_not_answer(settings: Settin
     await engine.dispose()
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "error"}
+
+
+async def test_without_workers_a_quiet_ingester_is_unknown_not_stale(
+    settings: Settings, sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    # Only heartbeat pings reach it then, as rarely as their period says.
+    monitor_id = await make_monitor(kind="heartbeat", url=None, period_seconds=3600)
+    await set_last_check(sessions, monitor_id, age_s=1800)
+
+    body = (await healthz(settings, sessions)).json()
+
+    assert body["engines"]["ingester"]["state"] == "unknown"
+    assert body["status"] == "ok"

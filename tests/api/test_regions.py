@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 import httpx
 
+from betteruptime.api.app import create_app
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.messages import WorkerHeartbeat
-from betteruptime.services.regions import record_heartbeats
+from betteruptime.services.regions import record_heartbeats, region_backlogs
+from betteruptime.settings import Settings
+from betteruptime.transport.base import Broker, Consumer, TransportError
+from betteruptime.transport.memory import MemoryBroker
+from betteruptime.transport.queues import ResultQueue, jobs_queue
 
 Headers = dict[str, str]
 
@@ -74,3 +81,78 @@ async def test_an_older_heartbeat_does_not_overwrite_a_newer_one(
 
 async def test_regions_need_a_token(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/regions")).status_code == 401
+
+
+class BrokenBroker(Broker):
+    """A broker whose queues cannot be read: down, or slow to answer."""
+
+    def __init__(self, *, hang: bool = False) -> None:
+        self.hang = hang
+
+    async def publish(self, queue: str, bodies: Sequence[bytes]) -> None:
+        raise TransportError("down")
+
+    async def consumer(self, queue: str, *, prefetch: int) -> Consumer:
+        raise TransportError("down")
+
+    async def queue_depth(self, queue: str) -> int:
+        if self.hang:
+            await asyncio.sleep(60)
+        raise TransportError("down")
+
+
+async def regions_of(
+    settings: Settings, sessions: SessionFactory, broker: Broker, headers: Headers
+) -> dict[str, dict[str, object]]:
+    app = create_app(settings, sessions, ResultQueue(broker))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/api/v1/regions", headers=headers)
+    assert response.status_code == 200, response.text
+    return {row["region"]: row for row in response.json()}
+
+
+async def test_each_region_says_how_many_job_batches_wait_in_its_queue(
+    settings: Settings, sessions: SessionFactory, alice: Headers
+) -> None:
+    await beat(sessions, "w1", "eu", age_s=1, checked=1, missed=0)
+    await beat(sessions, "w2", "us", age_s=1, checked=1, missed=0)
+    broker = MemoryBroker()
+    await broker.publish(jobs_queue("eu"), [b"[]", b"[]", b"[]"])
+
+    by_region = await regions_of(settings, sessions, broker, alice)
+
+    assert (by_region["eu"]["backlog"], by_region["us"]["backlog"]) == (3, 0)
+    # Consumed (not yet acked) is no longer waiting.
+    consumer = await broker.consumer(jobs_queue("eu"), prefetch=2)
+    await consumer.get()
+    assert (await regions_of(settings, sessions, broker, alice))["eu"]["backlog"] == 2
+
+
+async def test_the_backlog_is_null_without_a_broker(
+    client: httpx.AsyncClient, alice: Headers, sessions: SessionFactory
+) -> None:
+    await beat(sessions, "w1", "eu", age_s=1, checked=1, missed=0)
+
+    rows = (await client.get("/api/v1/regions", headers=alice)).json()
+
+    assert rows[0]["backlog"] is None
+
+
+async def test_a_broker_that_fails_leaves_the_backlog_null_not_the_page_broken(
+    settings: Settings, sessions: SessionFactory, alice: Headers
+) -> None:
+    await beat(sessions, "w1", "eu", age_s=1, checked=1, missed=0)
+
+    by_region = await regions_of(settings, sessions, BrokenBroker(), alice)
+
+    assert by_region["eu"]["backlog"] is None
+    assert by_region["eu"]["live_workers"] == 1
+
+
+async def test_a_broker_that_hangs_is_given_up_on_in_bounded_time() -> None:
+    backlogs = await asyncio.wait_for(
+        region_backlogs(BrokenBroker(hang=True), ["eu", "us"], within_seconds=0.05), 5
+    )
+
+    assert backlogs == {"eu": None, "us": None}

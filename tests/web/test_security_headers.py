@@ -42,7 +42,8 @@ async def test_pages_signed_in_are_hardened(
 ) -> None:
     browser = await open_browser("alice@example.com")
     monitor_id = (await create_monitor(alice, name="Shop", url="https://shop.example/"))["id"]
-    for path in ("/", "/?status=down", f"/monitors/{monitor_id}", "/monitors/999999"):
+    pages = ("/", "/?status=down", f"/monitors/{monitor_id}", "/monitors/999999", "/account")
+    for path in pages:
         response = await browser.get(path)
         assert response.status_code in (200, 404), (path, response.status_code)
         _assert_hardened(response)

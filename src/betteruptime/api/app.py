@@ -27,6 +27,7 @@ from betteruptime.api.routers import maintenance as maintenance_windows
 from betteruptime.api.routers import metrics as prometheus_metrics
 from betteruptime.api.throttling import AuthThrottles
 from betteruptime.db.session import SessionFactory
+from betteruptime.services.engine_health import RoleLiveness
 from betteruptime.settings import Settings
 from betteruptime.transport.queues import ResultQueue
 from betteruptime.web.mount import mount_web
@@ -39,9 +40,15 @@ CHANNEL_TEST_TIMEOUT_SECONDS = 15.0
 
 
 def create_app(
-    settings: Settings, sessions: SessionFactory, results: ResultQueue | None = None
+    settings: Settings,
+    sessions: SessionFactory,
+    results: ResultQueue | None = None,
+    *,
+    roles: RoleLiveness | None = None,
 ) -> FastAPI:
-    """`results`: where heartbeat pings go; without it /ping answers 503."""
+    """`results`: where heartbeat pings go; without it /ping answers 503. Its broker
+    also tells /api/v1/regions how many jobs wait per region. `roles`: whether the
+    roles running in this process are alive (embedded mode), for /healthz."""
     app = FastAPI(
         title="BetterUptime",
         version=__version__,
@@ -55,6 +62,8 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.pings = None if results is None else PingIntake(sessions=sessions, results=results)
+    app.state.broker = None if results is None else results.broker
+    app.state.roles = roles
     app.state.throttles = AuthThrottles()
     # Channel tests send from the api process; few at a time is plenty.
     app.state.sender = AppriseSender(

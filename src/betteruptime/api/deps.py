@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.sender import Sender
 from betteruptime.api.errors import ApiError, not_found
+from betteruptime.auth.secretbox import SecretBox, secret_box
 from betteruptime.db.models import User
 from betteruptime.db.session import SessionFactory
 from betteruptime.services import monitors as monitor_service
@@ -44,7 +45,13 @@ def get_base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def get_secret_box(request: Request) -> SecretBox:
+    """What seals and opens two-factor secrets, keyed by BETTERUPTIME_SECRET_KEY."""
+    return secret_box(get_settings(request).resolved_secret_key())
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 BaseUrl = Annotated[str, Depends(get_base_url)]
 SenderDep = Annotated[Sender, Depends(get_sender)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

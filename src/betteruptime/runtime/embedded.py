@@ -10,6 +10,7 @@ handles what was relayed; then the HTTP server stops.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from betteruptime.api.app import create_app
 from betteruptime.db.migrate import upgrade_async
@@ -43,10 +44,12 @@ async def run_embedded(settings: Settings) -> None:
     ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
     notifier, sender = make_notifier(settings, sessions=sessions, stream=stream)
     # Pings received by the api go to the same in-process result queue as probe results.
-    server = http_server(settings, create_app(settings, sessions, ResultQueue(broker)))
+    roles = RoleTasks()
+    app = create_app(settings, sessions, ResultQueue(broker), roles=roles.alive)
+    server = http_server(settings, app)
 
     stops = {name: asyncio.Event() for name in ("scheduler", "worker", "ingester", "notifier")}
-    tasks = {
+    tasks = roles.tasks = {
         "scheduler": asyncio.create_task(scheduler.run(stops["scheduler"])),
         "worker": asyncio.create_task(worker.run(stops["worker"])),
         "ingester": asyncio.create_task(ingester.run(stops["ingester"])),
@@ -83,6 +86,16 @@ async def run_embedded(settings: Settings) -> None:
         )
     )
     raise_if_crashed(tasks)
+
+
+class RoleTasks:
+    """The roles' tasks of this process, for /healthz: alive means not ended."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    def alive(self) -> Mapping[str, bool]:
+        return {name: not task.done() for name, task in self.tasks.items()}
 
 
 async def wait_for_stop_or_crash(stop: asyncio.Event, tasks: dict[str, asyncio.Task[None]]) -> None:

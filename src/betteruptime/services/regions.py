@@ -1,8 +1,10 @@
-"""Regions: which are live (a worker heartbeat in the last LIVE_FOR), and their counters."""
+"""Regions: which are live (a worker heartbeat in the last LIVE_FOR), their counters, and
+how many check jobs wait in each region's queue (read live from the broker)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -11,10 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import WorkerStatus
 from betteruptime.db.types import utcnow
 from betteruptime.domain.messages import WorkerHeartbeat
+from betteruptime.logs import get_logger, kv
+from betteruptime.transport.base import Broker
+from betteruptime.transport.queues import jobs_queue
+
+log = get_logger("api")
 
 # Workers beat every HEARTBEAT_SECONDS; three missed beats and a worker counts as gone.
 HEARTBEAT_SECONDS = 5.0
 LIVE_FOR = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+# A broker that does not answer must not hold the regions page: its backlog reads null.
+BACKLOG_TIMEOUT_SECONDS = 2.0
 
 
 async def live_regions(session: AsyncSession, *, now: datetime | None = None) -> list[str]:
@@ -47,10 +56,36 @@ async def record_heartbeats(session: AsyncSession, heartbeats: Sequence[WorkerHe
             row.missed_total = beat.missed_total
 
 
+async def region_backlogs(
+    broker: Broker | None,
+    regions: Iterable[str],
+    *,
+    within_seconds: float = BACKLOG_TIMEOUT_SECONDS,
+) -> dict[str, int | None]:
+    """Messages waiting in each region's job queue; None where it cannot be known (no
+    broker in this process, or the broker failed or was slow to answer).
+
+    A message is a batch of jobs (JobQueue): brokers count messages, not their items.
+    The scheduler publishes one per region per tick, so it tracks the jobs closely."""
+    names = list(regions)
+    if broker is None or not names:
+        return dict.fromkeys(names)
+    try:
+        depths = await asyncio.wait_for(
+            asyncio.gather(*(broker.queue_depth(jobs_queue(name)) for name in names)),
+            within_seconds,
+        )
+    except Exception as error:  # TransportError or timeout: unknown, not a failed page
+        log.warning(kv(event="backlog_unavailable", error=type(error).__name__))
+        return dict.fromkeys(names)
+    return dict(zip(names, depths, strict=True))
+
+
 async def region_summary(
-    session: AsyncSession, *, now: datetime | None = None
+    session: AsyncSession, *, broker: Broker | None = None, now: datetime | None = None
 ) -> list[dict[str, object]]:
-    """Per region: live workers, and checks and misses counted by the workers seen."""
+    """Per region: live workers, checks and misses counted by the workers seen, and the
+    backlog of jobs waiting for them (from `broker`; None without one)."""
     since = (now or utcnow()) - LIVE_FOR
     live = func.count().filter(WorkerStatus.last_seen_at >= since)
     rows = await session.execute(
@@ -64,7 +99,7 @@ async def region_summary(
         .group_by(WorkerStatus.region)
         .order_by(WorkerStatus.region)
     )
-    return [
+    summary: list[dict[str, object]] = [
         {
             "region": region,
             "live_workers": int(alive or 0),
@@ -74,3 +109,7 @@ async def region_summary(
         }
         for region, alive, checked, missed, last_seen in rows
     ]
+    backlogs = await region_backlogs(broker, [str(row["region"]) for row in summary])
+    for row in summary:
+        row["backlog"] = backlogs[str(row["region"])]
+    return summary

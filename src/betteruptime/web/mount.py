@@ -27,6 +27,7 @@ from betteruptime.web.views import (
     overview,
     status_page_forms,
     status_pages,
+    two_factor,
 )
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -74,6 +75,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         status_page_forms.router,
         badges.router,
         api_docs.router,
+        two_factor.router,
     )
     for router in routers:
         app.include_router(router)

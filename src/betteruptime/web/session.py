@@ -6,8 +6,9 @@ stored server-side. Every visitor gets one, signed in or not: the sign-in and si
 forms need a CSRF token too (otherwise another site could sign a browser into the
 attacker's account). The payload is readable by its holder, so it holds nothing secret:
 a user id, the CSRF token, a tag of the password hash that makes a password change
-end every session opened with the old password, and the one-time message ("flash") the
-next page shows after a form was handled (secrets masked, as everywhere else).
+end every session opened with the old password, the one-time message ("flash") the
+next page shows after a form was handled (secrets masked, as everywhere else), and a
+sign-in waiting for its two-factor code (whose password was right, until when).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class WebSession:
     issued_at: int = 0
     # "ok:<text>" or "error:<text>"; empty when there is nothing to say.
     flash: str = ""
+    # A sign-in whose password was right, waiting for the two-factor code until
+    # `pending_until` (Unix seconds); `password_tag` is then the pending user's.
+    pending_user_id: int | None = None
+    pending_until: int = 0
 
     @classmethod
     def anonymous(cls) -> WebSession:
@@ -53,7 +58,23 @@ class WebSession:
             user_id=user_id,
             password_tag=password_tag,
             issued_at=int(time.time()),
+            pending_user_id=None,
+            pending_until=0,
         )
+
+    def awaiting_code(self, *, user_id: int, password_tag: str, until: int) -> WebSession:
+        """Signed out, with a sign-in for the user pending until a code comes."""
+        return replace(
+            self,
+            user_id=None,
+            password_tag=password_tag,
+            pending_user_id=user_id,
+            pending_until=until,
+        )
+
+    def pending(self, *, now: float) -> int | None:
+        """The user id of a sign-in still waiting for its code at `now`; None if none."""
+        return self.pending_user_id if now < self.pending_until else None
 
 
 def _b64encode(data: bytes) -> str:
@@ -62,6 +83,10 @@ def _b64encode(data: bytes) -> str:
 
 def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 class SessionSigner:
@@ -98,6 +123,8 @@ class SessionSigner:
                 password_tag=str(data["password_tag"]),
                 issued_at=int(data["issued_at"]),
                 flash=str(data.get("flash") or ""),
+                pending_user_id=_optional_int(data.get("pending_user_id")),
+                pending_until=int(data.get("pending_until") or 0),
             )
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None

@@ -1,23 +1,29 @@
-"""Sign-up, sign-in (API tokens), token management and password change."""
+"""Sign-up, sign-in (API tokens, with a TOTP code when two-factor sign-in is on), token
+management and password change."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.deps import CurrentUser, SessionDep, SettingsDep, valid_id
+from betteruptime.api.deps import CurrentUser, SecretBoxDep, SessionDep, SettingsDep, valid_id
 from betteruptime.api.errors import ApiError, ErrorBody, not_found
+from betteruptime.api.routers import two_factor as two_factor_routes
 from betteruptime.api.schemas.auth import (
     PasswordChange,
     TokenCreate,
     TokenInfo,
     TokenPublic,
     UserCreate,
+    UserMe,
     UserPublic,
 )
 from betteruptime.api.throttling import client_address, enforce, throttles
-from betteruptime.services import tokens, users
+from betteruptime.auth.secretbox import SecretBox
+from betteruptime.db.models import User
+from betteruptime.services import tokens, two_factor, users
 from betteruptime.services.users import normalize_email
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -38,16 +44,37 @@ async def signup(data: UserCreate, session: SessionDep, request: Request) -> Use
     return UserPublic(id=user.id, email=user.email, created_at=user.created_at)
 
 
+@router.get("/me")
+async def me(user: CurrentUser) -> UserMe:
+    """The signed-in user, and whether sign-in asks them for a two-factor code."""
+    return UserMe(
+        id=user.id, email=user.email, created_at=user.created_at, totp_enabled=user.totp_enabled
+    )
+
+
 @router.post(
     "/token",
-    responses={401: {"model": ErrorBody, "description": "Wrong email or password."}, **TOO_MANY},
+    responses={
+        401: {
+            "model": ErrorBody,
+            "description": "Wrong email or password (`invalid_credentials`); two-factor "
+            "sign-in is on and `totp_code` is missing (`totp_required`) or wrong or "
+            "already used (`invalid_credentials`).",
+        },
+        **TOO_MANY,
+    },
 )
 async def create_token(
-    data: TokenCreate, session: SessionDep, settings: SettingsDep, request: Request
+    data: TokenCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    box: SecretBoxDep,
+    request: Request,
 ) -> TokenPublic:
-    """Log in with email and password; returns an API token valid for
-    BETTERUPTIME_TOKEN_TTL_DAYS days. The token is shown only in this response.
-    Attempts are limited per address and per account (429 with Retry-After)."""
+    """Log in with email and password (and `totp_code` if two-factor sign-in is on);
+    returns an API token valid for BETTERUPTIME_TOKEN_TTL_DAYS days. The token is shown
+    only in this response. Attempts, wrong codes included, are limited per address and
+    per account (429 with Retry-After)."""
     limits = throttles(request)
     account = _account_key(data.email)
     enforce(limits.login_by_address, client_address(request))
@@ -55,6 +82,8 @@ async def create_token(
     user = await users.authenticate(session, email=data.email, password=data.password)
     if user is None:
         raise ApiError(401, "invalid_credentials", "The email or password is incorrect.")
+    if user.totp_enabled:
+        await _second_factor(session, user=user, box=box, code=data.totp_code)
     limits.login_by_account.reset(account)
     token, row = await tokens.issue_token(
         session, user=user, ttl_days=settings.token_ttl_days, name=data.name
@@ -111,8 +140,30 @@ async def change_password(
     return TokenPublic(access_token=token, expires_at=row.expires_at)
 
 
+async def _second_factor(
+    session: AsyncSession, *, user: User, box: SecretBox, code: str | None
+) -> None:
+    """Raise 401 unless `code` is a current, unused TOTP code of the user. The attempt
+    was already counted by the caller, so codes cannot be guessed faster than passwords."""
+    if not code:
+        raise ApiError(
+            401,
+            "totp_required",
+            "This account has two-factor sign-in on: send the 6-digit code from the "
+            "authenticator app as totp_code.",
+        )
+    if not await two_factor.check_code(session, user=user, box=box, code=code):
+        raise ApiError(
+            401, "invalid_credentials", "The two-factor code is incorrect or was already used."
+        )
+
+
 def _account_key(email: str) -> str:
     try:
         return normalize_email(email)
     except ValueError:
         return email.strip().lower()
+
+
+# Last, so the API docs list sign-up and sign-in first.
+router.include_router(two_factor_routes.router)  # /auth/totp/...

@@ -2,17 +2,19 @@
 
 A region appears once a worker of it has sent a heartbeat; `live_workers` counts those
 heard from in the last 15 s. `missed` counts jobs that expired before a worker of the
-region could start them (workers falling behind).
+region could start them (workers falling behind); `backlog` counts the jobs waiting in
+the region's queue right now, read from the broker (back-pressure, before jobs expire).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from betteruptime.api.deps import CurrentUser, SessionDep
 from betteruptime.api.errors import ErrorBody
 from betteruptime.api.schemas.regions import RegionPublic
 from betteruptime.services.regions import region_summary
+from betteruptime.transport.base import Broker
 
 router = APIRouter(
     prefix="/regions",
@@ -22,5 +24,10 @@ router = APIRouter(
 
 
 @router.get("")
-async def list_regions(session: SessionDep, user: CurrentUser) -> list[RegionPublic]:
-    return [RegionPublic.model_validate(row) for row in await region_summary(session)]
+async def list_regions(
+    session: SessionDep, user: CurrentUser, request: Request
+) -> list[RegionPublic]:
+    # The broker the api publishes pings through, when it has one (create_app).
+    broker: Broker | None = request.app.state.broker
+    rows = await region_summary(session, broker=broker)
+    return [RegionPublic.model_validate(row) for row in rows]

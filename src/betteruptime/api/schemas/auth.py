@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from betteruptime.api.schemas.two_factor import MAX_CODE_LENGTH
 from betteruptime.db.models import ApiToken
 from betteruptime.services.tokens import MAX_NAME_LENGTH
 from betteruptime.services.users import (
@@ -40,6 +41,12 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
+class UserMe(UserPublic):
+    """The signed-in user, with their sign-in settings."""
+
+    totp_enabled: bool = Field(description="Whether sign-in asks for a two-factor code.")
+
+
 class TokenCreate(BaseModel):
     model_config = _STRICT
 
@@ -50,6 +57,13 @@ class TokenCreate(BaseModel):
     name: Annotated[
         str, Field(max_length=MAX_NAME_LENGTH, description="A label to recognise the token by.")
     ] = ""
+    totp_code: Annotated[
+        str | None,
+        Field(
+            max_length=MAX_CODE_LENGTH,
+            description="The current 6-digit code, for a user with two-factor sign-in on.",
+        ),
+    ] = None
 
 
 class TokenPublic(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     ForeignKey,
     Integer,
     String,
@@ -22,6 +23,16 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor sign-in (auth/totp.py). The secret is encrypted (auth/secretbox.py); it
+    # is set but pending until a first code proves the user's app has it (enabled_at).
+    totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The time step of the last code accepted: no code of it or before counts again.
+    totp_last_counter: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
 
 class ApiToken(Base):

@@ -1,22 +1,30 @@
-"""Sign up, sign in and sign out in the browser.
+"""Sign up, sign in (with a second step for a two-factor code) and sign out in the browser.
 
 The same rules as the API: users.create_user validates email and password with the
-API's words, and the same per-address and per-account limits apply (shared throttles).
+API's words, and the same per-address and per-account limits apply (shared throttles),
+to passwords and two-factor codes alike. A sign-in whose password was right but that
+still needs its code waits in the signed session cookie for PENDING_SECONDS.
 """
 
 from __future__ import annotations
 
+import hmac
+import time
+from dataclasses import replace
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from betteruptime.api.deps import SessionDep
+from betteruptime.api.deps import SecretBoxDep, SessionDep
 from betteruptime.api.errors import ApiError
 from betteruptime.api.throttling import client_address, enforce, throttles
 from betteruptime.db.models import User
-from betteruptime.services import users
+from betteruptime.services import two_factor, users
 from betteruptime.web.deps import (
     CsrfChecked,
     current_session,
+    flash,
     redirect,
     render,
     safe_next,
@@ -24,6 +32,12 @@ from betteruptime.web.deps import (
     web_state,
 )
 from betteruptime.web.session import WebSession
+
+# Time to fetch the phone and type the code; long enough, short enough that a sign-in
+# left open on a shared computer does not wait for the next person.
+PENDING_SECONDS = 300
+EXPIRED = "The sign-in took too long or was ended: enter your email and password again."
+WRONG_CODE = "The code is incorrect or was already used: enter the code the app shows now."
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +79,75 @@ async def login(request: Request, db: SessionDep) -> Response:
     if user is None:
         wrong = "The email or password is incorrect."
         return render(request, "login.html", {**context, "error": wrong}, status_code=401)
+    if user.totp_enabled:
+        _await_code(request, user)
+        return redirect(request, "/login/totp?next=" + quote(target, safe="/"))
     limits.login_by_account.reset(account)
+    _sign_in(request, user)
+    return redirect(request, target)
+
+
+def _await_code(request: Request, user: User) -> None:
+    signer = web_state(request).signer
+    set_session(
+        request,
+        current_session(request).awaiting_code(
+            user_id=user.id,
+            password_tag=signer.password_tag(user.password_hash),
+            until=int(time.time()) + PENDING_SECONDS,
+        ),
+    )
+
+
+async def _pending_user(request: Request, db: SessionDep) -> User | None:
+    """The user of the sign-in waiting for its code: None once it expired, or if the
+    password changed or two-factor sign-in was turned off since."""
+    session = current_session(request)
+    user_id = session.pending(now=time.time())
+    user = None if user_id is None else await db.get(User, user_id)
+    if user is None or not user.totp_enabled:
+        return None
+    tag = web_state(request).signer.password_tag(user.password_hash)
+    return user if hmac.compare_digest(tag, session.password_tag) else None
+
+
+def _expired(request: Request) -> Response:
+    session = current_session(request)
+    set_session(request, replace(session, pending_user_id=None, pending_until=0))
+    flash(request, "error", EXPIRED)
+    return redirect(request, "/login")
+
+
+@router.get("/login/totp")
+async def login_code_page(request: Request, db: SessionDep, next: str = "/") -> Response:
+    if await _pending_user(request, db) is None:
+        return _expired(request)
+    return render(request, "login_totp.html", {"next": safe_next(next), "errors": {}})
+
+
+@router.post("/login/totp", dependencies=[CsrfChecked])
+async def login_code(request: Request, db: SessionDep, box: SecretBoxDep) -> Response:
+    code = await _form_text(request, "code")
+    target = safe_next(await _form_text(request, "next"))
+    user = await _pending_user(request, db)
+    if user is None:
+        return _expired(request)
+
+    def again(message: str, status_code: int) -> Response:
+        context = {"next": target, "errors": {"code": message}}
+        return render(request, "login_totp.html", context, status_code=status_code)
+
+    if not code.strip():
+        return again("Enter the 6-digit code from your authenticator app.", 422)
+    limits = throttles(request)
+    try:
+        enforce(limits.login_by_address, client_address(request))
+        enforce(limits.login_by_account, user.email)
+    except ApiError as error:
+        return again(error.message, 429)
+    if not await two_factor.check_code(db, user=user, box=box, code=code):
+        return again(WRONG_CODE, 401)
+    limits.login_by_account.reset(user.email)
     _sign_in(request, user)
     return redirect(request, target)
 

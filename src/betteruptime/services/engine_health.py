@@ -1,0 +1,213 @@
+"""How each engine (role) is doing, as the database sees it, for /healthz.
+
+Every role leaves traces in the database as it works: workers' heartbeats (recorded by
+the ingester in `worker_status`), the scheduler's cursor (advanced by the leader as it
+publishes), the monitors' last stored checks (written by the ingester), notifications
+waiting to be sent (drained by the notifier). `read_facts` gathers them in a few cheap
+queries; `assess` turns them into states with no I/O, so the rules are tested alone.
+
+States: `ok`; `stale` (the engine should have left a newer trace: it is stuck or gone);
+`unknown` (nothing to judge by yet, such as a scheduler with nothing to publish);
+`stopped` (embedded mode: the role's task in this process has ended). Only `stale` and
+`stopped` make the whole report `degraded`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from betteruptime.db.models import (
+    Monitor,
+    MonitorState,
+    Notification,
+    SchedulerCursor,
+    WorkerStatus,
+)
+from betteruptime.services.regions import LIVE_FOR
+
+# Whether each in-process role task is alive, by role name (embedded mode only).
+RoleLiveness = Callable[[], Mapping[str, bool]]
+
+# A region whose workers all went quiet longer ago than this was decommissioned, not
+# lost: it is still listed, but no longer makes the report degraded.
+FORGET_REGION_AFTER = timedelta(days=1)
+# The leader advances the cursor whenever it publishes, so at least once per the
+# shortest active interval; this much slack covers a standby's takeover.
+SCHEDULER_SLACK = timedelta(seconds=60)
+# Live workers' heartbeats reach the ingester every few seconds; a minute without any
+# stored heartbeat or check means the ingester is not storing.
+INGESTER_STALE_AFTER = timedelta(seconds=60)
+# The notifier claims due notifications every few seconds; one due for this long is
+# not being worked on.
+NOTIFIER_STALE_AFTER = timedelta(minutes=5)
+
+# Which in-process tasks make up each engine (runtime/embedded.py names them).
+ENGINE_TASKS = {
+    "workers": ("worker",),
+    "scheduler": ("scheduler",),
+    "ingester": ("ingester", "sweeper", "heartbeats"),
+    "notifier": ("notifier",),
+}
+DEGRADED_STATES = frozenset({"stale", "stopped"})
+
+
+@dataclass(frozen=True, slots=True)
+class RegionFacts:
+    live: int
+    last_seen_at: datetime | None
+
+
+@dataclass(slots=True)
+class EngineFacts:
+    """What the database knows, read at `now`."""
+
+    now: datetime
+    regions: dict[str, RegionFacts] = field(default_factory=dict)
+    cursor_updated_at: datetime | None = None
+    shortest_interval_seconds: int | None = None  # of active probed monitors
+    last_check_at: datetime | None = None
+    pending: int = 0
+    oldest_due_at: datetime | None = None
+
+
+async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
+    """Five aggregate queries, each over a small table or an index."""
+    facts = EngineFacts(now=now)
+    live = func.count().filter(WorkerStatus.last_seen_at >= now - LIVE_FOR)
+    workers = await session.execute(
+        select(WorkerStatus.region, live, func.max(WorkerStatus.last_seen_at)).group_by(
+            WorkerStatus.region
+        )
+    )
+    facts.regions = {
+        region: RegionFacts(int(count or 0), seen) for region, count, seen in workers.all()
+    }
+    facts.cursor_updated_at = await session.scalar(select(func.max(SchedulerCursor.updated_at)))
+    facts.shortest_interval_seconds = await session.scalar(
+        select(func.min(Monitor.interval_seconds)).where(
+            Monitor.paused.is_(False), Monitor.kind != "heartbeat"
+        )
+    )
+    # One row per monitor, kept by the ingester: cheaper than the newest of `checks`.
+    facts.last_check_at = await session.scalar(select(func.max(MonitorState.last_checked_at)))
+    due = and_(Notification.status == "pending", Notification.next_attempt_at <= now)
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(Notification.next_attempt_at)).where(due)
+        )
+    ).one()
+    facts.pending, facts.oldest_due_at = int(pending or 0), oldest
+    return facts
+
+
+def assess(facts: EngineFacts, roles: Mapping[str, bool] | None = None) -> dict[str, Any]:
+    """The engines' report: `status` ("ok" or "degraded") and one entry per engine.
+
+    `roles`: liveness of in-process tasks (embedded mode); a dead one is `stopped`, and a
+    live one turns `unknown` (nothing in the database to judge by) into `ok`.
+    """
+    engines: dict[str, Any] = {
+        "database": "ok",
+        "workers": _workers(facts),
+        "scheduler": _scheduler(facts),
+        "ingester": _ingester(facts),
+        "notifier": _notifier(facts),
+    }
+    if roles is not None:
+        _apply_roles(engines, roles)
+    states = [entry["state"] for name, entry in engines.items() if name != "database"]
+    degraded = any(state in DEGRADED_STATES for state in states)
+    return {"status": "degraded" if degraded else "ok", "engines": engines}
+
+
+def _workers(facts: EngineFacts) -> dict[str, Any]:
+    regions: dict[str, Any] = {}
+    for name, region in sorted(facts.regions.items()):
+        if region.live:
+            state = "ok"
+        elif region.last_seen_at and facts.now - region.last_seen_at > FORGET_REGION_AFTER:
+            state = "gone"
+        else:
+            state = "stale"
+        regions[name] = {
+            "state": state,
+            "live": region.live,
+            "last_seen_at": _iso(region.last_seen_at),
+        }
+    overall = "unknown"
+    if regions:
+        lost = any(entry["state"] == "stale" for entry in regions.values())
+        overall = "stale" if lost else "ok"
+    return {"state": overall, "regions": regions}
+
+
+def _scheduler(facts: EngineFacts) -> dict[str, Any]:
+    updated = facts.cursor_updated_at
+    interval = facts.shortest_interval_seconds
+    if updated is None or interval is None:
+        # No cursor (never led, or the embedded SQLite mode, which keeps none), or
+        # nothing to publish: the cursor cannot say whether the scheduler runs.
+        state = "unknown"
+    elif facts.now - updated > timedelta(seconds=interval) + SCHEDULER_SLACK:
+        state = "stale"
+    else:
+        state = "ok"
+    return {"state": state, "last_published_at": _iso(updated)}
+
+
+def _ingester(facts: EngineFacts) -> dict[str, Any]:
+    seen = [moment for moment in (facts.last_check_at, _newest_beat(facts)) if moment]
+    last = max(seen) if seen else None
+    if last is None:
+        state = "unknown"
+    elif facts.now - last <= INGESTER_STALE_AFTER:
+        state = "ok"
+    else:
+        # Without workers only heartbeat pings arrive, as rarely as their period: a
+        # quiet hour proves nothing. Workers beat every few seconds, so with them it does.
+        state = "stale" if facts.regions else "unknown"
+    return {
+        "state": state,
+        "last_stored_at": _iso(last),
+        "last_check_at": _iso(facts.last_check_at),
+    }
+
+
+def _newest_beat(facts: EngineFacts) -> datetime | None:
+    seen = [region.last_seen_at for region in facts.regions.values() if region.last_seen_at]
+    return max(seen) if seen else None
+
+
+def _notifier(facts: EngineFacts) -> dict[str, Any]:
+    oldest = None
+    if facts.oldest_due_at is not None:
+        oldest = max(0.0, round((facts.now - facts.oldest_due_at).total_seconds(), 1))
+    stale = oldest is not None and oldest > NOTIFIER_STALE_AFTER.total_seconds()
+    return {
+        "state": "stale" if stale else "ok",
+        "pending": facts.pending,
+        "oldest_pending_seconds": oldest,
+    }
+
+
+def _apply_roles(engines: dict[str, Any], roles: Mapping[str, bool]) -> None:
+    for engine, tasks in ENGINE_TASKS.items():
+        known = [roles[task] for task in tasks if task in roles]
+        if not known:
+            continue
+        entry = engines[engine]
+        entry["running"] = all(known)
+        if not entry["running"]:
+            entry["state"] = "stopped"
+        elif entry["state"] == "unknown":
+            entry["state"] = "ok"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
