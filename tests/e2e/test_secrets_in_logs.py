@@ -1,13 +1,16 @@
 """No secret reaches the log, even at DEBUG: a full run of `betteruptime up` with every
 kind of secret in play (the password, at sign-up, sign-in and a failed sign-in; API
 tokens; a channel URL's password and token, through a test message and a real alert; a
-heartbeat's ping token, through pings), then the whole log is searched for each one."""
+heartbeat's ping token, through pings; a two-factor secret and codes, right and wrong),
+then the whole log is searched for each one."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from testkit.api import create_fast_monitor, embedded_product, status_reader
@@ -59,6 +62,8 @@ async def test_no_secret_is_logged_in_a_full_run(
                 for suffix in ("/start", "/fail"):
                     assert await pinged(suffix)
 
+            totp_secret, totp_code = await _turn_on_two_factor(api, credentials)
+
             monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel_id])
             has_status = status_reader(api, monitor_id)
             await eventually(lambda: has_status("up"), within=15, what="monitor up")
@@ -77,6 +82,8 @@ async def test_no_secret_is_logged_in_a_full_run(
         "channel password": CHANNEL_PASSWORD,
         "channel token": CHANNEL_TOKEN,
         "ping token": ping_token,
+        "TOTP secret": totp_secret,
+        "TOTP code": totp_code,
     }
     leaked = [name for name, secret in secrets.items() if secret in log]
     print(f"log: {len(log.splitlines())} lines searched for {len(secrets)} secrets")
@@ -85,3 +92,20 @@ async def test_no_secret_is_logged_in_a_full_run(
 
 async def _received(webhook: WebhookReceiver, count: int) -> bool:
     return len(webhook.received) >= count
+
+
+async def _turn_on_two_factor(
+    api: httpx.AsyncClient, credentials: dict[str, str]
+) -> tuple[str, str]:
+    """Two-factor sign-in on, then a sign-in with a wrong and with the right code."""
+    secret = (await api.post("/auth/totp/setup")).json()["secret"]
+    code = pyotp.TOTP(secret).now()
+    assert (await api.post("/auth/totp/enable", json={"code": code})).status_code == 200
+    wrong = "000000" if code != "000000" else "111111"
+    refused = await api.post("/auth/token", json={**credentials, "totp_code": wrong})
+    assert refused.status_code == 401
+    # The enabling code was used once: the next step's code signs in.
+    fresh = pyotp.TOTP(secret).at(time.time() + 30)
+    accepted = await api.post("/auth/token", json={**credentials, "totp_code": fresh})
+    assert accepted.status_code == 200, accepted.text
+    return secret, fresh
