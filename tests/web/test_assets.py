@@ -41,6 +41,7 @@ async def test_the_installed_vendor_files_are_served(client: httpx.AsyncClient) 
         response = await client.get(f"/static/vendor/{name}")
         assert response.status_code == 200 and len(response.content) > 1000, name
     assert (await client.get("/static/app.css")).status_code == 200
+    assert (await client.get("/static/pages.css")).status_code == 200
 
 
 async def test_without_the_vendor_files_pages_say_so_and_load_none_of_them(
