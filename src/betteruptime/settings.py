@@ -10,8 +10,16 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from betteruptime.domain.addresses import TargetPolicy
@@ -78,6 +86,24 @@ class Settings(BaseSettings):
     metrics_token: Annotated[
         SecretStr | None, Field(validation_alias=_env("BETTERUPTIME_METRICS_TOKEN"), min_length=16)
     ] = None
+    # Sign-in with OpenID Connect (web/views/oidc.py): off while the issuer is unset.
+    oidc_issuer: Annotated[str | None, Field(validation_alias=_env("BETTERUPTIME_OIDC_ISSUER"))] = (
+        None
+    )
+    oidc_client_id: Annotated[
+        str | None,
+        Field(validation_alias=_env("BETTERUPTIME_OIDC_CLIENT_ID"), validate_default=True),
+    ] = None
+    oidc_client_secret: Annotated[
+        SecretStr | None,
+        Field(validation_alias=_env("BETTERUPTIME_OIDC_CLIENT_SECRET"), validate_default=True),
+    ] = None
+    oidc_name: Annotated[
+        str, Field(validation_alias=_env("BETTERUPTIME_OIDC_NAME"), min_length=1, max_length=60)
+    ] = "Single sign-on"
+    oidc_allow_signup: Annotated[
+        bool, Field(validation_alias=_env("BETTERUPTIME_OIDC_ALLOW_SIGNUP"))
+    ] = True
 
     @field_validator("database_url")
     @classmethod
@@ -115,6 +141,32 @@ class Settings(BaseSettings):
         # `BETTERUPTIME_METRICS_TOKEN=` in a .env file means "no token", not a short one.
         return value or None
 
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        # The ID token's `iss` must equal the issuer byte for byte; a trailing slash
+        # typed by habit would make every sign-in fail, so it is not part of it.
+        value = value.rstrip("/")
+        parts = urlsplit(value)
+        loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "must be the provider's https:// address, like https://accounts.example.com"
+            )
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("must start with https:// (http:// only for localhost)")
+        return value
+
+    @field_validator("oidc_client_id", "oidc_client_secret", mode="before")
+    @classmethod
+    def _needed_with_issuer(cls, value: object, info: ValidationInfo) -> object:
+        # Declared after the issuer, so info.data holds its validated value.
+        if not value and info.data.get("oidc_issuer"):
+            raise ValueError("must be set when BETTERUPTIME_OIDC_ISSUER is")
+        return value or None
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -122,6 +174,10 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return self.oidc_issuer is not None
 
     def target_policy(self) -> TargetPolicy:
         """Where checks and notifications may connect (the SSRF guard)."""

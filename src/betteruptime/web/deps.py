@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from betteruptime.api.deps import MAX_ID, SessionDep
+from betteruptime.auth.oidc import OidcClient
 from betteruptime.db.models import User
 from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
 
@@ -60,6 +61,8 @@ class WebState:
     templates: Jinja2Templates
     # Vendor files (htmx, uPlot) not installed: pages say so instead of breaking silently.
     missing_assets: list[str]
+    # Sign-in with an OpenID Connect provider; None (and no button) unless configured.
+    oidc: OidcClient | None = None
 
 
 def web_state(request: Request) -> WebState:
@@ -143,6 +146,8 @@ def render(
         "missing_assets": state.missing_assets,
         "user": getattr(request.state, "web_user", None),
         "flash": take_flash(request),
+        # The login page's "Sign in with <name>" button; empty when OIDC is not set up.
+        "sign_in_provider": state.oidc.name if state.oidc else "",
         **(context or {}),
     }
     response = state.templates.TemplateResponse(request, template, full, status_code=status_code)

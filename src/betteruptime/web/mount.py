@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from betteruptime.auth.oidc import OidcClient
 from betteruptime.logs import get_logger, kv
 from betteruptime.settings import Settings
 from betteruptime.web.assets import STATIC_DIR, missing_vendor_files
@@ -24,6 +25,7 @@ from betteruptime.web.views import (
     incidents,
     monitor_forms,
     monitors,
+    oidc,
     overview,
     status_page_forms,
     status_pages,
@@ -60,6 +62,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         ),
         templates=Jinja2Templates(env=env),
         missing_assets=missing,
+        oidc=OidcClient.from_settings(settings),
     )
     app.add_exception_handler(LoginRequired, _on_login_required)
     app.add_exception_handler(CsrfRejected, _on_csrf_rejected)
@@ -79,3 +82,5 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     )
     for router in routers:
         app.include_router(router)
+    if app.state.web.oidc is not None:  # no sign-in-with-provider routes unless set up
+        app.include_router(oidc.router)

@@ -7,8 +7,10 @@ forms need a CSRF token too (otherwise another site could sign a browser into th
 attacker's account). The payload is readable by its holder, so it holds nothing secret:
 a user id, the CSRF token, a tag of the password hash that makes a password change
 end every session opened with the old password, the one-time message ("flash") the
-next page shows after a form was handled (secrets masked, as everywhere else), and a
-sign-in waiting for its two-factor code (whose password was right, until when).
+next page shows after a form was handled (secrets masked, as everywhere else), a
+sign-in waiting for its two-factor code (whose password was right, until when), and an
+OpenID Connect sign-in under way (its state, nonce and PKCE verifier: values this browser
+is meant to hold, useless to anyone without its cookie, and valid for one callback).
 """
 
 from __future__ import annotations
@@ -33,6 +35,29 @@ def new_csrf_token() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcFlow:
+    """A sign-in sent to the OpenID Connect provider, until its callback (Unix seconds)."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+    next: str
+    until: int
+
+    @classmethod
+    def from_json(cls, data: object) -> OidcFlow | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            state=str(data["state"]),
+            nonce=str(data["nonce"]),
+            code_verifier=str(data["code_verifier"]),
+            next=str(data["next"]),
+            until=int(data["until"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WebSession:
     csrf: str
     user_id: int | None = None
@@ -44,6 +69,7 @@ class WebSession:
     # `pending_until` (Unix seconds); `password_tag` is then the pending user's.
     pending_user_id: int | None = None
     pending_until: int = 0
+    oidc: OidcFlow | None = None
 
     @classmethod
     def anonymous(cls) -> WebSession:
@@ -60,6 +86,7 @@ class WebSession:
             issued_at=int(time.time()),
             pending_user_id=None,
             pending_until=0,
+            oidc=None,
         )
 
     def awaiting_code(self, *, user_id: int, password_tag: str, until: int) -> WebSession:
@@ -70,6 +97,7 @@ class WebSession:
             password_tag=password_tag,
             pending_user_id=user_id,
             pending_until=until,
+            oidc=None,
         )
 
     def pending(self, *, now: float) -> int | None:
@@ -125,6 +153,7 @@ class SessionSigner:
                 flash=str(data.get("flash") or ""),
                 pending_user_id=_optional_int(data.get("pending_user_id")),
                 pending_until=int(data.get("pending_until") or 0),
+                oidc=OidcFlow.from_json(data.get("oidc")),
             )
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per domain concept. The same tables serve SQLite
 (embedded) and PostgreSQL; import them from here."""
 
-from betteruptime.db.models.accounts import ApiToken, User
+from betteruptime.db.models.accounts import ApiToken, OidcIdentity, User
 from betteruptime.db.models.alerting import (
     Channel,
     DeliveryAttempt,
@@ -44,6 +44,7 @@ __all__ = [
     "MonitorChannel",
     "MonitorState",
     "Notification",
+    "OidcIdentity",
     "OutboxEvent",
     "PendingDecision",
     "Rollup",

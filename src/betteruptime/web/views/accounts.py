@@ -79,10 +79,17 @@ async def login(request: Request, db: SessionDep) -> Response:
     if user is None:
         wrong = "The email or password is incorrect."
         return render(request, "login.html", {**context, "error": wrong}, status_code=401)
+    if not user.totp_enabled:
+        limits.login_by_account.reset(account)
+    return signed_in_or_code_step(request, user, target)
+
+
+def signed_in_or_code_step(request: Request, user: User, target: str) -> Response:
+    """After a first factor (a password, a sign-in provider): signed in and on to `target`,
+    or, for a user with two-factor sign-in, on to the code step with the sign-in pending."""
     if user.totp_enabled:
         _await_code(request, user)
         return redirect(request, "/login/totp?next=" + quote(target, safe="/"))
-    limits.login_by_account.reset(account)
     _sign_in(request, user)
     return redirect(request, target)
 
