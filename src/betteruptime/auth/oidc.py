@@ -16,13 +16,21 @@ carries a token, a code or the secret.
 from __future__ import annotations
 
 import importlib
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import authlib.deprecate  # noqa: F401  (imported for its side effect, see below)
 import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.starlette_client import OAuth
 from joserfc.errors import JoseError
+
+# Authlib 1.9 warns on import that it would rather talk through `httpx2`; httpx works, and
+# the warning would open every role's log (the api imports this module at start). Its
+# deprecate module, imported first, installs an "always" filter; ours goes in front.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.starlette_client import OAuth
 
 from betteruptime.logs import get_logger, kv
 from betteruptime.settings import Settings
