@@ -171,3 +171,51 @@ async def _more_checks(store: Store, count: int) -> bool:
 
 async def _value(value: str | None) -> str | None:
     return value
+
+
+async def test_a_notifier_killed_mid_send_every_alert_arrives_and_none_recorded_goes_twice(
+    cluster: Cluster, store: Store, target: Target, webhook: WebhookReceiver
+) -> None:
+    cluster.env["BETTERUPTIME_CHANNEL_RATE_LIMIT"] = "1000"
+    # The claim of a message a dead notifier held runs out after 5 s, not 2 minutes.
+    cluster.env["BETTERUPTIME_NOTIFY_LEASE_SECONDS"] = "5"
+    webhook.delay_seconds = 3  # every send takes 3 s: the kill lands while sends are open
+    cluster.start("scheduler", "scheduler")
+    cluster.start("worker", "worker", "--region", REGION)
+    cluster.start("ingester", "ingester")
+    cluster.start("notifier-1", "notifier")
+    async with signed_in_client(cluster.base) as api:
+        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
+        assert channel.status_code == 201, channel.text
+        ids = await create_monitors(api, target.url, MONITORS, channel_ids=[channel.json()["id"]])
+        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
+        target.failing_regions = {REGION}
+        await eventually(lambda: _received(webhook, 1), within=30, what="a send under way")
+        cluster.roles["notifier-1"].kill()
+        # Arrived at the receiver, never recorded as sent: these may arrive twice.
+        unrecorded = len(webhook.received)
+        cluster.start("notifier-2", "notifier")
+        await eventually(lambda: all_status(api, ids, "down"), within=30, what="down")
+        target.failing_regions = set()
+        await eventually(lambda: all_status(api, ids, "up"), within=30, what="back up")
+        await eventually(
+            lambda: _every_title(webhook, MONITORS), within=60, what="every down and up alert"
+        )
+        await asyncio.sleep(webhook.delay_seconds + 2)  # a late duplicate would show by now
+
+    graceful_totals(cluster, "notifier-2")
+    titles = webhook.titles()
+    downs = [title for title in titles if title.startswith("[DOWN]")]
+    ups = [title for title in titles if title.startswith("[RECOVERED]")]
+    print(
+        f"notifier SIGKILL: alerts expected={2 * MONITORS} delivered={len(titles)} "
+        f"(in flight at the kill, unrecorded: {unrecorded}; down {len(downs)}, up {len(ups)})"
+    )
+    assert sorted(set(titles)) == alert_titles(MONITORS)  # every alert arrived
+    # Only a message whose send was never recorded may come twice.
+    assert len(downs) - MONITORS <= unrecorded
+    assert len(ups) == MONITORS  # sent after the kill, recorded: never again
+
+
+async def _every_title(webhook: WebhookReceiver, monitors: int) -> bool:
+    return sorted(set(webhook.titles())) == alert_titles(monitors)
