@@ -51,6 +51,10 @@ def _at(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
+# Monitors read per round trip while refreshing the plan.
+REFRESH_SLICE = 10000
+
+
 def build_jobs(due: list[DueCheck]) -> list[CheckJob]:
     """One job per region per due time; a job expires at the monitor's next due time."""
     jobs = []
@@ -112,7 +116,10 @@ class Scheduler:
         if read_from is not None:
             query = query.where(Monitor.updated_at > read_from)
         async with self._sessions() as session:
-            for monitor in (await session.scalars(query)).all():
+            # Streamed in slices: the first refresh reads every monitor, and 100,000 ORM
+            # objects held at once would cost hundreds of MB for a moment.
+            rows = await session.stream_scalars(query.execution_options(yield_per=REFRESH_SLICE))
+            async for monitor in rows:
                 self._apply(monitor, now)
             active = await session.scalar(select(func.count()).select_from(Monitor).where(*PROBED))
             if active != len(self.plan):
