@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 
-from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, WorkerHeartbeat
 from betteruptime.probes.registry import Probes
 from betteruptime.transport.memory import MemoryBroker
-from betteruptime.transport.queues import RESULTS_QUEUE, JobQueue, ResultQueue
+from betteruptime.transport.queues import (
+    HEARTBEATS_QUEUE,
+    RESULTS_QUEUE,
+    HeartbeatQueue,
+    JobQueue,
+    ResultQueue,
+)
 from betteruptime.worker.service import Worker
 
 
@@ -117,3 +123,42 @@ async def test_stopping_finishes_checks_in_flight_and_publishes_their_results(
     results = await collect(ResultQueue(broker), 10)
     assert worker.checked == 10
     assert sorted(r.monitor_id for r in results) == list(range(10))
+
+
+class YieldingHeartbeats(HeartbeatQueue):
+    """Yields after each publish, so that a worker spinning on heartbeats fails this test
+    by its count instead of hanging it (a spin on the plain queue starves the loop)."""
+
+    async def publish(self, heartbeats: Sequence[WorkerHeartbeat]) -> None:
+        await super().publish(heartbeats)
+        await asyncio.sleep(0)
+
+
+async def test_stopping_with_checks_in_flight_sends_one_last_heartbeat_and_ends(
+    target_url: str,
+) -> None:
+    """On the in-process queue a publish never yields: the last heartbeat must wait for
+    the checks in flight, not spin (it once starved them and grew memory without end)."""
+    broker = MemoryBroker()
+    heartbeats = YieldingHeartbeats(broker)
+    worker = Worker(
+        jobs=JobQueue(broker),
+        results=ResultQueue(broker),
+        probes=(probes := Probes()),
+        region="default",
+        concurrency=10,
+        heartbeats=heartbeats,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    await JobQueue(broker).publish([job(i, target_url) for i in range(10)])
+    while await broker.queue_depth("jobs.default"):  # noqa: ASYNC110
+        await asyncio.sleep(0.001)
+    stop.set()
+    async with asyncio.timeout(5):
+        await task
+    await probes.close()
+
+    beats = await broker.queue_depth(HEARTBEATS_QUEUE)
+    assert worker.checked == 10
+    assert 1 <= beats <= 3, f"{beats} heartbeats published while stopping"

@@ -147,7 +147,11 @@ class Worker:
                 log.warning(kv(event="heartbeat_failed", error=type(error).__name__))
             if stop.is_set() or await sleep_or_stop(stop, HEARTBEAT_SECONDS):
                 if stop.is_set() and self._in_flight:
-                    continue  # one last beat once the in-flight checks are counted
+                    # One last beat once the in-flight checks are counted. Waiting, not
+                    # looping: on the in-process queue a publish never yields, so a loop
+                    # here would starve those very checks and pile up heartbeats.
+                    await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+                    continue
                 break
 
     async def _intake(self, consumer: TypedConsumer[CheckJob], stop: asyncio.Event) -> None:
