@@ -9,6 +9,10 @@ BENCHMARKS = {
     "alerts": "bench.alerts",
     "pings": "bench.pings",
     "dashboard": "bench.dashboard",
+    "probes": "bench.probes",
+    "embedded": "bench.embedded",
+    "api_latency": "bench.api_latency",
+    "suite": "bench.suite",
 }
 
 

@@ -7,123 +7,55 @@ paths of a loopback target, runs the roles as separate processes (distributed mo
 PostgreSQL, RabbitMQ, Redis), and reports what reached the database: checks per second
 sustained, scheduling lag (checked_at - due_at) p50/p99/max, due checks not stored by
 the end of the run (worker_missed of them dropped as too late; the rest still queued for
-the ingester), and bytes per stored check.
+the ingester), rows the ingester wrote per second during the window, bytes per stored
+check, and each role's CPU (in the window, and in all) and peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from pathlib import Path
+from typing import Any
 
-import asyncpg
+from sqlalchemy import func, select, text
 
-from bench.roles import start_role
-from bench.target import free_port, start
+from bench.common import (
+    RABBITMQ_URL,
+    REDIS_URL,
+    fill_http_monitors,
+    observe,
+    print_figures,
+    throwaway_postgres,
+    write_json,
+)
+from bench.farm import Farm
+from bench.roles import per_role, start_role, stop_roles
+from betteruptime.db.models import Check
+from betteruptime.db.session import create_engine
 
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-WARM_UP_SECONDS = 15
+WARM_UP_SECONDS = 10
 
 
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
+async def _bytes_per_check(url: str) -> float:
+    engine = create_engine(url)
     try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _fill(url: str, *, monitors: int, interval: int, target: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        user = await connection.fetchval(
-            "INSERT INTO users (email, password_hash, created_at) "
-            "VALUES ('bench@example.com', 'x', now()) RETURNING id"
-        )
-        rows = [
-            (
-                user,
-                f"m{i}",
-                "http",
-                f"{target}/m/{i}",
-                "GET",
-                "{}",
-                True,
-                True,
-                interval,
-                5.0,
-                '["default"]',
-                '["200-299"]',
-                "present",
-                3,
-                2,
-                False,
+        async with engine.connect() as connection:
+            # A partitioned table has no storage of its own: add up its partitions.
+            size = await connection.scalar(
+                text(
+                    "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits"
+                    " WHERE inhparent = 'checks'::regclass"
+                )
             )
-            for i in range(monitors)
-        ]
-        await connection.executemany(
-            "INSERT INTO monitors (owner_id, name, kind, url, method, headers, follow_redirects,"
-            " verify_tls, interval_seconds, timeout_seconds, regions, expected_status,"
-            " keyword_mode, failure_threshold, recovery_threshold, paused, created_at,"
-            " updated_at) VALUES ($1,$2,$3,$4,$5,$6::json,$7,$8,$9,$10,$11::json,$12::json,"
-            " $13,$14,$15,$16, now(), now())",
-            rows,
-        )
-        await connection.execute(
-            "INSERT INTO monitor_states (monitor_id, status, consecutive_failures,"
-            " consecutive_successes) SELECT id, 'pending', 0, 0 FROM monitors"
-        )
+            total = await connection.scalar(select(func.count()).select_from(Check))
     finally:
-        await connection.close()
-
-
-async def _measure(url: str, since: float, until: float) -> dict[str, float]:
-    connection = await asyncpg.connect(url)
-    try:
-        row = await connection.fetchrow(
-            "SELECT count(*) AS n,"
-            " percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50,"
-            " percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99, max(lag) AS max"
-            " FROM (SELECT extract(epoch FROM checked_at - due_at) AS lag FROM checks"
-            "       WHERE due_at >= to_timestamp($1) AND due_at < to_timestamp($2)) AS lags",
-            since,
-            until,
-        )
-        # A partitioned table has no storage of its own: add up its partitions.
-        size = await connection.fetchval(
-            "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits"
-            " WHERE inhparent = 'checks'::regclass"
-        )
-        total = await connection.fetchval("SELECT count(*) FROM checks")
-        missed = await connection.fetchval(
-            "SELECT coalesce(sum(missed_total), 0) FROM worker_status"
-        )
-        failed = await connection.fetch(
-            "SELECT error, count(*) AS n FROM checks WHERE NOT up"
-            " GROUP BY error ORDER BY n DESC LIMIT 3"
-        )
-        for row_ in failed:
-            print(f"failed checks: {row_['n']} x {row_['error']}")
-    finally:
-        await connection.close()
-    return {
-        "checks": float(row["n"]),
-        "lag_p50_s": float(row["p50"] or 0.0),
-        "lag_p99_s": float(row["p99"] or 0.0),
-        "lag_max_s": float(row["max"] or 0.0),
-        "bytes_per_check": float(size) / max(total, 1),
-        "worker_missed": float(missed),
-    }
+        await engine.dispose()
+    return float(size or 0) / max(int(total or 0), 1)
 
 
 async def _reset_engines() -> None:
@@ -140,22 +72,41 @@ async def _reset_engines() -> None:
     await client.aclose()
 
 
-def run(monitors: int, interval: int, seconds: int, workers: int) -> dict[str, float]:
-    name = f"betteruptime_bench_{uuid.uuid4().hex[:8]}"
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    port = free_port()
-    farm = start(port, 2)
-    folder = Path(tempfile.mkdtemp(prefix="bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "RABBITMQ_URL": RABBITMQ_URL,
-        "REDIS_URL": REDIS_URL,
-        "BETTERUPTIME_LOG_LEVEL": "WARNING",
-    }
-    roles: list[subprocess.Popen[bytes]] = []
-    try:
+async def _queued() -> dict[str, int]:
+    """Messages waiting in each queue now (a job message may carry many jobs): where the
+    backlog sits says which role is behind."""
+    import aio_pika
+
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        depths = {}
+        for name in ("jobs.default", "results"):
+            queue = await channel.declare_queue(name, passive=True)
+            depths[name] = int(queue.declaration_result.message_count or 0)
+    return depths
+
+
+def _start_roles(env: dict[str, str], folder: Path, workers: int) -> dict[str, Any]:
+    roles = {"ingester": start_role(["ingester"], env, folder)}
+    for number in range(1, workers + 1):
+        roles[f"worker-{number}"] = start_role(["worker", "--region", "default"], env, folder)
+    roles["scheduler"] = start_role(["scheduler"], env, folder)
+    return roles
+
+
+def run(
+    monitors: int, interval: int, seconds: int, workers: int, *, warm_up: int = WARM_UP_SECONDS
+) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    with throwaway_postgres() as url, Farm() as farm:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "RABBITMQ_URL": RABBITMQ_URL,
+            "REDIS_URL": REDIS_URL,
+            "BETTERUPTIME_LOG_LEVEL": "WARNING",
+        }
         subprocess.run(
             [sys.executable, "-m", "betteruptime", "db", "upgrade"],
             env=env,
@@ -164,42 +115,37 @@ def run(monitors: int, interval: int, seconds: int, workers: int) -> dict[str, f
         )
         asyncio.run(_reset_engines())
         asyncio.run(
-            _fill(url, monitors=monitors, interval=interval, target=f"http://127.0.0.1:{port}")
+            fill_http_monitors(url, monitors=monitors, interval=interval, target=farm.base_url)
         )
-        roles = [start_role(["ingester"], env, folder)]
-        roles += [
-            start_role(["worker", "--region", "default"], env, folder) for _ in range(workers)
-        ]
-        roles.append(start_role(["scheduler"], env, folder))
-        started = time.time()
-        time.sleep(WARM_UP_SECONDS + seconds)
-        since, until = started + WARM_UP_SECONDS, started + WARM_UP_SECONDS + seconds
-        # Results of the last due times may still be in flight: let them land.
-        time.sleep(interval + 5)
-        figures = asyncio.run(_measure(url, since, until))
-    finally:
-        for role in roles:
-            role.send_signal(signal.SIGTERM)
-        for role in roles:
-            role.wait(timeout=120)
-        for process in farm:
-            process.terminate()
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    expected = monitors * seconds / interval
+        roles = _start_roles(env, folder, workers)
+        try:
+            figures = observe(
+                url,
+                roles,
+                warm_up=warm_up,
+                seconds=seconds,
+                interval=interval,
+                monitors=monitors,
+            )
+            queued = asyncio.run(_queued())
+            bytes_per_check = asyncio.run(_bytes_per_check(url))
+        finally:
+            spent = stop_roles(roles)
+        farm_cpu = farm.cpu_seconds()
+    window_cpu = figures.pop("window_cpu_s")
     return {
         "monitors": monitors,
         "interval_s": interval,
         "window_s": seconds,
-        "checks_per_s": figures["checks"] / seconds,
-        "expected_per_s": expected / seconds,
-        # Due checks not in the database by the end: dropped as too late by a worker
-        # (worker_missed) or still queued for the ingester.
-        "not_stored_percent": max(0.0, 100 * (1 - figures["checks"] / expected)),
-        "worker_missed": figures["worker_missed"],
-        "lag_p50_ms": figures["lag_p50_s"] * 1000,
-        "lag_p99_ms": figures["lag_p99_s"] * 1000,
-        "lag_max_ms": figures["lag_max_s"] * 1000,
-        "bytes_per_check": figures["bytes_per_check"],
+        "workers": workers,
+        "target": farm.kind,
+        **figures,
+        "bytes_per_check": bytes_per_check,
+        "queued_messages_at_end": queued,
+        "per_role": per_role(spent, window_cpu, seconds),
+        "roles": spent,
+        "target_cpu_s": farm_cpu,
+        "log": str(folder),
     }
 
 
@@ -209,10 +155,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--interval", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--warm-up", type=int, default=WARM_UP_SECONDS)
     parser.add_argument("--json", type=Path, default=Path("bench-pipeline.json"))
     args = parser.parse_args(argv)
-    figures = run(args.monitors, args.interval, args.seconds, args.workers)
-    for key, value in figures.items():
-        shown = f"{value:,.1f}" if isinstance(value, float) else str(value)
-        print(f"{key:>20}  {shown}")
-    args.json.write_text(json.dumps(figures, indent=2))
+    figures = run(args.monitors, args.interval, args.seconds, args.workers, warm_up=args.warm_up)
+    print_figures({k: v for k, v in figures.items() if k != "roles"})
+    write_json(args.json, figures)
