@@ -155,3 +155,14 @@ def alert_titles(count: int) -> list[str]:
     """The messages `count` monitors (shop 0…) send for one outage each: down, then up."""
     downs = [f"[DOWN] shop {n}" for n in range(count)]
     return sorted(downs + [f"[RECOVERED] shop {n}" for n in range(count)])
+
+
+async def alerting_monitors_up(
+    api: httpx.AsyncClient, target_url: str, webhook_url: str, count: int
+) -> list[int]:
+    """`count` monitors of the target, alerting one webhook channel, all up."""
+    channel = await api.post("/channels", json={"name": "ops", "url": webhook_url})
+    assert channel.status_code == 201, channel.text
+    ids = await create_monitors(api, target_url, count, channel_ids=[channel.json()["id"]])
+    await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
+    return ids

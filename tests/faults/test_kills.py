@@ -14,6 +14,7 @@ from faults.conftest import (
     Counts,
     Store,
     alert_titles,
+    alerting_monitors_up,
     all_status,
     create_monitors,
     drained,
@@ -84,10 +85,7 @@ async def test_an_ingester_killed_mid_outage_stores_each_result_once_and_each_tr
     cluster.start("ingester-1", "ingester")
     cluster.start("notifier", "notifier")
     async with signed_in_client(cluster.base) as api:
-        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
-        assert channel.status_code == 201, channel.text
-        ids = await create_monitors(api, target.url, MONITORS, channel_ids=[channel.json()["id"]])
-        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
+        ids = await alerting_monitors_up(api, target.url, webhook.url(), MONITORS)
         # The outage begins and the ingester dies while its results are on the way.
         target.failing_regions = {REGION}
         await asyncio.sleep(1.5)
@@ -185,10 +183,7 @@ async def test_a_notifier_killed_mid_send_every_alert_arrives_and_none_recorded_
     cluster.start("ingester", "ingester")
     cluster.start("notifier-1", "notifier")
     async with signed_in_client(cluster.base) as api:
-        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
-        assert channel.status_code == 201, channel.text
-        ids = await create_monitors(api, target.url, MONITORS, channel_ids=[channel.json()["id"]])
-        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
+        ids = await alerting_monitors_up(api, target.url, webhook.url(), MONITORS)
         target.failing_regions = {REGION}
         await eventually(lambda: _received(webhook, 1), within=30, what="a send under way")
         cluster.roles["notifier-1"].kill()

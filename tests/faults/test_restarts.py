@@ -18,8 +18,7 @@ from faults.conftest import (
     Counts,
     Store,
     alert_titles,
-    all_status,
-    create_monitors,
+    alerting_monitors_up,
     drained,
     graceful_totals,
 )
@@ -48,10 +47,7 @@ async def test_every_role_rides_out_an_engine_restart_and_the_alerts_raised_mean
     cluster.start("ingester", "ingester")
     cluster.start("notifier", "notifier")
     async with signed_in_client(cluster.base) as api:
-        channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
-        assert channel.status_code == 201, channel.text
-        ids = await create_monitors(api, target.url, MONITORS, channel_ids=[channel.json()["id"]])
-        await eventually(lambda: all_status(api, ids, "up"), within=30, what="monitors up")
+        await alerting_monitors_up(api, target.url, webhook.url(), MONITORS)
 
         async with engine_down(engine):
             target.failing_regions = {REGION}  # the outage begins while the engine is away
