@@ -27,8 +27,9 @@ from betteruptime.db.models import (
     RollupHour,
     RollupMinute,
 )
+from betteruptime.db.models.checks import rollup_values
 from betteruptime.db.session import SessionFactory
-from betteruptime.domain.rollups import Aggregate, bucket_start, encode_histogram
+from betteruptime.domain.rollups import Aggregate, bucket_start
 from betteruptime.services.users import create_user
 
 CHUNK = 5000
@@ -63,17 +64,7 @@ def _aggregates(rng: random.Random, checks: int, variants: int = 24) -> list[Agg
 
 
 def _rollup_row(monitor_id: int, start: datetime, aggregate: Aggregate) -> dict[str, Any]:
-    return {
-        "monitor_id": monitor_id,
-        "bucket_start": start,
-        "count": aggregate.count,
-        "failures": aggregate.failures,
-        "rt_count": aggregate.rt_count,
-        "rt_sum": aggregate.rt_sum,
-        "rt_min": aggregate.rt_min,
-        "rt_max": aggregate.rt_max,
-        "histogram": encode_histogram(aggregate.histogram),
-    }
+    return {"monitor_id": monitor_id, "bucket_start": start, **rollup_values(aggregate)}
 
 
 def _rollups(

@@ -33,23 +33,12 @@ from typing import Any
 import aiohttp
 import httpx
 
+from bench.common import wait_for
 from bench.roles import start_role
 from bench.target import free_port
 
 PASSWORD = "bench password 123"
 RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-async def _wait(condition: Any, within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            if await condition():
-                return
-        except httpx.HTTPError:
-            pass
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"gave up waiting for {what}")
 
 
 async def _create_heartbeats(base: str, count: int) -> list[str]:
@@ -59,7 +48,7 @@ async def _create_heartbeats(base: str, count: int) -> list[str]:
         async def healthy() -> bool:
             return (await client.get("/healthz")).status_code == 200
 
-        await _wait(healthy, 60, "the api")
+        await wait_for(healthy, 60, "the api")
         login = {"email": "bench@example.com", "password": PASSWORD}
         await client.post("/api/v1/auth/signup", json=login)
         token = (await client.post("/api/v1/auth/token", json=login)).json()["access_token"]
@@ -75,7 +64,7 @@ async def _create_heartbeats(base: str, count: int) -> list[str]:
             # HEAD on the newest: tokens are loaded in order of change.
             return (await client.head(urls[-1])).status_code == 200
 
-        await _wait(all_known, 30, "the ping tokens to be loaded")
+        await wait_for(all_known, 30, "the ping tokens to be loaded")
         # Those probe pings are stored too; start counting from a clean slate below.
     return urls
 
