@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from betteruptime.api.deps import MAX_ID, SessionDep, SettingsDep
+from betteruptime.api.deps import SessionDep, SettingsDep
 from betteruptime.db.models import User
 from betteruptime.db.types import utcnow
 from betteruptime.services import incidents as incident_service
@@ -17,16 +17,12 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
 from betteruptime.web.charts import CHART_RANGES, chart_series
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
-from betteruptime.web.deps import CsrfChecked, PageUser, finish, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageUser, finish, path_id, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
 LATEST_CHECKS = 20
 LATEST_INCIDENTS = 20
-
-
-def _id(text: str) -> int | None:
-    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
 
 
 def not_found_page(request: Request, what: str) -> Response:
@@ -36,7 +32,7 @@ def not_found_page(request: Request, what: str) -> Response:
 async def _owned(
     db: SessionDep, user: User, monitor_id: str
 ) -> monitor_service.MonitorRecord | None:
-    found = _id(monitor_id)
+    found = path_id(monitor_id)
     if found is None:
         return None
     return await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=found)
