@@ -12,6 +12,7 @@ BENCHMARKS = {
     "probes": "bench.probes",
     "embedded": "bench.embedded",
     "api_latency": "bench.api_latency",
+    "ingest": "bench.ingest",
     "suite": "bench.suite",
 }
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import (
@@ -25,6 +25,7 @@ from betteruptime.db.models import (
     OutboxEvent,
     PendingDecision,
 )
+from betteruptime.db.pairs import pair_conditions
 from betteruptime.db.types import utcnow
 from betteruptime.domain.degraded import judge_speed, machine_status, typical_response_ms
 from betteruptime.domain.heartbeats import PING_REGION
@@ -49,9 +50,8 @@ def judged_regions(monitor: Monitor) -> list[str]:
 
 async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, list[RegionReport]]:
     """Every stored region report of the given (monitor, due time) pairs."""
-    wanted = list(set(keys))
     found: dict[Key, list[RegionReport]] = defaultdict(list)
-    for start in range(0, len(wanted), 500):
+    for condition in pair_conditions(Check.monitor_id, Check.due_at, keys):
         rows = await session.execute(
             select(
                 Check.monitor_id,
@@ -60,7 +60,7 @@ async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, l
                 Check.up,
                 Check.error,
                 Check.response_time_ms,
-            ).where(tuple_(Check.monitor_id, Check.due_at).in_(wanted[start : start + 500]))
+            ).where(condition)
         )
         for monitor_id, due_at, region, up, error, response_ms in rows:
             found[(monitor_id, due_at)].append(RegionReport(region, up, error, response_ms))
@@ -148,12 +148,8 @@ async def _park(session: AsyncSession, monitor: Monitor, due_at: datetime) -> No
 
 
 async def _unpark(session: AsyncSession, keys: Sequence[Key]) -> None:
-    if keys:
-        await session.execute(
-            delete(PendingDecision).where(
-                tuple_(PendingDecision.monitor_id, PendingDecision.due_at).in_(list(keys))
-            )
-        )
+    for condition in pair_conditions(PendingDecision.monitor_id, PendingDecision.due_at, keys):
+        await session.execute(delete(PendingDecision).where(condition))
 
 
 async def _decide(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from betteruptime.db.models import (
     PendingDecision,
 )
 from betteruptime.db.models.checks import aggregate_of, rollup_values
+from betteruptime.db.pairs import pair_conditions
 from betteruptime.db.types import utcnow
 from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
@@ -34,8 +35,6 @@ from betteruptime.logs import get_logger, kv
 
 log = get_logger("ingester")
 
-# Buckets read per query: keeps the IN list of (monitor, bucket) pairs a sane size.
-ROLLUP_READ_CHUNK = 1000
 ROLLUP_COLUMNS = tuple(rollup_values(Aggregate()))
 
 
@@ -91,12 +90,8 @@ async def update_rollups(session: AsyncSession, results: Sequence[CheckResult]) 
     for resolution in RESOLUTIONS:
         table = ROLLUP_MODELS[resolution].__table__
         fresh = aggregate_checks(rows, resolution)
-        keys = list(fresh)
-        for start in range(0, len(keys), ROLLUP_READ_CHUNK):
-            chunk = keys[start : start + ROLLUP_READ_CHUNK]
-            found = await session.execute(
-                select(table).where(tuple_(table.c.monitor_id, table.c.bucket_start).in_(chunk))
-            )
+        for condition in pair_conditions(table.c.monitor_id, table.c.bucket_start, fresh):
+            found = await session.execute(select(table).where(condition))
             for row in found:
                 merged = aggregate_of(row)
                 merged.merge(fresh[(row.monitor_id, row.bucket_start)])
