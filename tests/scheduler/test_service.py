@@ -5,13 +5,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 
+import pytest
 from sqlalchemy import delete, update
 
 from betteruptime.db.models import Monitor
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
-from betteruptime.domain.messages import CheckJob
+from betteruptime.domain.messages import CheckJob, ProbeSpec
+from betteruptime.scheduler import service
 from betteruptime.scheduler.service import Scheduler
+from betteruptime.scheduler.snapshot import probe_spec
 from betteruptime.transport.memory import MemoryBroker
 from betteruptime.transport.queues import JobQueue
 
@@ -130,3 +133,29 @@ async def test_monitors_with_the_same_interval_do_not_fire_together(
         per_step.append(await scheduler.publish_due())
     assert sum(per_step) == 60
     assert max(per_step) <= 3
+
+
+async def test_a_slow_first_load_sends_nothing_late(
+    sessions: SessionFactory, make_monitor: MonitorFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading 100,000 monitors takes seconds; due times that passed meanwhile must not
+    all go out late in one burst when the load ends (here each monitor read takes 1 s of
+    the fake clock, so the load spans a whole interval)."""
+    for _ in range(60):
+        await make_monitor(interval_seconds=60)
+    scheduler, jobs, clock = make_scheduler(sessions)
+
+    def slow_probe_spec(monitor: Monitor) -> ProbeSpec:
+        clock.now += 1
+        return probe_spec(monitor)
+
+    monkeypatch.setattr(service, "probe_spec", slow_probe_spec)
+    await scheduler.refresh()
+    lateness = []
+    for _ in range(120):
+        clock.now += 1
+        published = await scheduler.publish_due()
+        for job in await drain(jobs) if published else []:
+            lateness.append(clock.now - job.due_at.timestamp())
+    assert len(lateness) == 120  # every monitor, twice
+    assert max(lateness) <= 1
