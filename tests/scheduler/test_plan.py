@@ -275,3 +275,59 @@ def test_a_stall_counts_its_skipped_jobs_in_every_region() -> None:
     plan.pop_due(due + 5 * 60 + 1.5)
 
     assert plan.skipped == 4 * 3
+
+
+# --- placing a long load's monitors after it -----------------------------------------
+
+
+def test_monitors_upserted_without_a_time_wait_for_place() -> None:
+    plan = SchedulePlan()
+    for monitor_id in (1, 2, 3):
+        plan.upsert(spec(monitor_id), interval_seconds=60, regions=("eu",), version=V1, now=None)
+    plan.upsert(
+        spec(2, "http://edited"), interval_seconds=60, regions=("eu",), version=V2, now=None
+    )
+    plan.remove(3)
+
+    assert plan.next_due() is None
+    assert plan.pop_due(NOW + 10**6) == []
+
+    later = NOW + 45
+    plan.place(later)
+    checks = [c for t in range(0, 61) for c in plan.pop_due(later + t)]
+    assert dues(checks) == sorted(
+        [(1, due_of(1, now=later)), (2, due_of(2, now=later))], key=lambda d: d[1]
+    )
+    assert {c.spec.url for c in checks if c.spec.monitor_id == 2} == {"http://edited"}
+    assert plan.skipped == 0
+
+
+def test_an_edit_waiting_for_place_keeps_nothing_of_no_grid() -> None:
+    """A monitor read twice in one load (edited meanwhile) is placed once, from `now`."""
+    plan = SchedulePlan()
+    plan.upsert(spec(7), interval_seconds=60, regions=("eu",), version=V1, now=None)
+    plan.upsert(spec(7), interval_seconds=60, regions=("eu",), version=V2, now=None)
+    plan.place(NOW)
+
+    assert plan.next_due() == due_of(7)
+    assert plan.pop_due(NOW - 1) == []
+
+
+def test_specs_come_back_whole() -> None:
+    full = ProbeSpec(
+        monitor_id=9,
+        kind="keyword",
+        url="https://example.com/é",
+        method="POST",
+        headers={"X-A": "1"},
+        body='{"a": [1, 2]}',
+        expected_status=["200", "301-302"],
+        keyword="ok",
+        keyword_mode="absent",
+        json_expected={"nested": [1, None, "x"]},
+        tls_expiry_days=14,
+    )
+    plan = SchedulePlan()
+    plan.upsert(full, interval_seconds=60, regions=("eu",), version=V1, now=NOW)
+
+    assert [c.spec for c in plan.pop_due(NOW + 60)] == [full]

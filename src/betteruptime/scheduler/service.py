@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 
 from betteruptime.db.models import Monitor, SchedulerCursor
 from betteruptime.db.session import SessionFactory
-from betteruptime.domain.messages import CheckJob, ProbeSpec
+from betteruptime.domain.messages import CheckJob
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
 from betteruptime.maintenance.retention import apply_retention
@@ -118,15 +118,13 @@ class Scheduler:
             # Streamed in slices: the first refresh reads every monitor, and 100,000 ORM
             # objects held at once would cost hundreds of MB for a moment.
             rows = await session.stream_scalars(query.execution_options(yield_per=REFRESH_SLICE))
-            changed = [entry async for monitor in rows if (entry := self._changed(monitor))]
-            # New due times are placed from the moment the load ended, not began: the first
-            # load of 100,000 monitors takes seconds, and what fell due meanwhile would go
-            # out late, in one burst, that the workers then take a minute to catch up on.
-            now = max(self._clock(), self._start_after)
-            for spec, interval, regions, version in changed:
-                self.plan.upsert(
-                    spec, interval_seconds=interval, regions=regions, version=version, now=now
-                )
+            async for monitor in rows:
+                self._apply(monitor)
+            # New monitors get their due times from when the load ended, not began: the
+            # first load of 100,000 monitors takes seconds, and what fell due meanwhile
+            # would go out late, in one burst, that the workers then take a minute to
+            # catch up on.
+            self.plan.place(max(self._clock(), self._start_after))
             active = await session.scalar(select(func.count()).select_from(Monitor).where(*PROBED))
             if active != len(self.plan):
                 # Something was deleted (deletes leave no updated_at behind): reconcile ids.
@@ -135,16 +133,19 @@ class Scheduler:
                     self.plan.remove(monitor_id)
         self._watermark = next_mark
 
-    def _changed(self, monitor: Monitor) -> tuple[ProbeSpec, int, tuple[str, ...], datetime] | None:
-        """What to upsert into the plan for a monitor read, or None when nothing changed
-        (and an unscheduled one, paused or a heartbeat, is removed from the plan here)."""
+    def _apply(self, monitor: Monitor) -> None:
         if monitor.paused or monitor.kind == "heartbeat":
             self.plan.remove(monitor.id)
-            return None
+            return
         if self.plan.version(monitor.id) == monitor.updated_at:
-            return None
-        regions = tuple(monitor.regions or ["default"])
-        return probe_spec(monitor), monitor.interval_seconds, regions, monitor.updated_at
+            return
+        self.plan.upsert(
+            probe_spec(monitor),
+            interval_seconds=monitor.interval_seconds,
+            regions=tuple(monitor.regions or ["default"]),
+            version=monitor.updated_at,
+            now=None,
+        )
 
     # -- publishing -------------------------------------------------------------------
 
