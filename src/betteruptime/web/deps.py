@@ -4,8 +4,9 @@ check and the one way a page or a redirect leaves (which also stores the session
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -16,6 +17,8 @@ from betteruptime.api.deps import MAX_ID, SessionDep
 from betteruptime.auth.oidc import OidcClient
 from betteruptime.db.models import User
 from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
+
+T = TypeVar("T")
 
 # Only this site's own files run or style a page: no inline script or style, no eval, so
 # a string that slipped past escaping still could not execute. Pages post forms only
@@ -162,6 +165,13 @@ def redirect(request: Request, url: str) -> Response:
 def path_id(text: str) -> int | None:
     """An id from a URL path segment; None (answered as not found) if it cannot be one."""
     return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
+
+
+async def by_path_id(text: str, lookup: Callable[[int], Awaitable[T | None]]) -> T | None:
+    """What `lookup` finds for the id in a path segment (None: not found, the id was not
+    a number or not the user's): the views' "owned object or 404" in one place."""
+    found = path_id(text)
+    return None if found is None else await lookup(found)
 
 
 def safe_next(url: str | None) -> str:

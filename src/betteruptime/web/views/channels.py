@@ -18,7 +18,7 @@ from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic
 from betteruptime.db.models import Channel, User
 from betteruptime.services import channels as channel_service
 from betteruptime.services.channels import ChannelInvalidError
-from betteruptime.web.deps import CsrfChecked, PageUser, flash, path_id, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, flash, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors, text
 from betteruptime.web.views.monitors import not_found_page
 
@@ -28,10 +28,10 @@ FIELDS = ("name", "url")
 
 
 async def _owned(db: SessionDep, user: User, channel_id: str) -> Channel | None:
-    found = path_id(channel_id)
-    if found is None:
-        return None
-    return await channel_service.get_channel(db, owner_id=user.id, channel_id=found)
+    return await by_path_id(
+        channel_id,
+        lambda found: channel_service.get_channel(db, owner_id=user.id, channel_id=found),
+    )
 
 
 async def _show(

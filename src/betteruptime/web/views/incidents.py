@@ -25,7 +25,15 @@ from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.incidents import IncidentResolvedError
 from betteruptime.services.timeline import incident_timeline
-from betteruptime.web.deps import CsrfChecked, PageUser, flash, path_id, redirect, render, safe_next
+from betteruptime.web.deps import (
+    CsrfChecked,
+    PageUser,
+    by_path_id,
+    flash,
+    redirect,
+    render,
+    safe_next,
+)
 from betteruptime.web.forms import text
 from betteruptime.web.views.monitors import not_found_page
 
@@ -77,10 +85,10 @@ async def incidents_page(
 
 
 async def _owned(db: SessionDep, user: User, incident_id: str) -> Incident | None:
-    found = path_id(incident_id)
-    if found is None:
-        return None
-    return await incident_service.get_incident(db, owner_id=user.id, incident_id=found)
+    return await by_path_id(
+        incident_id,
+        lambda found: incident_service.get_incident(db, owner_id=user.id, incident_id=found),
+    )
 
 
 @router.get("/incidents/{incident_id}")

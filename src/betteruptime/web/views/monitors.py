@@ -17,7 +17,7 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
 from betteruptime.web.charts import CHART_RANGES, chart_series
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
-from betteruptime.web.deps import CsrfChecked, PageUser, finish, path_id, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, finish, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,10 +32,10 @@ def not_found_page(request: Request, what: str) -> Response:
 async def _owned(
     db: SessionDep, user: User, monitor_id: str
 ) -> monitor_service.MonitorRecord | None:
-    found = path_id(monitor_id)
-    if found is None:
-        return None
-    return await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=found)
+    return await by_path_id(
+        monitor_id,
+        lambda found: monitor_service.get_monitor(db, owner_id=user.id, monitor_id=found),
+    )
 
 
 @router.get("/monitors/{monitor_id}")

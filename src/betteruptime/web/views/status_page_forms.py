@@ -21,7 +21,7 @@ from betteruptime.services import status_pages as page_service
 from betteruptime.services.monitors import MonitorInvalidError
 from betteruptime.services.status_pages import SlugTakenError, StatusPageRecord
 from betteruptime.web.dashboard import display_target
-from betteruptime.web.deps import CsrfChecked, PageUser, path_id, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors, text, texts
 from betteruptime.web.views.monitors import not_found_page
 
@@ -118,10 +118,9 @@ async def _submit(
 
 
 async def _owned(db: SessionDep, user: User, page_id: str) -> StatusPageRecord | None:
-    found = path_id(page_id)
-    if found is None:
-        return None
-    return await page_service.get_page(db, owner_id=user.id, page_id=found)
+    return await by_path_id(
+        page_id, lambda found: page_service.get_page(db, owner_id=user.id, page_id=found)
+    )
 
 
 @router.get("/status-pages")
