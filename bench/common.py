@@ -10,6 +10,7 @@ import os
 import secrets
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -64,6 +65,12 @@ def throwaway_postgres() -> Iterator[str]:
         yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def migrate(env: dict[str, str], cwd: Path | None = None) -> None:
+    """`betteruptime db upgrade` on the database of `env`'s DATABASE_URL."""
+    command = [sys.executable, "-m", "betteruptime", "db", "upgrade"]
+    subprocess.run(command, env=env, check=True, capture_output=True, cwd=cwd)
 
 
 async def fill_http_monitors(url: str, *, monitors: int, interval: int, target: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,13 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.common import fill_http_monitors, print_figures, throwaway_postgres, write_json
+from bench.common import (
+    fill_http_monitors,
+    migrate,
+    print_figures,
+    throwaway_postgres,
+    write_json,
+)
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.domain.messages import CheckResult, Timings
 from betteruptime.ingester.service import BATCH_SIZE
@@ -102,15 +109,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--json", type=Path, default=Path("bench-ingest.json"))
     args = parser.parse_args(argv)
     with throwaway_postgres() as url:
-        import subprocess
-        import sys
-
-        subprocess.run(
-            [sys.executable, "-m", "betteruptime", "db", "upgrade"],
-            env={**__import__("os").environ, "DATABASE_URL": url},
-            check=True,
-            capture_output=True,
-        )
+        migrate({**os.environ, "DATABASE_URL": url})
         asyncio.run(
             fill_http_monitors(
                 url, monitors=args.monitors, interval=60, target="http://127.0.0.1:9"

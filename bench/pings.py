@@ -23,8 +23,6 @@ import os
 import signal
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +31,7 @@ from typing import Any
 import aiohttp
 import httpx
 
-from bench.common import wait_for
+from bench.common import migrate, wait_for
 from bench.roles import start_role
 from bench.target import free_port
 
@@ -152,9 +150,7 @@ def _start(folder: Path, database: Path, port: int, api_only: bool) -> list[Any]
         return [start_role(["up"], env, folder)]
     env["RABBITMQ_URL"] = RABBITMQ_URL
     env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    subprocess.run(
-        [sys.executable, "-m", "betteruptime", "db", "upgrade"], env=env, check=True, cwd=folder
-    )
+    migrate(env, cwd=folder)
     return [start_role(["ingester"], env, folder), start_role(["api"], env, folder)]
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from bench.common import (
     RABBITMQ_URL,
     REDIS_URL,
     fill_http_monitors,
+    migrate,
     observe,
     print_figures,
     throwaway_postgres,
@@ -107,12 +106,7 @@ def run(
             "REDIS_URL": REDIS_URL,
             "BETTERUPTIME_LOG_LEVEL": "WARNING",
         }
-        subprocess.run(
-            [sys.executable, "-m", "betteruptime", "db", "upgrade"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         asyncio.run(_reset_engines())
         asyncio.run(
             fill_http_monitors(url, monitors=monitors, interval=interval, target=farm.base_url)
