@@ -184,6 +184,38 @@ def user_create(
         fail(str(error))
 
 
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Option(help="The user whose password to set.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
+        ),
+    ],
+) -> None:
+    """Set a user's password: a forgotten one, or a first one for a user who signed up
+    with single sign-on. Signs them out everywhere (API tokens and browser sessions)."""
+    from betteruptime.services import users
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> bool:
+        user = await users.get_user_by_email(session, email=email)
+        if user is None:
+            return False
+        await users.change_password(session, user=user, new_password=password)
+        return True
+
+    try:
+        found = _with_session(settings, work)
+    except users.UserError as error:
+        fail(str(error))
+    if not found:
+        fail(f"no user with e-mail {email}")
+    typer.echo(f"password set for {email.strip().lower()}; their tokens and sessions are revoked")
+
+
 @user_app.command("reset-totp")
 def user_reset_totp(
     email: Annotated[str, typer.Option(help="The user whose two-factor sign-in to turn off.")],
