@@ -158,15 +158,19 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+# A new password: asked for twice, never echoed, unless given with --password.
+NewPassword = Annotated[
+    str,
+    typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
+    ),
+]
+
+
 @user_app.command("create")
 def user_create(
     email: Annotated[str, typer.Option(help="E-mail address, used to log in.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
-        ),
-    ],
+    password: NewPassword,
 ) -> None:
     """Create a user account."""
     from betteruptime.services import users
@@ -187,12 +191,7 @@ def user_create(
 @user_app.command("set-password")
 def user_set_password(
     email: Annotated[str, typer.Option(help="The user whose password to set.")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
-        ),
-    ],
+    password: NewPassword,
 ) -> None:
     """Set a user's password: a forgotten one, or a first one for a user who signed up
     with single sign-on. Signs them out everywhere (API tokens and browser sessions)."""
