@@ -145,6 +145,25 @@ def graceful_totals(cluster: Cluster, name: str) -> dict[str, int]:
     return stopped_totals(role)
 
 
+async def stop_in_order(
+    cluster: Cluster,
+    store: Store,
+    *,
+    scheduler: str = "scheduler",
+    worker: str = "worker",
+    rest: tuple[str, ...] = (),
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Stop a run so that its totals add up: the scheduler first (nothing more is
+    published), then, once the queues are drained, the worker (its counts are final), then
+    the `rest`, each cleanly. Returns the scheduler's and the worker's totals."""
+    scheduler_totals = graceful_totals(cluster, scheduler)
+    await drained(store)
+    worker_totals = graceful_totals(cluster, worker)
+    for name in rest:
+        graceful_totals(cluster, name)
+    return scheduler_totals, worker_totals
+
+
 async def all_status(api: httpx.AsyncClient, ids: list[int], wanted: str) -> bool:
     """Every one of the monitors has status `wanted`."""
     readers = [status_reader(api, monitor_id) for monitor_id in ids]

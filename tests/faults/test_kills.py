@@ -17,8 +17,8 @@ from faults.conftest import (
     alerting_monitors_up,
     all_status,
     create_monitors,
-    drained,
     graceful_totals,
+    stop_in_order,
 )
 from testkit.api import signed_in_client
 from testkit.cluster import Cluster, active_scheduler
@@ -49,10 +49,7 @@ async def test_a_worker_killed_mid_batch_loses_no_check(
         target.failing_regions = {REGION}  # an outage while one worker is gone
         await eventually(lambda: all_status(api, ids, "down"), within=30, what="down")
 
-    scheduler = graceful_totals(cluster, "scheduler")
-    await drained(store)
-    survivor = graceful_totals(cluster, "worker-2")
-    graceful_totals(cluster, "ingester")
+    scheduler, survivor = await stop_in_order(cluster, store, worker="worker-2", rest=("ingester",))
     killed_checked, killed_missed = await store.worker_totals(_worker_id_prefix(cluster))
     counts = Counts(
         published=scheduler["published"],
@@ -99,11 +96,7 @@ async def test_an_ingester_killed_mid_outage_stores_each_result_once_and_each_tr
             lambda: _received(webhook, 2 * MONITORS), within=30, what="down and up alerts"
         )
 
-    scheduler = graceful_totals(cluster, "scheduler")
-    await drained(store)
-    worker = graceful_totals(cluster, "worker")
-    graceful_totals(cluster, "ingester-2")
-    graceful_totals(cluster, "notifier")
+    scheduler, worker = await stop_in_order(cluster, store, rest=("ingester-2", "notifier"))
     counts = Counts(
         published=scheduler["published"],
         stored=await store.checks(),
@@ -145,10 +138,7 @@ async def test_the_active_scheduler_killed_the_standby_takes_over_and_no_due_tim
 
     standby = next(name for name in schedulers if name != leader)
     assert "event=leading" in cluster.roles[standby].log()
-    graceful_totals(cluster, standby)
-    await drained(store)
-    worker = graceful_totals(cluster, "worker")
-    graceful_totals(cluster, "ingester")
+    _, worker = await stop_in_order(cluster, store, scheduler=standby, rest=("ingester",))
     stored = await store.checks()
     print(
         f"scheduler SIGKILL: stored={stored} checked={worker['checked']} "

@@ -19,8 +19,7 @@ from faults.conftest import (
     Store,
     alert_titles,
     alerting_monitors_up,
-    drained,
-    graceful_totals,
+    stop_in_order,
 )
 from faults.engines import engine_down
 from testkit.api import signed_in_client
@@ -65,11 +64,7 @@ async def test_every_role_rides_out_an_engine_restart_and_the_alerts_raised_mean
 
     for name in ROLES:
         assert cluster.roles[name].running(), f"{name} died:\n{cluster.roles[name].log()[-3000:]}"
-    scheduler = graceful_totals(cluster, "scheduler")
-    await drained(store)
-    worker = graceful_totals(cluster, "worker")
-    graceful_totals(cluster, "ingester")
-    graceful_totals(cluster, "notifier")
+    scheduler, worker = await stop_in_order(cluster, store, rest=("ingester", "notifier"))
     counts = Counts(
         published=scheduler["published"],
         stored=await store.checks(),
