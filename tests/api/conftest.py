@@ -17,10 +17,10 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from betteruptime.api.app import create_app
 from betteruptime.auth import passwords
 from betteruptime.db.migrate import upgrade
 from betteruptime.db.session import SessionFactory
+from betteruptime.runtime.app import create_app
 from betteruptime.settings import Settings
 
 Headers = dict[str, str]

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from api.test_regions import beat
-from betteruptime.api.app import create_app
 from betteruptime.api.routers import health
 from betteruptime.db.models import Channel, MonitorState, Notification, SchedulerCursor, User
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
+from betteruptime.runtime.app import create_app
 from betteruptime.runtime.embedded import RoleTasks
 from betteruptime.services.engine_health import RoleLiveness
 from betteruptime.settings import Settings

@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from betteruptime.api.app import create_app
 from betteruptime.db.models import Check, MonitorState, RollupDay
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
+from betteruptime.runtime.app import create_app
 from betteruptime.settings import Settings
 
 Headers = dict[str, str]

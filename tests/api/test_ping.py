@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from betteruptime.api.app import create_app
 from betteruptime.api.pings import PingIntake
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckResult
+from betteruptime.runtime.app import create_app
 from betteruptime.settings import Settings
 from betteruptime.transport.memory import MemoryBroker
 from betteruptime.transport.queues import RESULTS_QUEUE, ResultQueue

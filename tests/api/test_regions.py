@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import httpx
 
-from betteruptime.api.app import create_app
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.messages import WorkerHeartbeat
-from betteruptime.services.regions import record_heartbeats, region_backlogs
+from betteruptime.ingester.worker_heartbeats import record_heartbeats
+from betteruptime.runtime.app import create_app
+from betteruptime.services.regions import region_backlogs
 from betteruptime.settings import Settings
 from betteruptime.transport.base import Broker, Consumer, TransportError
 from betteruptime.transport.memory import MemoryBroker

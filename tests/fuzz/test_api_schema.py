@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from betteruptime.api.app import create_app
+from betteruptime.runtime.app import create_app
 from betteruptime.settings import Settings
 from testkit.api import embedded_product
 

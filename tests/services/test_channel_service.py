@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from betteruptime.api.schemas.links import ChannelRule
 from betteruptime.db.models import Channel, Monitor, MonitorChannel, User
 from betteruptime.db.session import SessionFactory
+from betteruptime.schemas.links import ChannelRule
 from betteruptime.services import channels
 from betteruptime.services.channels import ChannelInvalidError
 from conftest import MonitorFactory

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from betteruptime.api.app import create_app
 from betteruptime.db.session import SessionFactory
+from betteruptime.runtime.app import create_app
 from betteruptime.settings import Settings
 from betteruptime.web import assets
 from testkit.engines import service_missing

@@ -15,10 +15,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from betteruptime.api.app import create_app
 from betteruptime.auth import oidc
 from betteruptime.db.models import OidcIdentity, User
 from betteruptime.db.session import SessionFactory
+from betteruptime.runtime.app import create_app
 from betteruptime.services import identities
 from betteruptime.settings import Settings, SettingsError, load_settings
 from betteruptime.web.deps import CONTENT_SECURITY_POLICY

@@ -1,8 +1,9 @@
-"""The FastAPI application of the api role.
+"""The REST API: /api/v1, heartbeat pings, /healthz and /metrics.
 
-The caller owns the engine: `create_app` only receives the session factory, so the
+The caller owns the engine: `create_api` only receives the session factory, so the
 embedded runner, the api command and the tests decide how the database is opened and
-closed.
+closed. The dashboard is added on top of it in `runtime/app.py`; the API knows nothing
+of it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from betteruptime.db.session import SessionFactory
 from betteruptime.services.engine_health import RoleLiveness
 from betteruptime.settings import Settings
 from betteruptime.transport.queues import ResultQueue
-from betteruptime.web.mount import mount_web
 
 API_PREFIX = "/api/v1"
 # Monitor bodies are at most ~64 KiB of body and ~200 KiB of headers; anything much
@@ -39,7 +39,7 @@ MAX_REQUEST_BYTES = 1024 * 1024
 CHANNEL_TEST_TIMEOUT_SECONDS = 15.0
 
 
-def create_app(
+def create_api(
     settings: Settings,
     sessions: SessionFactory,
     results: ResultQueue | None = None,
@@ -82,5 +82,4 @@ def create_app(
     app.include_router(status_pages.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
-    mount_web(app, settings)  # the dashboard's pages, under / (the API stays under /api/v1)
     return app

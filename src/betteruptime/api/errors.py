@@ -21,13 +21,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from betteruptime.logs import get_logger, kv
+from betteruptime.schemas.field_paths import field_path
 from betteruptime.services.incidents import IncidentResolvedError
 from betteruptime.services.monitors import MonitorInvalidError
 from betteruptime.services.users import EmailTakenError, UserInputError
 
 log = get_logger("api")
 
-_LOCATIONS = ("body", "query", "path", "header", "cookie")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 # Codes that read better than the snake_cased reason phrase of the status.
 _CODES = {413: "content_too_large"}
@@ -82,18 +82,6 @@ def error_response(
     if details is not None:
         body["details"] = [detail.model_dump() for detail in details]
     return JSONResponse(body, status_code=status_code, headers=headers)
-
-
-def field_path(loc: Sequence[int | str]) -> str:
-    """("body", "headers", "X-Foo") -> "headers.X-Foo"; ("body", "a", 1) -> "a[1]"."""
-    parts = list(loc[1:]) if loc and loc[0] in _LOCATIONS else list(loc)
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part != "[key]":  # a dict key's own error: the message says it is the name
-            path += f".{part}" if path else str(part)
-    return path or str(loc[0] if loc else "body")
 
 
 def _detail(error: Any) -> ErrorDetail:

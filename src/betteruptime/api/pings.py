@@ -4,8 +4,8 @@ The hot path reads no database. Tokens live in an in-memory map, loaded at start
 kept in step once a second by reading the monitors changed since the last read (the
 `updated_at` watermark, as the scheduler does), so a new or re-tokened heartbeat
 accepts pings within about a second and a deleted one stops. Pings are published to the
-result queue in small batches (a few ms of collecting) by the worker's ResultBuffer; a
-ping is answered once its batch is published, so "OK" means the ping is in the queue.
+result queue in small batches (a few ms of collecting) by transport's ResultBuffer; a ping
+is answered once its batch is published, so "OK" means the ping is in the queue.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from betteruptime.domain.messages import CheckResult
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
 from betteruptime.transport.queues import ResultQueue
-from betteruptime.worker.service import ResultBuffer
+from betteruptime.transport.result_buffer import ResultBuffer
 
 log = get_logger("api")
 

@@ -14,12 +14,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.errors import field_path
-from betteruptime.api.schemas.links import ChannelRule
-from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.config_as_code.document import ConfigError, parse_document
 from betteruptime.config_as_code.plan import Link, NewMonitor, Plan, build_plan
 from betteruptime.config_as_code.store import Loaded, find_user, load
+from betteruptime.schemas.field_paths import field_path
+from betteruptime.schemas.links import ChannelRule
+from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.regions import live_regions

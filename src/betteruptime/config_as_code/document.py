@@ -33,11 +33,11 @@ from pydantic import (
 
 from betteruptime.alerting.rules import DEFAULT_EVENTS, EVENT_TYPES, MAX_DELAY_MINUTES
 from betteruptime.alerting.urls import validate_apprise_url
-from betteruptime.api.errors import field_path
-from betteruptime.api.schemas.channels import ChannelCreate, ChannelName
-from betteruptime.api.schemas.links import MAX_CHANNELS
-from betteruptime.api.schemas.monitors import MonitorCreate
 from betteruptime.domain.messages import EventType
+from betteruptime.schemas.channels import ChannelCreate, ChannelName
+from betteruptime.schemas.field_paths import field_path
+from betteruptime.schemas.links import MAX_CHANNELS
+from betteruptime.schemas.monitors import MonitorCreate
 
 # The API's ways of linking channels by id; a file links them by name instead.
 ID_LINK_FIELDS = ("channel_ids", "channel_rules")

@@ -15,10 +15,10 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.rules import DEFAULT_EVENTS
-from betteruptime.api.schemas.monitors import MonitorCreate
 from betteruptime.config_as_code.document import MONITOR_FIELDS, ConfigError
 from betteruptime.config_as_code.plan import Link, Stored, StoredMonitor
 from betteruptime.config_as_code.store import find_user, load
+from betteruptime.schemas.monitors import MonitorCreate
 
 SECRETS_WARNING = (
     "warning: the exported file holds channel URLs with their passwords and tokens "

@@ -21,7 +21,7 @@ from betteruptime.config_as_code.document import (
     Document,
     MonitorSpec,
 )
-from betteruptime.services.monitor_kinds import fill_kind_defaults
+from betteruptime.domain.monitor_kinds import fill_kind_defaults
 from betteruptime.services.monitors import check_rules, default_interval, default_timeout
 from betteruptime.settings import Settings
 

@@ -18,9 +18,9 @@ from betteruptime.ingester.maintenance import emit_maintenance_events
 from betteruptime.ingester.outbox import OutboxRelay
 from betteruptime.ingester.reminders import emit_due_reminders
 from betteruptime.ingester.store import decide_overdue_pending, record_results
+from betteruptime.ingester.worker_heartbeats import record_heartbeats
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
-from betteruptime.services.regions import record_heartbeats
 from betteruptime.transport.queues import Batch, HeartbeatQueue, ResultQueue, TypedConsumer
 
 log = get_logger("ingester")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from betteruptime.api.app import create_app
 from betteruptime.db.migrate import upgrade_async
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.logs import get_logger, kv
+from betteruptime.runtime.app import create_app
 from betteruptime.runtime.components import (
     make_ingester,
     make_notifier,

@@ -11,10 +11,10 @@ from contextlib import AsyncExitStack, suppress
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from betteruptime.api.app import create_app
 from betteruptime.db.migrate import upgrade_async
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
 from betteruptime.logs import get_logger, kv
+from betteruptime.runtime.app import create_app
 from betteruptime.runtime.components import (
     make_ingester,
     make_notifier,

@@ -31,8 +31,8 @@ from betteruptime.domain.heartbeats import (
     latest_missed,
 )
 from betteruptime.domain.messages import CheckResult
+from betteruptime.domain.monitor_kinds import DEFAULT_GRACE_SECONDS
 from betteruptime.logs import get_logger, kv
-from betteruptime.services.monitor_kinds import DEFAULT_GRACE_SECONDS
 from betteruptime.transport.queues import ResultQueue
 
 log = get_logger("scheduler")

@@ -25,7 +25,7 @@ from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckJob
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
-from betteruptime.maintenance.retention import apply_retention
+from betteruptime.retention.prune import apply_retention
 from betteruptime.scheduler.heartbeats import HeartbeatClock
 from betteruptime.scheduler.leadership import Leadership, SoleLeader
 from betteruptime.scheduler.plan import DueCheck, SchedulePlan

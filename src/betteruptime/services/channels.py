@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.rules import DEFAULT_EVENTS
 from betteruptime.alerting.urls import validate_apprise_url
-from betteruptime.api.schemas.links import ChannelRule
 from betteruptime.db.models import Channel, MonitorChannel
 from betteruptime.db.types import utcnow
+from betteruptime.schemas.links import ChannelRule
 from betteruptime.services.users import UserInputError
 
 

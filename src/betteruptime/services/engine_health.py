@@ -29,7 +29,7 @@ from betteruptime.db.models import (
     SchedulerCursor,
     WorkerStatus,
 )
-from betteruptime.services.regions import LIVE_FOR
+from betteruptime.domain.workers import LIVE_FOR
 
 # Whether each in-process role task is alive, by role name (embedded mode only).
 RoleLiveness = Callable[[], Mapping[str, bool]]

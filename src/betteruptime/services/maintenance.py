@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import MaintenanceMonitor, MaintenanceWindow, OutboxEvent
 from betteruptime.db.types import utcnow
 from betteruptime.domain.maintenance import Schedule, is_active, schedule_problems
+from betteruptime.domain.monitor_kinds import FieldProblem
 from betteruptime.services.in_maintenance import (
     announce_hidden_outages,
     claim,
@@ -23,7 +24,6 @@ from betteruptime.services.in_maintenance import (
     schedule_of,
     window_monitor_ids,
 )
-from betteruptime.services.monitor_kinds import FieldProblem
 from betteruptime.services.monitors import MonitorInvalidError, require_own_monitors
 
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "weekdays", "start_time", "duration_minutes", "timezone")

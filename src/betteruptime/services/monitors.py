@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.schemas.links import ChannelRule
-from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
+from betteruptime.domain.monitor_kinds import FieldProblem, fill_kind_defaults, kind_problems
+from betteruptime.schemas.links import ChannelRule
+from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
-from betteruptime.services.monitor_kinds import FieldProblem, fill_kind_defaults, kind_problems
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 

@@ -4,24 +4,21 @@ how many check jobs wait in each region's queue (read live from the broker)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import WorkerStatus
 from betteruptime.db.types import utcnow
-from betteruptime.domain.messages import WorkerHeartbeat
+from betteruptime.domain.workers import LIVE_FOR
 from betteruptime.logs import get_logger, kv
 from betteruptime.transport.base import Broker
 from betteruptime.transport.queues import jobs_queue
 
 log = get_logger("api")
 
-# Workers beat every HEARTBEAT_SECONDS; three missed beats and a worker counts as gone.
-HEARTBEAT_SECONDS = 5.0
-LIVE_FOR = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 # A broker that does not answer must not hold the regions page: its backlog reads null.
 BACKLOG_TIMEOUT_SECONDS = 2.0
 
@@ -32,28 +29,6 @@ async def live_regions(session: AsyncSession, *, now: datetime | None = None) ->
         select(WorkerStatus.region).where(WorkerStatus.last_seen_at >= since).distinct()
     )
     return sorted(rows.all())
-
-
-async def record_heartbeats(session: AsyncSession, heartbeats: Sequence[WorkerHeartbeat]) -> None:
-    """Upsert each worker's row with its newest heartbeat (older ones change nothing)."""
-    for beat in sorted(heartbeats, key=lambda b: b.at):
-        row = await session.get(WorkerStatus, beat.worker_id)
-        if row is None:
-            session.add(
-                WorkerStatus(
-                    worker_id=beat.worker_id,
-                    region=beat.region,
-                    started_at=beat.started_at,
-                    last_seen_at=beat.at,
-                    checked_total=beat.checked_total,
-                    missed_total=beat.missed_total,
-                )
-            )
-            await session.flush()
-        elif beat.at > row.last_seen_at:
-            row.last_seen_at = beat.at
-            row.checked_total = beat.checked_total
-            row.missed_total = beat.missed_total
 
 
 async def region_backlogs(

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.schemas.status_pages import StatusPageCreate, StatusPageUpdate
 from betteruptime.db.models import StatusPage, StatusPageMonitor
 from betteruptime.db.types import utcnow
+from betteruptime.schemas.status_pages import StatusPageCreate, StatusPageUpdate
 from betteruptime.services.monitors import require_own_monitors
 
 

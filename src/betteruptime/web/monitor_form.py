@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from betteruptime.api.schemas.links import ChannelRule
-from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import Monitor
+from betteruptime.schemas.links import ChannelRule
+from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.web.forms import Errors, text, texts
 
 Values = dict[str, Any]  # what the form shows: text per field, ticked channel ids as text

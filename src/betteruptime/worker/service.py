@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from betteruptime.domain.messages import CheckJob, CheckResult, WorkerHeartbeat
+from betteruptime.domain.messages import CheckJob, WorkerHeartbeat
+from betteruptime.domain.workers import HEARTBEAT_SECONDS
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
 from betteruptime.probes.base import Probe
-from betteruptime.services.regions import HEARTBEAT_SECONDS
 from betteruptime.transport.queues import (
     Batch,
     HeartbeatQueue,
@@ -28,59 +28,9 @@ from betteruptime.transport.queues import (
     ResultQueue,
     TypedConsumer,
 )
+from betteruptime.transport.result_buffer import ResultBuffer
 
 log = get_logger("worker")
-
-FLUSH_SECONDS = 0.05
-FLUSH_SIZE = 200
-
-
-class ResultBuffer:
-    """Collects results and publishes them together; each add() resolves once published."""
-
-    def __init__(
-        self,
-        results: ResultQueue,
-        *,
-        flush_size: int = FLUSH_SIZE,
-        flush_seconds: float = FLUSH_SECONDS,
-    ) -> None:
-        self._results = results
-        self._flush_size = flush_size
-        self._flush_seconds = flush_seconds
-        self._pending: list[tuple[CheckResult, asyncio.Future[None]]] = []
-        self._lock = asyncio.Lock()
-        self._timer: asyncio.TimerHandle | None = None
-
-    async def add(self, result: CheckResult) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((result, done))
-        if len(self._pending) >= self._flush_size:
-            await self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(
-                self._flush_seconds, lambda: asyncio.ensure_future(self.flush())
-            )
-        await done
-
-    async def flush(self) -> None:
-        async with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            pending, self._pending = self._pending, []
-            if not pending:
-                return
-            try:
-                await self._results.publish([result for result, _ in pending])
-            except Exception as error:
-                for _, done in pending:
-                    if not done.done():
-                        done.set_exception(error)
-                return
-            for _, done in pending:
-                if not done.done():
-                    done.set_result(None)
 
 
 class Worker:

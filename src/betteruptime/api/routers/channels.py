@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response, status
 from betteruptime.alerting.render import render_test
 from betteruptime.api.deps import CurrentUser, SenderDep, SessionDep, valid_id
 from betteruptime.api.errors import ErrorBody, not_found
-from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic, ChannelTestResult
+from betteruptime.schemas.channels import ChannelCreate, ChannelPublic, ChannelTestResult
 from betteruptime.services import channels as channel_service
 
 router = APIRouter(

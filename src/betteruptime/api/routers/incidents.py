@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from betteruptime.api.deps import MAX_ID, CurrentUser, SessionDep, valid_id
 from betteruptime.api.errors import ErrorBody, not_found
-from betteruptime.api.schemas.incidents import (
+from betteruptime.db.models import Incident
+from betteruptime.schemas.incidents import (
     IncidentDetail,
     IncidentPublic,
     TimelineEntryPublic,
 )
-from betteruptime.db.models import Incident
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.incidents import IncidentStatus

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Response, status
 
 from betteruptime.api.deps import CurrentUser, SessionDep, valid_id
 from betteruptime.api.errors import ErrorBody, not_found
-from betteruptime.api.schemas.maintenance import (
+from betteruptime.db.types import utcnow
+from betteruptime.schemas.maintenance import (
     MaintenanceWindowCreate,
     MaintenanceWindowPublic,
     MaintenanceWindowUpdate,
 )
-from betteruptime.db.types import utcnow
 from betteruptime.services import maintenance as maintenance_service
 from betteruptime.services.maintenance import WindowRecord
 

@@ -47,9 +47,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.api.deps import SessionDep, SettingsDep
 from betteruptime.api.errors import ApiError
-from betteruptime.api.schemas.monitor_fields import MAX_INTERVAL_SECONDS, MonitorStatus
 from betteruptime.db.models import Check, Monitor, MonitorState, RollupDay
 from betteruptime.db.types import utcnow
+from betteruptime.schemas.monitor_fields import MAX_INTERVAL_SECONDS, MonitorStatus
 
 router = APIRouter(tags=["metrics"])
 

@@ -16,9 +16,9 @@ from betteruptime.api.deps import (
     SettingsDep,
 )
 from betteruptime.api.errors import ErrorBody
-from betteruptime.api.schemas.checks import CheckPublic, StatsPublic, StatsWindow
-from betteruptime.api.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
 from betteruptime.domain.rollups import WINDOWS
+from betteruptime.schemas.checks import CheckPublic, StatsPublic, StatsWindow
+from betteruptime.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
 from betteruptime.services import checks as check_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import stats as stats_service

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 
 from betteruptime.api.deps import CurrentUser, SessionDep
 from betteruptime.api.errors import ErrorBody
-from betteruptime.api.schemas.regions import RegionPublic
+from betteruptime.schemas.regions import RegionPublic
 from betteruptime.services.regions import region_summary
 from betteruptime.transport.base import Broker
 

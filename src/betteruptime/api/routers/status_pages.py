@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from betteruptime.api.deps import BaseUrl, CurrentUser, SessionDep, valid_id
 from betteruptime.api.errors import ApiError, ErrorBody, not_found
-from betteruptime.api.schemas.status_pages import (
+from betteruptime.schemas.status_pages import (
     StatusPageCreate,
     StatusPagePublic,
     StatusPageUpdate,

@@ -1,1 +1,2 @@
-"""Request and response bodies of the REST API: `XCreate`, `XUpdate`, `XPublic`."""
+"""Bodies only the API's own routes use: sign-in, tokens and two-factor forms. The models
+the services share live in `betteruptime.schemas`."""

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from betteruptime.alerting.render import render_test
 from betteruptime.api.deps import SenderDep, SessionDep
-from betteruptime.api.schemas.channels import ChannelCreate, ChannelPublic
 from betteruptime.db.models import Channel, User
+from betteruptime.schemas.channels import ChannelCreate, ChannelPublic
 from betteruptime.services import channels as channel_service
 from betteruptime.services.channels import ChannelInvalidError
 from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, flash, redirect, render

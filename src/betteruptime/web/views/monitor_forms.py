@@ -17,13 +17,13 @@ from pydantic import ValidationError
 
 from betteruptime.alerting.urls import mask_url
 from betteruptime.api.deps import SessionDep, SettingsDep, get_base_url
-from betteruptime.api.schemas.kinds import DEFAULT_TLS_EXPIRY_DAYS, DnsRecordType
-from betteruptime.api.schemas.monitor_fields import KeywordMode, Method, SupportedKind
-from betteruptime.api.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.db.models import User
+from betteruptime.domain.monitor_kinds import DEFAULT_GRACE_SECONDS, DEFAULT_TLS_EXPIRY_DAYS
+from betteruptime.schemas.kinds import DnsRecordType
+from betteruptime.schemas.monitor_fields import KeywordMode, Method, SupportedKind
+from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
 from betteruptime.services import monitors as monitor_service
-from betteruptime.services.monitor_kinds import DEFAULT_GRACE_SECONDS
 from betteruptime.services.monitors import MonitorInvalidError, MonitorRecord
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings

@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from betteruptime.api.deps import SessionDep
-from betteruptime.api.schemas.status_pages import StatusPageCreate, StatusPageUpdate
 from betteruptime.db.models import User
+from betteruptime.schemas.status_pages import StatusPageCreate, StatusPageUpdate
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import status_pages as page_service
 from betteruptime.services.monitors import MonitorInvalidError

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, Response
 
 from betteruptime.api.deps import SessionDep
 from betteruptime.api.errors import error_response
-from betteruptime.api.schemas.status_pages import MAX_SLUG
 from betteruptime.db.types import utcnow
+from betteruptime.schemas.status_pages import MAX_SLUG
 from betteruptime.services import status_pages as page_service
 from betteruptime.services.status_pages import StatusPageRecord
 from betteruptime.web.deps import finish, render

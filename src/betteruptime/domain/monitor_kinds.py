@@ -2,6 +2,8 @@
 
 Pure functions over the merged field values (a dict), shared by create and update, so
 a PATCH that changes the kind is held to the same rules as a POST.
+
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from betteruptime.api.schemas.kinds import DEFAULT_TLS_EXPIRY_DAYS, url_problem
+from betteruptime.domain.targets import url_problem
 
 DEFAULT_GRACE_SECONDS = 60
+DEFAULT_TLS_EXPIRY_DAYS = 14
 HTTP_KINDS = frozenset({"http", "keyword", "json"})
 
 

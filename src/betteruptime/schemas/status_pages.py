@@ -14,8 +14,8 @@ from pydantic import (
     StringConstraints,
 )
 
-from betteruptime.api.schemas.updates import not_null
 from betteruptime.db.models import StatusPage
+from betteruptime.schemas.updates import not_null
 
 MIN_SLUG, MAX_SLUG = 3, 64
 MAX_MONITORS = 100

@@ -12,8 +12,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from betteruptime.api.schemas.kinds import TimeZone
-from betteruptime.api.schemas.updates import not_null
 from betteruptime.db.models import MaintenanceWindow
 from betteruptime.domain.maintenance import (
     MAX_DURATION_MINUTES,
@@ -22,6 +20,8 @@ from betteruptime.domain.maintenance import (
     next_start,
     parse_start_time,
 )
+from betteruptime.schemas.kinds import TimeZone
+from betteruptime.schemas.updates import not_null
 
 MAX_MONITORS = 1000
 # Strict, as monitors: a string is not silently read as a number or a boolean.

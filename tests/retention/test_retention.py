@@ -21,7 +21,7 @@ from betteruptime.db.models import (
 )
 from betteruptime.db.partitions import LIST_SQL, create_partition_sql, partition_name
 from betteruptime.db.session import SessionFactory
-from betteruptime.maintenance.retention import apply_retention
+from betteruptime.retention.prune import apply_retention
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 MonitorFactory = Callable[..., Awaitable[int]]

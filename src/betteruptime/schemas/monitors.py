@@ -13,7 +13,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from betteruptime.api.schemas.kinds import (
+from betteruptime.db.models import Monitor, MonitorState
+from betteruptime.schemas.kinds import (
     Cron,
     DegradedAfter,
     DnsRecordType,
@@ -27,7 +28,7 @@ from betteruptime.api.schemas.kinds import (
     TimeZone,
     TlsExpiryDays,
 )
-from betteruptime.api.schemas.links import (
+from betteruptime.schemas.links import (
     ChannelIds,
     ChannelRule,
     ChannelRules,
@@ -35,7 +36,7 @@ from betteruptime.api.schemas.links import (
     check_link_fields,
     rules_from,
 )
-from betteruptime.api.schemas.monitor_fields import (
+from betteruptime.schemas.monitor_fields import (
     Body,
     ExpectedStatus,
     Headers,
@@ -55,8 +56,7 @@ from betteruptime.api.schemas.monitor_fields import (
     Timeout,
     Url,
 )
-from betteruptime.api.schemas.updates import not_null
-from betteruptime.db.models import Monitor, MonitorState
+from betteruptime.schemas.updates import not_null
 
 # Strict: a string is not silently read as a number or a boolean.
 _CONFIG = ConfigDict(extra="forbid", strict=True)

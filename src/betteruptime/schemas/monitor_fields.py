@@ -15,12 +15,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from betteruptime.api.schemas.kinds import (
-    SCHEMES,
-)
 from betteruptime.domain.assertions import parse_status_pattern, validate_json_path
 from betteruptime.domain.messages import MonitorKind
 from betteruptime.domain.names import validate_region
+from betteruptime.domain.targets import SCHEMES
 
 SupportedKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
