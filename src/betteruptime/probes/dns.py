@@ -12,7 +12,7 @@ import contextlib
 import ipaddress
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import dns.asyncresolver
@@ -27,15 +27,18 @@ import dns.resolver
 
 from betteruptime.domain.addresses import TargetPolicy, refusal
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-from betteruptime.probes.results import make_result, ms_between, quote, response_time_failure
+from betteruptime.probes.results import (
+    CheckFailed,
+    guarded,
+    make_result,
+    ms_between,
+    quote,
+    response_time_failure,
+)
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS")
 # At most this many answer values are quoted in a mismatch message.
 MAX_VALUES_SHOWN = 10
-
-
-class _Failed(Exception):
-    """The check failed for a reason already worded for the user."""
 
 
 class DnsProbe:
@@ -53,21 +56,14 @@ class DnsProbe:
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run one check. Never raises (except on cancellation): failures are results."""
-        checked_at = datetime.now(UTC)
-        try:
-            return await self._check(job, checked_at)
-        except _Failed as failed:
-            return make_result(job, checked_at, error=str(failed))
-        except Exception as exc:  # a bug in here must become a result, not a dead worker
-            error = f"internal probe error: {type(exc).__name__}: {exc}"
-            return make_result(job, checked_at, error=error)
+        return await guarded(job, lambda checked_at: self._check(job, checked_at))
 
     async def _check(self, job: CheckJob, checked_at: datetime) -> CheckResult:
         spec = job.spec
         name = _name(spec.url)
         rdtype = spec.dns_record_type.upper()
         if rdtype not in RECORD_TYPES:
-            raise _Failed(f'unsupported record type "{rdtype[:16]}"')
+            raise CheckFailed(f'unsupported record type "{rdtype[:16]}"')
         resolver, where = await self._resolver(spec)
         start = time.perf_counter()
         try:
@@ -100,7 +96,7 @@ class DnsProbe:
         if spec.dns_resolver:
             host, port = _resolver_address(spec.dns_resolver)
             if self._policy is not None and (reason := refusal(host, self._policy)):
-                raise _Failed(f"not querying DNS resolver {host}: {reason}")
+                raise CheckFailed(f"not querying DNS resolver {host}: {reason}")
             # configure=False: no /etc/resolv.conf read, so nothing blocks here.
             resolver = dns.asyncresolver.Resolver(configure=False)
             resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port)]
@@ -110,7 +106,7 @@ class DnsProbe:
                 # Reading /etc/resolv.conf is file I/O: done once, off the event loop.
                 self._system = await asyncio.to_thread(dns.asyncresolver.Resolver)
             except dns.resolver.NoResolverConfiguration:
-                raise _Failed(
+                raise CheckFailed(
                     "no system DNS resolver is configured on this worker; set dns_resolver"
                 ) from None
         return self._system, "the system DNS resolver"
@@ -129,11 +125,11 @@ def _name(url: str) -> dns.name.Name:
     except ValueError:
         host = None
     if not host or parts.scheme.lower() != "dns":
-        raise _Failed("invalid URL, expected dns://name")
+        raise CheckFailed("invalid URL, expected dns://name")
     try:
         return dns.name.from_text(host)
     except dns.exception.DNSException:
-        raise _Failed(f"invalid DNS name {quote(host)}") from None
+        raise CheckFailed(f"invalid DNS name {quote(host)}") from None
 
 
 def _resolver_address(value: str) -> tuple[str, int]:
@@ -148,7 +144,7 @@ def _resolver_address(value: str) -> tuple[str, int]:
         ipaddress.ip_address(host)
         number = int(port)
     except ValueError:
-        raise _Failed(f"invalid dns_resolver {quote(value)}, expected IP or IP:port") from None
+        raise CheckFailed(f"invalid dns_resolver {quote(value)}, expected IP or IP:port") from None
     return host, number
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,7 +29,7 @@ from betteruptime import __version__
 from betteruptime.domain.addresses import TargetPolicy, refusal
 from betteruptime.domain.assertions import ResponseFacts, evaluate
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-from betteruptime.probes.results import make_result
+from betteruptime.probes.results import guarded, make_result
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 10
@@ -211,14 +211,15 @@ class HttpProbe:
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run one check. Never raises (except on cancellation): failures are results."""
-        checked_at = datetime.now(UTC)
         timeline = _Timeline()
         token = _timeline.set(timeline)
         try:
-            return await self._check(job, checked_at, timeline)
-        except Exception as exc:
-            message = _redact(f"{type(exc).__name__}: {exc}", job.spec.url)
-            return _result(job, checked_at, timeline, error=f"internal probe error: {message}")
+            return await guarded(
+                job,
+                lambda checked_at: self._check(job, checked_at, timeline),
+                timings=timeline.timings,
+                redact=lambda text: _redact(text, job.spec.url),
+            )
         finally:
             _timeline.reset(token)
 

@@ -23,7 +23,7 @@ import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,7 +40,7 @@ from icmplib.utils import unique_identifier
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
-from betteruptime.probes.results import CheckFailed, Stopwatch, make_result
+from betteruptime.probes.results import CheckFailed, Stopwatch, guarded, make_result
 from betteruptime.probes.streams import resolve
 
 # Seconds between echo requests: the shortest interval `ping` grants unprivileged users,
@@ -138,16 +138,13 @@ class PingProbe:
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run one check. Never raises (except on cancellation): failures are results."""
-        checked_at = datetime.now(UTC)
         watch = Stopwatch()
-        try:
-            pings = await self._check(job.spec, watch)
-        except CheckFailed as failed:
-            return make_result(job, checked_at, error=str(failed), timings=watch.timings())
-        except Exception as exc:  # a bug in here must become a result, not a dead worker
-            watch.mark("done")
-            error = f"internal probe error: {type(exc).__name__}: {exc}"
-            return make_result(job, checked_at, error=error, timings=watch.timings())
+        return await guarded(
+            job, lambda checked_at: self._judge(job, checked_at, watch), timings=watch.timings
+        )
+
+    async def _judge(self, job: CheckJob, checked_at: datetime, watch: Stopwatch) -> CheckResult:
+        pings = await self._check(job.spec, watch)
         failures = ping_failures(job.spec, pings)
         return make_result(
             job,

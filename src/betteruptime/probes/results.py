@@ -7,8 +7,9 @@ fields filled, the same wording for a slow response, values quoted the same way.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
 
@@ -81,6 +82,32 @@ def _escape(char: str) -> str:
 
 class CheckFailed(Exception):
     """A check failed for a reason already worded for the user."""
+
+
+async def guarded(
+    job: CheckJob,
+    check: Callable[[datetime], Awaitable[CheckResult]],
+    *,
+    timings: Callable[[], Timings] | None = None,
+    redact: Callable[[str], str] | None = None,
+) -> CheckResult:
+    """The result of `check` (called with the check's start time), or a down result when
+    it raises: CheckFailed with its own words, any other exception as an internal probe
+    error (`redact` hides what the text must not show). Only cancellation propagates.
+
+    This is what makes every probe keep the :class:`~betteruptime.probes.base.Probe`
+    promise: a bug in a probe becomes a result, not a dead worker. `timings` gives what
+    was measured until the failure.
+    """
+    checked_at = datetime.now(UTC)
+    try:
+        return await check(checked_at)
+    except CheckFailed as failed:
+        error = str(failed)
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        error = f"internal probe error: {redact(detail) if redact else detail}"
+    return make_result(job, checked_at, error=error, timings=timings() if timings else None)
 
 
 @dataclass

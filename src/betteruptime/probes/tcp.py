@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import aiohappyeyeballs
@@ -21,6 +21,7 @@ from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
 from betteruptime.probes.results import (
     CheckFailed,
     Stopwatch,
+    guarded,
     make_result,
     quote,
     response_time_failure,
@@ -62,17 +63,14 @@ class TcpProbe:
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run one check. Never raises (except on cancellation): failures are results."""
-        checked_at = datetime.now(UTC)
         attempt = _Attempt()
+        return await guarded(
+            job, lambda checked_at: self._judge(job, checked_at, attempt), timings=attempt.timings
+        )
+
+    async def _judge(self, job: CheckJob, checked_at: datetime, attempt: _Attempt) -> CheckResult:
         spec = job.spec
-        try:
-            mismatch = await self._check(spec, attempt)
-        except CheckFailed as failed:
-            return make_result(job, checked_at, error=str(failed), timings=attempt.timings())
-        except Exception as exc:  # a bug in here must become a result, not a dead worker
-            attempt.mark("done")
-            error = f"internal probe error: {type(exc).__name__}: {exc}"
-            return make_result(job, checked_at, error=error, timings=attempt.timings())
+        mismatch = await self._check(spec, attempt)
         timings = attempt.timings()
         took_ms = timings.total_ms or 0.0
         failures = [f for f in (mismatch, response_time_failure(spec, took_ms)) if f]

@@ -28,6 +28,7 @@ from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
 from betteruptime.probes.results import (
     CheckFailed,
     Stopwatch,
+    guarded,
     make_result,
     response_time_failure,
 )
@@ -134,16 +135,13 @@ class TlsProbe:
         response_time_ms is the time to a completed handshake. cert_expires_at and
         cert_issuer are set whenever a certificate was read, up or down.
         """
-        checked_at = datetime.now(UTC)
         attempt = _Attempt()
-        try:
-            cert = await self._handshake(job.spec, attempt)
-        except CheckFailed as failed:
-            return make_result(job, checked_at, error=str(failed), timings=attempt.timings())
-        except Exception as exc:  # a bug in here must become a result, not a dead worker
-            attempt.mark("done")
-            error = f"internal probe error: {type(exc).__name__}: {exc}"
-            return make_result(job, checked_at, error=error, timings=attempt.timings())
+        return await guarded(
+            job, lambda checked_at: self._judge(job, checked_at, attempt), timings=attempt.timings
+        )
+
+    async def _judge(self, job: CheckJob, checked_at: datetime, attempt: _Attempt) -> CheckResult:
+        cert = await self._handshake(job.spec, attempt)
         timings = attempt.timings()
         failure = certificate_failure(
             cert, now=datetime.now(UTC), margin_days=job.spec.tls_expiry_days
