@@ -13,7 +13,7 @@ import trustme
 
 from betteruptime.domain.messages import CheckJob
 from betteruptime.probes.registry import Probes
-from betteruptime.probes.tls import Certificate, TlsProbe, certificate_failure
+from betteruptime.probes.tls import TlsProbe
 from testkit.tls_server import TEST_ISSUER, TlsServer, make_ca, trusting_context
 
 MakeJob = Callable[..., CheckJob]
@@ -219,41 +219,3 @@ async def test_the_worker_routes_tls_monitors_to_it(
 
     assert not result.up
     assert result.error is not None and "within the 14-day margin" in result.error
-
-
-# The judgement alone: no server, a fixed clock.
-
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-
-def _cert(not_after: datetime, not_before: datetime = NOW - timedelta(days=60)) -> Certificate:
-    return Certificate(not_before=not_before, not_after=not_after, issuer="Let's Encrypt")
-
-
-def test_a_certificate_exactly_at_the_margin_passes() -> None:
-    assert certificate_failure(_cert(NOW + timedelta(days=14)), now=NOW, margin_days=14) is None
-
-
-def test_a_certificate_inside_the_margin_fails_with_days_left_date_and_issuer() -> None:
-    failure = certificate_failure(_cert(NOW + timedelta(days=3)), now=NOW, margin_days=14)
-
-    assert failure == (
-        "certificate expires in 3 days (2026-12-02), within the 14-day margin "
-        "(issuer: Let's Encrypt)"
-    )
-
-
-def test_a_certificate_expiring_today_counts_hours() -> None:
-    failure = certificate_failure(_cert(NOW + timedelta(hours=5)), now=NOW, margin_days=1)
-
-    assert failure is not None and failure.startswith("certificate expires in 5 hours ")
-
-
-def test_without_a_margin_only_an_expired_or_not_yet_valid_certificate_fails() -> None:
-    assert certificate_failure(_cert(NOW + timedelta(days=1)), now=NOW, margin_days=None) is None
-    expired = certificate_failure(_cert(NOW - timedelta(days=1)), now=NOW, margin_days=None)
-    assert expired == "certificate expired 1 day ago (2026-11-28) (issuer: Let's Encrypt)"
-    early = _cert(NOW + timedelta(days=90), not_before=NOW + timedelta(days=1))
-    assert certificate_failure(early, now=NOW, margin_days=None) == (
-        "certificate is not valid until 2026-11-30 (issuer: Let's Encrypt)"
-    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from betteruptime.domain.messages import ProbeSpec
+from betteruptime.domain.verdicts import response_time_failure
 
 MIN_STATUS = 100
 MAX_STATUS = 599
@@ -264,10 +265,7 @@ def _check_status(spec: ProbeSpec, facts: ResponseFacts) -> str | None:
 
 
 def _check_response_time(spec: ProbeSpec, facts: ResponseFacts) -> str | None:
-    limit = spec.max_response_time_ms
-    if limit is None or facts.response_time_ms <= limit:
-        return None
-    return f"response took {facts.response_time_ms:.0f} ms, expected at most {limit} ms"
+    return response_time_failure(spec, facts.response_time_ms)
 
 
 def _check_keyword(spec: ProbeSpec, facts: ResponseFacts) -> str | None:

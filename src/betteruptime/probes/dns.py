@@ -2,16 +2,14 @@
 
 Used for the `dns` monitor kind (`dns://name`, with `dns_record_type`, `dns_resolver` and
 `expected_values`). It asks the monitor's resolver when one is set, else the system's,
-never caches, and judges the answer with pure functions (no I/O in the comparison).
+never caches, and hands the answer to `domain.verdicts` to be judged (no I/O there).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -27,18 +25,16 @@ import dns.resolver
 
 from betteruptime.domain.addresses import TargetPolicy, refusal
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-from betteruptime.probes.results import (
-    CheckFailed,
-    guarded,
-    make_result,
-    ms_between,
+from betteruptime.domain.verdicts import (
+    dns_mismatch,
+    dns_name_value,
+    dns_value,
     quote,
     response_time_failure,
 )
+from betteruptime.probes.results import CheckFailed, guarded, make_result, ms_between
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS")
-# At most this many answer values are quoted in a mismatch message.
-MAX_VALUES_SHOWN = 10
 
 
 class DnsProbe:
@@ -78,7 +74,7 @@ class DnsProbe:
             return make_result(job, checked_at, error=error, timings=_timings(took_ms))
         took_ms = ms_between(start, time.perf_counter()) or 0.0
         failures = [
-            mismatch(rdtype, spec.expected_values, answer_values(rdtype, answer)),
+            dns_mismatch(rdtype, spec.expected_values, answer_values(rdtype, answer)),
             response_time_failure(spec, took_ms),
         ]
         errors = [failure for failure in failures if failure]
@@ -185,9 +181,6 @@ def _no_nameservers(exc: dns.resolver.NoNameservers, where: str) -> str:
     return f"{where} {', '.join(said) or 'gave no usable answer'}"
 
 
-# --- judging the answer: pure functions -------------------------------------------
-
-
 def answer_values(rdtype: str, answer: dns.resolver.Answer) -> list[str]:
     """The answer's records as text, in the normalized form expected values are compared in.
 
@@ -197,66 +190,11 @@ def answer_values(rdtype: str, answer: dns.resolver.Answer) -> list[str]:
     values: list[str] = []
     for rdata in answer:
         if isinstance(rdata, dns.rdtypes.ANY.MX.MX):
-            values.append(f"{rdata.preference} {_normal_name(rdata.exchange.to_text())}")
+            values.append(f"{rdata.preference} {dns_name_value(rdata.exchange.to_text())}")
         elif isinstance(rdata, dns.rdtypes.ANY.TXT.TXT):
             values.append(b"".join(rdata.strings).decode("utf-8", errors="replace"))
         elif isinstance(rdata, dns.rdtypes.ANY.CNAME.CNAME | dns.rdtypes.ANY.NS.NS):
-            values.append(_normal_name(rdata.target.to_text()))
+            values.append(dns_name_value(rdata.target.to_text()))
         else:  # A and AAAA
-            values.append(_normal(rdtype, rdata.to_text()))
+            values.append(dns_value(rdtype, rdata.to_text()))
     return values
-
-
-def mismatch(rdtype: str, expected: Sequence[str], actual: Sequence[str]) -> str | None:
-    """Why `actual` does not contain every `expected` value, or None when it does.
-
-    MX values may be expected as "10 mail.example.com" or as "mail.example.com" alone.
-    TXT is compared exactly (only surrounding quotes and blanks dropped): it carries
-    keys and tokens in which case matters, unlike names and addresses.
-    """
-    missing = [value for value in expected if not _found(rdtype, value, actual)]
-    if not missing:
-        return None
-    shown = [_show(rdtype, value) for value in actual[:MAX_VALUES_SHOWN]]
-    if len(actual) > MAX_VALUES_SHOWN:
-        shown.append(f"and {len(actual) - MAX_VALUES_SHOWN} more")
-    wanted = ", ".join(_show(rdtype, _normal(rdtype, value)) for value in missing)
-    return f"expected {wanted}, got {', '.join(shown)}"
-
-
-def _found(rdtype: str, expected: str, actual: Sequence[str]) -> bool:
-    wanted = _normal(rdtype, expected)
-    if rdtype == "MX" and " " not in wanted:  # the exchange host alone
-        return any(value.split(" ", 1)[-1] == wanted for value in actual)
-    return wanted in actual
-
-
-def _normal(rdtype: str, value: str) -> str:
-    text = value.strip()
-    if rdtype == "TXT":
-        if len(text) >= 2 and text[0] == text[-1] == '"':
-            text = text[1:-1]
-        return text
-    if rdtype in ("A", "AAAA"):
-        try:
-            return str(ipaddress.ip_address(text))  # "2001:DB8:0::1" is "2001:db8::1"
-        except ValueError:
-            return text.lower()
-    if rdtype == "MX":
-        preference, _, host = text.partition(" ")
-        if host and preference.isdigit():
-            return f"{int(preference)} {_normal_name(host)}"
-    return _normal_name(text)
-
-
-def _normal_name(text: str) -> str:
-    """Lowercase, no trailing dot, internationalized names in their xn-- form."""
-    text = text.strip()
-    # Not a valid name: compared as typed, so it simply will not match.
-    with contextlib.suppress(dns.exception.DNSException):
-        text = dns.name.from_text(text).to_text(omit_final_dot=True)
-    return text.lower().rstrip(".")
-
-
-def _show(rdtype: str, value: str) -> str:
-    return quote(value) if rdtype == "TXT" else value[:100]

@@ -22,7 +22,6 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ from icmplib.utils import unique_identifier
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.verdicts import Pings, ping_failures
 from betteruptime.probes.results import CheckFailed, Stopwatch, guarded, make_result
 from betteruptime.probes.streams import resolve
 
@@ -49,47 +49,6 @@ PACKET_INTERVAL = 0.2
 PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 # What the kernel accepts as the widest group range: every group may ping.
 ALL_GROUPS = "0 2147483647"
-
-
-@dataclass(frozen=True)
-class Pings:
-    """What the echo requests of one check brought back."""
-
-    address: str
-    sent: int
-    rtts_ms: list[float] = field(default_factory=list)
-    # Why the last lost packet was lost, when something said so (an ICMP error, a send
-    # error); None when replies simply did not come.
-    last_error: str | None = None
-
-    @property
-    def received(self) -> int:
-        return len(self.rtts_ms)
-
-    @property
-    def average_ms(self) -> float | None:
-        return round(sum(self.rtts_ms) / len(self.rtts_ms), 3) if self.rtts_ms else None
-
-
-def ping_failures(spec: ProbeSpec, pings: Pings) -> list[str]:
-    """The ways `pings` fail the monitor's rules (no I/O): total loss always fails;
-    partial loss fails above max_packet_loss_percent; the average round trip fails
-    above max_response_time_ms."""
-    lost = pings.sent - pings.received
-    if pings.received == 0:
-        why = f", last error: {pings.last_error}" if pings.last_error else ""
-        return [f"no reply from {pings.address}: 100% packet loss ({lost} of {pings.sent}){why}"]
-    failures: list[str] = []
-    loss = 100 * lost / pings.sent
-    limit = spec.max_packet_loss_percent
-    if limit is not None and loss > limit:
-        failures.append(
-            f"{_percent(loss)}% packet loss ({lost} of {pings.sent}), above {_percent(limit)}%"
-        )
-    average, most = pings.average_ms, spec.max_response_time_ms
-    if average is not None and most is not None and average > most:
-        failures.append(f"average round trip {_ms(average)} ms, expected at most {most} ms")
-    return failures
 
 
 def unprivileged_ping_allowed(range_text: str, groups: Iterable[int]) -> bool:
@@ -250,13 +209,3 @@ def _target(url: str) -> str:
     if scheme != "icmp" or not host:
         raise CheckFailed("invalid URL, expected icmp://host")
     return host
-
-
-def _percent(value: float) -> str:
-    """40.0 → "40", 33.333 → "33.3"."""
-    return f"{value:.1f}".removesuffix(".0")
-
-
-def _ms(value: float) -> str:
-    # Sub-10 ms round trips (a LAN) keep a decimal; beyond that it is noise.
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"

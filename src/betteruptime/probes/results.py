@@ -1,7 +1,8 @@
 """Helpers every probe uses to turn what it saw into a CheckResult.
 
 Kept apart from the probes so that each kind's result reads the same way: the same
-fields filled, the same wording for a slow response, values quoted the same way.
+fields filled, failures and bugs turned into results in one place. How findings are
+judged and worded is in `domain.verdicts`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
-
-# Text quoted from the far end (a TCP reply, a DNS answer) is cut to this many
-# characters, so a chatty server cannot turn an error text into a wall of data.
-MAX_QUOTED = 80
+from betteruptime.domain.messages import CheckJob, CheckResult, Timings
 
 
 def make_result(
@@ -47,37 +44,6 @@ def ms_between(start: float | None, end: float | None) -> float | None:
     if start is None or end is None:
         return None
     return round((end - start) * 1000, 3)
-
-
-def response_time_failure(spec: ProbeSpec, took_ms: float) -> str | None:
-    """The max_response_time_ms assertion, worded as the HTTP probe words it."""
-    limit = spec.max_response_time_ms
-    if limit is None or took_ms <= limit:
-        return None
-    return f"response took {took_ms:.0f} ms, expected at most {limit} ms"
-
-
-def quote(text: str, limit: int = MAX_QUOTED) -> str:
-    """`text` in single quotes, control characters escaped, cut to `limit` characters.
-
-    Escaping keeps a reply's "\\r\\n" visible and keeps the error text on one line.
-    """
-    shown = "".join(_escape(char) for char in text)
-    if len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
-    return f"'{shown}'"
-
-
-def _escape(char: str) -> str:
-    if char == "\n":
-        return "\\n"
-    if char == "\r":
-        return "\\r"
-    if char == "\t":
-        return "\\t"
-    if ord(char) < 0x20 or ord(char) == 0x7F:
-        return f"\\x{ord(char):02x}"
-    return char
 
 
 class CheckFailed(Exception):

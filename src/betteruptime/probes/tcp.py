@@ -18,14 +18,8 @@ import aiohappyeyeballs
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
-from betteruptime.probes.results import (
-    CheckFailed,
-    Stopwatch,
-    guarded,
-    make_result,
-    quote,
-    response_time_failure,
-)
+from betteruptime.domain.verdicts import quote, response_time_failure
+from betteruptime.probes.results import CheckFailed, Stopwatch, guarded, make_result
 from betteruptime.probes.streams import close_stream, host_port, resolve
 
 # The most of a reply read while looking for tcp_expect: enough for any banner or

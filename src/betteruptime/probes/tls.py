@@ -16,7 +16,7 @@ import asyncio
 import errno
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import aiohappyeyeballs
@@ -25,28 +25,18 @@ from cryptography.x509.oid import NameOID
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.verdicts import Certificate, certificate_failure, response_time_failure
 from betteruptime.probes.results import (
     CheckFailed,
     Stopwatch,
     guarded,
     make_result,
-    response_time_failure,
 )
 from betteruptime.probes.streams import close_stream, host_port, resolve
 
 DEFAULT_PORT = 443
 # As in the TCP probe: a dead address of several does not use up the whole timeout.
 HAPPY_EYEBALLS_DELAY = 0.25
-# How long closing may wait for the server's side of the TLS shutdown.
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """What a check reads from the server's certificate."""
-
-    not_before: datetime
-    not_after: datetime
-    issuer: str | None
 
 
 def parse_certificate(der: bytes) -> Certificate:
@@ -67,26 +57,6 @@ def issuer_name(name: x509.Name) -> str | None:
             text = value if isinstance(value, str) else value.decode(errors="replace")
             if text.strip():
                 return text.strip()
-    return None
-
-
-def certificate_failure(cert: Certificate, *, now: datetime, margin_days: int | None) -> str | None:
-    """Why `cert` fails the monitor at `now` (no I/O), or None.
-
-    Outside its validity period it always fails, verified or not: a browser would refuse
-    it. Inside, it fails when it expires within `margin_days` (None: not checked).
-    """
-    by = f" (issuer: {cert.issuer})" if cert.issuer else ""
-    if now < cert.not_before:
-        return f"certificate is not valid until {_day(cert.not_before)}{by}"
-    left = cert.not_after - now
-    if left <= timedelta(0):
-        return f"certificate expired {_span(-left)} ago ({_day(cert.not_after)}){by}"
-    if margin_days is not None and left < timedelta(days=margin_days):
-        return (
-            f"certificate expires in {_span(left)} ({_day(cert.not_after)}), "
-            f"within the {margin_days}-day margin{by}"
-        )
     return None
 
 
@@ -238,18 +208,3 @@ def _describe(exc: OSError, host: str, port: int) -> str:
     if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
         return f"connection refused by {where}"
     return f"could not connect to {where}: {exc.strerror or exc}"
-
-
-def _day(moment: datetime) -> str:
-    return moment.astimezone(UTC).date().isoformat()
-
-
-def _span(length: timedelta) -> str:
-    """Whole days left (as certbot counts them), or hours when under a day."""
-    if length >= timedelta(days=1):
-        days = length.days
-        return f"{days} day" if days == 1 else f"{days} days"
-    hours = int(length.total_seconds() // 3600)
-    if hours == 0:
-        return "less than an hour"
-    return f"{hours} hour" if hours == 1 else f"{hours} hours"
