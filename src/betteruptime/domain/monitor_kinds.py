@@ -13,7 +13,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from betteruptime.domain.targets import url_problem
+from betteruptime.domain.targets import has_certificate, url_problem
 
 DEFAULT_GRACE_SECONDS = 60
 DEFAULT_TLS_EXPIRY_DAYS = 14
@@ -68,10 +68,9 @@ def kind_problems(values: Mapping[str, Any]) -> list[FieldProblem]:
                     "a heartbeat needs period_seconds or cron (one of them, not both)",
                 )
             )
-    if values.get("tls_expiry_days") is not None and kind in HTTP_KINDS:
-        url = values.get("url") or ""
-        if not url.lower().startswith("https://"):
-            problems.append(
-                FieldProblem("tls_expiry_days", "needs an https:// URL: http has no certificate")
-            )
+    wants_certificate = values.get("tls_expiry_days") is not None and kind in HTTP_KINDS
+    if wants_certificate and not has_certificate(values.get("url") or ""):
+        problems.append(
+            FieldProblem("tls_expiry_days", "needs an https:// URL: http has no certificate")
+        )
     return problems

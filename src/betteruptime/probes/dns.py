@@ -8,10 +8,8 @@ never caches, and hands the answer to `domain.verdicts` to be judged (no I/O the
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import dns.asyncresolver
 import dns.exception
@@ -25,6 +23,7 @@ import dns.resolver
 
 from betteruptime.domain.addresses import TargetPolicy, refusal
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.domain.targets import DNS_PORT, TargetError, resolver_address, target_host
 from betteruptime.domain.verdicts import (
     dns_mismatch,
     dns_name_value,
@@ -115,13 +114,7 @@ def _timings(took_ms: float | None) -> Timings:
 
 def _name(url: str) -> dns.name.Name:
     """The absolute name of a dns:// URL, so no search domain is ever appended."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if not host or parts.scheme.lower() != "dns":
-        raise CheckFailed("invalid URL, expected dns://name")
+    host = target_host("dns", url)
     try:
         return dns.name.from_text(host)
     except dns.exception.DNSException:
@@ -129,24 +122,15 @@ def _name(url: str) -> dns.name.Name:
 
 
 def _resolver_address(value: str) -> tuple[str, int]:
-    """("IP", port) of "IP", "IP:port", "[v6]:port" or a bare v6 address."""
-    host, port = value, "53"
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port = rest.removeprefix(":") or "53"
-    elif value.count(":") == 1:
-        host, port = value.split(":")
     try:
-        ipaddress.ip_address(host)
-        number = int(port)
-    except ValueError:
+        return resolver_address(value)
+    except TargetError:
         raise CheckFailed(f"invalid dns_resolver {quote(value)}, expected IP or IP:port") from None
-    return host, number
 
 
 def _address(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
-    return shown if port == 53 else f"{shown}:{port}"
+    return shown if port == DNS_PORT else f"{shown}:{port}"
 
 
 def _shown(name: dns.name.Name) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.targets import has_certificate
 from betteruptime.probes.base import Probe
 from betteruptime.probes.tls import TlsProbe
 
 
 def wants_certificate(spec: ProbeSpec) -> bool:
     """Whether the monitor's certificate is checked along with its HTTP response."""
-    return spec.tls_expiry_days is not None and spec.url.lower().startswith("https://")
+    return spec.tls_expiry_days is not None and has_certificate(spec.url)
 
 
 def merge_certificate(http: CheckResult, cert: CheckResult) -> CheckResult:

@@ -24,7 +24,6 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from icmplib import (
     AsyncSocket,
@@ -39,6 +38,7 @@ from icmplib.utils import unique_identifier
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.targets import target_host
 from betteruptime.domain.verdicts import Pings, ping_failures
 from betteruptime.probes.results import CheckFailed, Stopwatch, guarded, make_result
 from betteruptime.probes.streams import resolve
@@ -117,7 +117,7 @@ class PingProbe:
     async def _check(self, spec: ProbeSpec, watch: Stopwatch) -> Pings:
         deadline = watch.marks["start"] + spec.timeout_seconds
         try:
-            host = _target(spec.url)
+            host = target_host("ping", spec.url)
             try:
                 async with asyncio.timeout(spec.timeout_seconds):
                     address = await self._resolve(host, watch)
@@ -197,15 +197,3 @@ def _explain_not_permitted() -> str:
     except OSError:
         range_text = None
     return not_permitted_message(range_text, os.getegid())
-
-
-def _target(url: str) -> str:
-    """The host of an icmp:// URL; CheckFailed when it is not one."""
-    try:
-        parts = urlsplit(url)
-        scheme, host = parts.scheme.lower(), parts.hostname
-    except ValueError:  # a malformed IPv6 literal
-        scheme, host = "", None
-    if scheme != "icmp" or not host:
-        raise CheckFailed("invalid URL, expected icmp://host")
-    return host

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from betteruptime.domain.messages import CheckJob, CheckResult, Timings
+from betteruptime.domain.targets import TargetError
 
 
 def make_result(
@@ -58,8 +59,9 @@ async def guarded(
     redact: Callable[[str], str] | None = None,
 ) -> CheckResult:
     """The result of `check` (called with the check's start time), or a down result when
-    it raises: CheckFailed with its own words, any other exception as an internal probe
-    error (`redact` hides what the text must not show). Only cancellation propagates.
+    it raises: CheckFailed and TargetError (a URL the probe cannot check) with their own
+    words, any other exception as an internal probe error (`redact` hides what the text
+    must not show). Only cancellation propagates.
 
     This is what makes every probe keep the :class:`~betteruptime.probes.base.Probe`
     promise: a bug in a probe becomes a result, not a dead worker. `timings` gives what
@@ -68,7 +70,7 @@ async def guarded(
     checked_at = datetime.now(UTC)
     try:
         return await check(checked_at)
-    except CheckFailed as failed:
+    except (CheckFailed, TargetError) as failed:
         error = str(failed)
     except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}"

@@ -12,12 +12,12 @@ import asyncio
 import errno
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import aiohappyeyeballs
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.targets import target_address
 from betteruptime.domain.verdicts import quote, response_time_failure
 from betteruptime.probes.results import CheckFailed, Stopwatch, guarded, make_result
 from betteruptime.probes.streams import close_stream, host_port, resolve
@@ -25,8 +25,6 @@ from betteruptime.probes.streams import close_stream, host_port, resolve
 # The most of a reply read while looking for tcp_expect: enough for any banner or
 # status line, small enough that a server streaming data cannot hold a worker's memory.
 MAX_REPLY_BYTES = 64 * 1024
-# How long closing may wait for the connection to wind down. A peer that stopped
-# reading would otherwise keep the socket (and the check) open; it gets a reset instead.
 # When a name has several addresses, the next one is tried after this delay while the
 # first attempt is still pending (RFC 8305's recommended 250 ms), so one dead address
 # does not use up the whole timeout.
@@ -83,7 +81,7 @@ class TcpProbe:
 
         Raises CheckFailed for everything that ends the check without a full conversation.
         """
-        host, port = _target(spec.url)
+        host, port = target_address("tcp", spec.url)
         writer: asyncio.StreamWriter | None = None
         try:
             async with asyncio.timeout(spec.timeout_seconds):
@@ -100,18 +98,6 @@ class TcpProbe:
             attempt.mark("done")
             if writer is not None:
                 await close_stream(writer)
-
-
-def _target(url: str) -> tuple[str, int]:
-    """(host, port) of a tcp:// URL; CheckFailed when it is not one."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # a port out of range or not a number
-        port = None
-    if port is None or parts.scheme.lower() != "tcp" or not parts.hostname:
-        raise CheckFailed("invalid URL, expected tcp://host:port")
-    return parts.hostname, port
 
 
 async def _connect(

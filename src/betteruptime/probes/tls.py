@@ -17,7 +17,6 @@ import errno
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import aiohappyeyeballs
 from cryptography import x509
@@ -25,6 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
+from betteruptime.domain.targets import target_address
 from betteruptime.domain.verdicts import Certificate, certificate_failure, response_time_failure
 from betteruptime.probes.results import (
     CheckFailed,
@@ -34,7 +34,6 @@ from betteruptime.probes.results import (
 )
 from betteruptime.probes.streams import close_stream, host_port, resolve
 
-DEFAULT_PORT = 443
 # As in the TCP probe: a dead address of several does not use up the whole timeout.
 HAPPY_EYEBALLS_DELAY = 0.25
 
@@ -129,7 +128,7 @@ class TlsProbe:
         )
 
     async def _handshake(self, spec: ProbeSpec, attempt: _Attempt) -> Certificate:
-        host, port = _target(spec.url)
+        host, port = target_address("tls", spec.url)
         context = self._verifying if spec.verify_tls else self._trusting
         try:
             async with asyncio.timeout(spec.timeout_seconds):
@@ -188,18 +187,6 @@ def _peer_certificate(writer: asyncio.StreamWriter, host: str) -> Certificate:
         return parse_certificate(der)
     except ValueError as exc:
         raise CheckFailed(f"could not read the certificate of {host}: {exc}") from None
-
-
-def _target(url: str) -> tuple[str, int]:
-    """(host, port) of an https:// URL; CheckFailed when it is not one."""
-    try:
-        parts = urlsplit(url)
-        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
-    except ValueError:  # a port out of range or not a number, a malformed IPv6 literal
-        raise CheckFailed("invalid URL, expected https://host[:port]") from None
-    if scheme != "https" or not host:
-        raise CheckFailed("invalid URL, expected https://host[:port]")
-    return host, port or DEFAULT_PORT
 
 
 def _describe(exc: OSError, host: str, port: int) -> str:

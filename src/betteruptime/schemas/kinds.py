@@ -6,13 +6,13 @@ scheme fits the kind, need the whole monitor and are checked in `domain.monitor_
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field
 
 from betteruptime.domain.heartbeats import cron_problem
+from betteruptime.domain.targets import resolver_address
 
 DnsRecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"]
 MAX_TCP_BYTES = 4096
@@ -21,18 +21,7 @@ MAX_PERIOD_SECONDS = 31 * 86400
 
 def _resolver(value: str) -> str:
     """An IP address, optionally with a port: `1.1.1.1`, `1.1.1.1:5353`, `[::1]:53`."""
-    host, port = value, None
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port = rest.removeprefix(":") or None
-    elif value.count(":") == 1:
-        host, port = value.split(":")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError("must be an IP address, optionally with :port") from None
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError("has an invalid port number")
+    resolver_address(value)  # the DNS probe's own parse: what it accepts, it can query
     return value
 
 

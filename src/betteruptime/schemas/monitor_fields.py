@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any, Literal, get_args
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +17,7 @@ from pydantic import (
 from betteruptime.domain.assertions import parse_status_pattern, validate_json_path
 from betteruptime.domain.messages import MonitorKind
 from betteruptime.domain.names import validate_region
-from betteruptime.domain.targets import SCHEMES
+from betteruptime.domain.targets import SCHEMES, split_target
 
 SupportedKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -47,17 +46,15 @@ def _url(value: str) -> str:
     url = value.strip()
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise ValueError("a URL may not contain spaces or control characters")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in URL_SCHEMES:
+    target = split_target(url)
+    if target.scheme not in URL_SCHEMES:
         raise ValueError(
             "must be an http(s)://, tcp://, dns:// or icmp:// URL, as in https://example.com/"
         )
-    if not parts.hostname:
+    if not target.host:
         raise ValueError("must include a host name, as in https://example.com/")
-    try:
-        parts.port  # noqa: B018 - evaluated for the ValueError it raises on a bad port
-    except ValueError:
-        raise ValueError("has an invalid port number") from None
+    if not target.port_valid:
+        raise ValueError("has an invalid port number")
     return url
 
 
