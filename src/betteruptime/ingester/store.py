@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import (
@@ -26,6 +25,7 @@ from betteruptime.db.models import (
 from betteruptime.db.models.checks import aggregate_of, rollup_values
 from betteruptime.db.pairs import pair_conditions
 from betteruptime.db.types import utcnow
+from betteruptime.db.upsert import insert_for
 from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.rollups import RESOLUTIONS, Aggregate, aggregate_checks
@@ -36,11 +36,6 @@ from betteruptime.logs import get_logger, kv
 log = get_logger("ingester")
 
 ROLLUP_COLUMNS = tuple(rollup_values(Aggregate()))
-
-
-def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _check_row(result: CheckResult) -> dict[str, Any]:
@@ -73,7 +68,7 @@ async def insert_new_checks(
         return []
     table = Check.__table__
     statement = (
-        _insert(session, table)  # type: ignore[arg-type]
+        insert_for(session, table)
         .on_conflict_do_nothing(index_elements=["monitor_id", "due_at", "region"])
         .returning(table.c.monitor_id, table.c.due_at, table.c.region)
     )
@@ -100,7 +95,7 @@ async def update_rollups(session: AsyncSession, results: Sequence[CheckResult]) 
             {"monitor_id": monitor_id, "bucket_start": start, **rollup_values(aggregate)}
             for (monitor_id, start), aggregate in fresh.items()
         ]
-        insert = _insert(session, table)  # type: ignore[arg-type]
+        insert = insert_for(session, table)
         statement = insert.on_conflict_do_update(
             index_elements=["monitor_id", "bucket_start"],
             set_={name: insert.excluded[name] for name in ROLLUP_COLUMNS},

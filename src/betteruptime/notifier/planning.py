@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.context import AlertContext
 from betteruptime.alerting.rules import Link, plan_deliveries
 from betteruptime.db.models import Check, Incident, Monitor, MonitorChannel, Notification
+from betteruptime.db.upsert import insert_for
 from betteruptime.domain.messages import Event
 from betteruptime.notifier.notices import (
     MAINTENANCE_EVENTS,
@@ -107,10 +107,8 @@ async def alert_context(
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(Notification)
+        insert_for(session, Notification)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["channel_id", "key"])
     )
