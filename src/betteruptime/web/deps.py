@@ -1,5 +1,6 @@
-"""What the dashboard's routes share: the browser session, the signed-in user, the CSRF
-check and the one way a page or a redirect leaves (which also stores the session)."""
+"""What the dashboard's routes share: the browser session, the signed-in user, the
+user's object a path names, the CSRF check and the one way a page or a redirect leaves
+(which also stores the session)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.api.deps import MAX_ID, SessionDep
 from betteruptime.auth.oidc import OidcClient
-from betteruptime.db.models import User
+from betteruptime.db.models import Channel, Incident, User
+from betteruptime.services import channels as channel_service
+from betteruptime.services import incidents as incident_service
+from betteruptime.services import monitors as monitor_service
+from betteruptime.services import status_pages as page_service
 from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
 
 T = TypeVar("T")
@@ -56,6 +62,17 @@ class LoginRequired(Exception):
 
 class CsrfRejected(Exception):
     """A form came without the session's CSRF token; answered with a 403 page."""
+
+
+class NotFound(Exception):
+    """The object a path names is missing or someone else's (they look alike, so ids do
+    not tell which objects exist): answered with the 404 page, or for a data route
+    (`as_json`) with a JSON 404."""
+
+    def __init__(self, what: str, *, as_json: bool = False) -> None:
+        super().__init__(what)
+        self.what = what
+        self.as_json = as_json
 
 
 @dataclass(slots=True)
@@ -167,13 +184,6 @@ def path_id(text: str) -> int | None:
     return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
 
 
-async def by_path_id(text: str, lookup: Callable[[int], Awaitable[T | None]]) -> T | None:
-    """What `lookup` finds for the id in a path segment (None: not found, the id was not
-    a number or not the user's): the views' "owned object or 404" in one place."""
-    found = path_id(text)
-    return None if found is None else await lookup(found)
-
-
 def safe_next(url: str | None) -> str:
     """Where to go after signing in: a path on this site only, never another host."""
     if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
@@ -199,6 +209,68 @@ async def page_user(request: Request, db: SessionDep) -> User:
 
 
 PageUser = Annotated[User, Depends(page_user)]
+
+
+def not_found_page(request: Request, what: str) -> Response:
+    return render(request, "404.html", {"what": what}, status_code=404)
+
+
+Lookup = Callable[[AsyncSession, int, int], Awaitable[T | None]]
+
+
+def owned(what: str, param: str, lookup: Lookup[T], *, as_json: bool = False) -> Any:
+    """The dependency that gives a view the signed-in user's object whose id is the path
+    parameter `param`, found by `lookup(session, owner_id, id)`; :class:`NotFound` when
+    the id is not a number, missing or someone else's. The views' "owned object or
+    404" in one place, as the API's OwnedMonitor is there."""
+
+    async def dependency(request: Request, db: SessionDep, user: PageUser) -> T:
+        found_id = path_id(request.path_params[param])
+        found = None if found_id is None else await lookup(db, user.id, found_id)
+        if found is None:
+            raise NotFound(what, as_json=as_json)
+        return found
+
+    return Depends(dependency)
+
+
+def _monitor(
+    db: AsyncSession, owner: int, found: int
+) -> Awaitable[monitor_service.MonitorRecord | None]:
+    return monitor_service.get_monitor(db, owner_id=owner, monitor_id=found)
+
+
+PageMonitor = Annotated[monitor_service.MonitorRecord, owned("monitor", "monitor_id", _monitor)]
+# The chart's data is fetched by the page's script: a JSON 404, not a page.
+ChartMonitor = Annotated[
+    monitor_service.MonitorRecord, owned("monitor", "monitor_id", _monitor, as_json=True)
+]
+PageChannel = Annotated[
+    Channel,
+    owned(
+        "channel",
+        "channel_id",
+        lambda db, owner, found: channel_service.get_channel(db, owner_id=owner, channel_id=found),
+    ),
+]
+PageIncident = Annotated[
+    Incident,
+    owned(
+        "incident",
+        "incident_id",
+        lambda db, owner, found: incident_service.get_incident(
+            db, owner_id=owner, incident_id=found
+        ),
+    ),
+]
+PageStatusPage = Annotated[
+    page_service.StatusPageRecord,
+    owned(
+        "status page",
+        "page_id",
+        lambda db, owner, found: page_service.get_page(db, owner_id=owner, page_id=found),
+    ),
+]
 
 
 async def check_csrf(request: Request) -> None:

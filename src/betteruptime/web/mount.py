@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -14,7 +14,16 @@ from betteruptime.auth.oidc import OidcClient
 from betteruptime.logs import get_logger, kv
 from betteruptime.settings import Settings
 from betteruptime.web.assets import STATIC_DIR, missing_vendor_files
-from betteruptime.web.deps import CsrfRejected, LoginRequired, WebState, login_redirect, render
+from betteruptime.web.deps import (
+    CsrfRejected,
+    LoginRequired,
+    NotFound,
+    WebState,
+    finish,
+    login_redirect,
+    not_found_page,
+    render,
+)
 from betteruptime.web.formatting import install_filters
 from betteruptime.web.session import SessionSigner
 from betteruptime.web.views import (
@@ -44,6 +53,13 @@ async def _on_csrf_rejected(request: Request, _: Exception) -> Response:
     return render(request, "403.html", status_code=403)
 
 
+async def _on_not_found(request: Request, error: Exception) -> Response:
+    assert isinstance(error, NotFound)
+    if error.as_json:
+        return finish(request, JSONResponse({"error": "not_found"}, status_code=404))
+    return not_found_page(request, error.what)
+
+
 def mount_web(app: FastAPI, settings: Settings) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -66,6 +82,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     )
     app.add_exception_handler(LoginRequired, _on_login_required)
     app.add_exception_handler(CsrfRejected, _on_csrf_rejected)
+    app.add_exception_handler(NotFound, _on_not_found)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     routers = (
         accounts.router,

@@ -14,24 +14,16 @@ from pydantic import ValidationError
 
 from betteruptime.alerting.render import render_test
 from betteruptime.api.deps import SenderDep, SessionDep
-from betteruptime.db.models import Channel, User
+from betteruptime.db.models import User
 from betteruptime.schemas.channels import ChannelCreate, ChannelPublic
 from betteruptime.services import channels as channel_service
 from betteruptime.services.channels import ChannelInvalidError
-from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, flash, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageChannel, PageUser, flash, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors, text
-from betteruptime.web.views.monitors import not_found_page
 
 router = APIRouter(include_in_schema=False)
 
 FIELDS = ("name", "url")
-
-
-async def _owned(db: SessionDep, user: User, channel_id: str) -> Channel | None:
-    return await by_path_id(
-        channel_id,
-        lambda found: channel_service.get_channel(db, owner_id=user.id, channel_id=found),
-    )
 
 
 async def _show(
@@ -69,12 +61,7 @@ async def add_channel(request: Request, db: SessionDep, user: PageUser) -> Respo
 
 
 @router.post("/channels/{channel_id}/test", dependencies=[CsrfChecked])
-async def test_channel(
-    request: Request, channel_id: str, db: SessionDep, user: PageUser, sender: SenderDep
-) -> Response:
-    channel = await _owned(db, user, channel_id)
-    if channel is None:
-        return not_found_page(request, "channel")
+async def test_channel(request: Request, channel: PageChannel, sender: SenderDep) -> Response:
     outcome = await sender.send(channel.url, render_test(channel.name), kind="test")
     if outcome.ok:
         flash(request, "ok", f"Test message sent to “{channel.name}”.")
@@ -85,12 +72,7 @@ async def test_channel(
 
 
 @router.post("/channels/{channel_id}/delete", dependencies=[CsrfChecked])
-async def delete_channel(
-    request: Request, channel_id: str, db: SessionDep, user: PageUser
-) -> Response:
-    channel = await _owned(db, user, channel_id)
-    if channel is None:
-        return not_found_page(request, "channel")
+async def delete_channel(request: Request, channel: PageChannel, db: SessionDep) -> Response:
     name = channel.name
     await channel_service.delete_channel(db, channel=channel)
     flash(request, "ok", f"Channel “{name}” deleted.")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.api.deps import SessionDep
-from betteruptime.db.models import Incident, Monitor, User
+from betteruptime.db.models import Incident, Monitor
 from betteruptime.db.types import utcnow
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
@@ -27,15 +27,14 @@ from betteruptime.services.incidents import IncidentResolvedError
 from betteruptime.services.timeline import incident_timeline
 from betteruptime.web.deps import (
     CsrfChecked,
+    PageIncident,
     PageUser,
-    by_path_id,
     flash,
     redirect,
     render,
     safe_next,
 )
 from betteruptime.web.forms import text
-from betteruptime.web.views.monitors import not_found_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,21 +83,11 @@ async def incidents_page(
     return render(request, "incidents.html", context)
 
 
-async def _owned(db: SessionDep, user: User, incident_id: str) -> Incident | None:
-    return await by_path_id(
-        incident_id,
-        lambda found: incident_service.get_incident(db, owner_id=user.id, incident_id=found),
-    )
-
-
 @router.get("/incidents/{incident_id}")
 async def incident_page(
-    request: Request, incident_id: str, db: SessionDep, user: PageUser
+    request: Request, incident: PageIncident, db: SessionDep, user: PageUser
 ) -> Response:
     """One incident with its timeline: failures, notifications, acknowledgement."""
-    incident = await _owned(db, user, incident_id)
-    if incident is None:
-        return not_found_page(request, "incident")
     record = await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=incident.monitor_id)
     context = {
         "now": utcnow(),
@@ -110,12 +99,7 @@ async def incident_page(
 
 
 @router.post("/incidents/{incident_id}/acknowledge", dependencies=[CsrfChecked])
-async def acknowledge(
-    request: Request, incident_id: str, db: SessionDep, user: PageUser
-) -> Response:
-    incident = await _owned(db, user, incident_id)
-    if incident is None:
-        return not_found_page(request, "incident")
+async def acknowledge(request: Request, incident: PageIncident, db: SessionDep) -> Response:
     number = incident.id
     try:
         await incident_service.acknowledge_incident(db, incident=incident)

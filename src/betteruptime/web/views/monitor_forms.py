@@ -27,7 +27,7 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.monitors import MonitorInvalidError, MonitorRecord
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
-from betteruptime.web.deps import CsrfChecked, PageUser, flash, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageMonitor, PageUser, flash, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors
 from betteruptime.web.monitor_form import (
     FIELDS,
@@ -37,7 +37,6 @@ from betteruptime.web.monitor_form import (
     monitor_values,
     parse_form,
 )
-from betteruptime.web.views.monitors import _owned, not_found_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -161,23 +160,17 @@ async def create_monitor(
 @router.get("/monitors/{monitor_id}/edit")
 async def edit_monitor(
     request: Request,
-    monitor_id: str,
+    record: PageMonitor,
     db: SessionDep,
     user: PageUser,
     settings: SettingsDep,
 ) -> Response:
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return not_found_page(request, "monitor")
     values = monitor_values(record.monitor, record.channel_rules)
     return await _show_form(request, db, user, settings, values=values, errors={}, record=record)
 
 
 @router.post("/monitors/{monitor_id}/edit", dependencies=[CsrfChecked])
 async def update_monitor(
-    request: Request, monitor_id: str, db: SessionDep, user: PageUser, settings: SettingsDep
+    request: Request, record: PageMonitor, db: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return not_found_page(request, "monitor")
     return await _submit(request, db, user, settings, record)

@@ -10,14 +10,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from betteruptime.api.deps import SessionDep, SettingsDep
-from betteruptime.db.models import User
 from betteruptime.db.types import utcnow
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
 from betteruptime.web.charts import CHART_RANGES, chart_series
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
-from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, finish, redirect, render
+from betteruptime.web.deps import (
+    ChartMonitor,
+    CsrfChecked,
+    PageMonitor,
+    PageUser,
+    finish,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,26 +32,10 @@ LATEST_CHECKS = 20
 LATEST_INCIDENTS = 20
 
 
-def not_found_page(request: Request, what: str) -> Response:
-    return render(request, "404.html", {"what": what}, status_code=404)
-
-
-async def _owned(
-    db: SessionDep, user: User, monitor_id: str
-) -> monitor_service.MonitorRecord | None:
-    return await by_path_id(
-        monitor_id,
-        lambda found: monitor_service.get_monitor(db, owner_id=user.id, monitor_id=found),
-    )
-
-
 @router.get("/monitors/{monitor_id}")
 async def monitor_page(
-    request: Request, monitor_id: str, db: SessionDep, user: PageUser
+    request: Request, record: PageMonitor, db: SessionDep, user: PageUser
 ) -> Response:
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return not_found_page(request, "monitor")
     monitor, now = record.monitor, utcnow()
     context = {
         "now": now,
@@ -65,16 +56,12 @@ async def monitor_page(
 @router.get("/monitors/{monitor_id}/chart")
 async def monitor_chart(
     request: Request,
-    monitor_id: str,
+    record: ChartMonitor,
     db: SessionDep,
-    user: PageUser,
     settings: SettingsDep,
     range: str = "24h",
 ) -> Response:
     """The response-time chart's data for one range, as uPlot's columns (JSON)."""
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return finish(request, JSONResponse({"error": "not_found"}, status_code=404))
     if range not in CHART_RANGES:
         message = f"range must be one of {', '.join(CHART_RANGES)}"
         return finish(request, JSONResponse({"error": message}, status_code=400))
@@ -89,27 +76,18 @@ async def monitor_chart(
 
 
 @router.post("/monitors/{monitor_id}/pause", dependencies=[CsrfChecked])
-async def pause(request: Request, monitor_id: str, db: SessionDep, user: PageUser) -> Response:
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return not_found_page(request, "monitor")
+async def pause(request: Request, record: PageMonitor, db: SessionDep) -> Response:
     await monitor_service.pause_monitor(db, monitor=record.monitor)
     return redirect(request, f"/monitors/{record.monitor.id}")
 
 
 @router.post("/monitors/{monitor_id}/resume", dependencies=[CsrfChecked])
-async def resume(request: Request, monitor_id: str, db: SessionDep, user: PageUser) -> Response:
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return not_found_page(request, "monitor")
+async def resume(request: Request, record: PageMonitor, db: SessionDep) -> Response:
     await monitor_service.resume_monitor(db, record=record)
     return redirect(request, f"/monitors/{record.monitor.id}")
 
 
 @router.post("/monitors/{monitor_id}/delete", dependencies=[CsrfChecked])
-async def delete(request: Request, monitor_id: str, db: SessionDep, user: PageUser) -> Response:
-    record = await _owned(db, user, monitor_id)
-    if record is None:
-        return not_found_page(request, "monitor")
+async def delete(request: Request, record: PageMonitor, db: SessionDep) -> Response:
     await monitor_service.delete_monitor(db, monitor=record.monitor)
     return redirect(request, "/")

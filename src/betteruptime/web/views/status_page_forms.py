@@ -21,9 +21,8 @@ from betteruptime.services import status_pages as page_service
 from betteruptime.services.monitors import MonitorInvalidError
 from betteruptime.services.status_pages import SlugTakenError, StatusPageRecord
 from betteruptime.web.dashboard import display_target
-from betteruptime.web.deps import CsrfChecked, PageUser, by_path_id, redirect, render
+from betteruptime.web.deps import CsrfChecked, PageStatusPage, PageUser, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors, text, texts
-from betteruptime.web.views.monitors import not_found_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,12 +116,6 @@ async def _submit(
     return redirect(request, "/status-pages")
 
 
-async def _owned(db: SessionDep, user: User, page_id: str) -> StatusPageRecord | None:
-    return await by_path_id(
-        page_id, lambda found: page_service.get_page(db, owner_id=user.id, page_id=found)
-    )
-
-
 @router.get("/status-pages")
 async def list_page(request: Request, db: SessionDep, user: PageUser) -> Response:
     pages = await page_service.list_pages(db, owner_id=user.id)
@@ -141,10 +134,9 @@ async def create_page(request: Request, db: SessionDep, user: PageUser) -> Respo
 
 
 @router.get("/status-pages/{page_id}/edit")
-async def edit_page(request: Request, page_id: str, db: SessionDep, user: PageUser) -> Response:
-    record = await _owned(db, user, page_id)
-    if record is None:
-        return not_found_page(request, "status page")
+async def edit_page(
+    request: Request, record: PageStatusPage, db: SessionDep, user: PageUser
+) -> Response:
     values = {
         "slug": record.page.slug,
         "title": record.page.title,
@@ -154,17 +146,13 @@ async def edit_page(request: Request, page_id: str, db: SessionDep, user: PageUs
 
 
 @router.post("/status-pages/{page_id}/edit", dependencies=[CsrfChecked])
-async def update_page(request: Request, page_id: str, db: SessionDep, user: PageUser) -> Response:
-    record = await _owned(db, user, page_id)
-    if record is None:
-        return not_found_page(request, "status page")
+async def update_page(
+    request: Request, record: PageStatusPage, db: SessionDep, user: PageUser
+) -> Response:
     return await _submit(request, db, user, record)
 
 
 @router.post("/status-pages/{page_id}/delete", dependencies=[CsrfChecked])
-async def delete_page(request: Request, page_id: str, db: SessionDep, user: PageUser) -> Response:
-    record = await _owned(db, user, page_id)
-    if record is None:
-        return not_found_page(request, "status page")
+async def delete_page(request: Request, record: PageStatusPage, db: SessionDep) -> Response:
     await page_service.delete_page(db, record=record)
     return redirect(request, "/status-pages")

@@ -16,9 +16,8 @@ from betteruptime.db.types import utcnow
 from betteruptime.schemas.status_pages import MAX_SLUG
 from betteruptime.services import status_pages as page_service
 from betteruptime.services.status_pages import StatusPageRecord
-from betteruptime.web.deps import finish, render
+from betteruptime.web.deps import finish, not_found_page, render
 from betteruptime.web.public_status import as_json, public_status
-from betteruptime.web.views.monitors import not_found_page
 
 router = APIRouter(include_in_schema=False)
 
