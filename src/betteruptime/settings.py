@@ -2,14 +2,17 @@
 
 Every role reads its configuration through :func:`get_settings`. Bad values stop
 start-up with :class:`SettingsError`, whose message is one line naming the variable.
+Every secret variable NAME may instead name a file in NAME_FILE (Docker and Kubernetes
+secrets), never both.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -20,11 +23,27 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from betteruptime.domain.addresses import TargetPolicy
 
 SECRET_KEY_FILE = ".betteruptime_secret"
+# The settings whose variables carry a password, key or token: each variable NAME may
+# be given as the path of a file in NAME_FILE instead.
+SECRET_FIELDS = (
+    "database_url",
+    "rabbitmq_url",
+    "redis_url",
+    "secret_key",
+    "metrics_token",
+    "oidc_client_secret",
+)
 
 
 class SettingsError(Exception):
@@ -33,6 +52,44 @@ class SettingsError(Exception):
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
+
+
+class _SecretFiles(PydanticBaseSettingsSource):
+    """The values of SECRET_FIELDS given as NAME_FILE: the named file's content, without
+    its trailing newline. NAME and NAME_FILE both set is refused: which one was meant?"""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], variables: Mapping[str, str | None]
+    ) -> None:
+        super().__init__(settings_cls)
+        self._variables = variables  # names in lowercase, as the env sources keep them
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every secret at once
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field in SECRET_FIELDS:
+            name = variable_name(field)
+            path = self._variables.get(f"{name}_FILE".lower())
+            if not path:
+                continue
+            if self._variables.get(name.lower()):
+                raise SettingsError(f"{name} and {name}_FILE are both set; set only one of them")
+            values[name] = _read_secret(name, path)
+        return values
+
+
+def _read_secret(name: str, path: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise SettingsError(
+            f"{name}_FILE names {path}, which cannot be read: {error.strerror or error}"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{name}_FILE names {path}, which is not UTF-8 text") from None
+    return text.rstrip("\r\n")
 
 
 class Settings(BaseSettings):
@@ -104,6 +161,23 @@ class Settings(BaseSettings):
     oidc_allow_signup: Annotated[
         bool, Field(validation_alias=_env("BETTERUPTIME_OIDC_ALLOW_SIGNUP"))
     ] = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # NAME_FILE is looked for where NAME is: the environment, then the .env file.
+        variables: dict[str, str | None] = {}
+        for source in (dotenv_settings, env_settings):
+            if isinstance(source, EnvSettingsSource):
+                variables.update(source.env_vars)
+        files = _SecretFiles(settings_cls, variables)
+        return init_settings, files, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("database_url")
     @classmethod
@@ -214,13 +288,18 @@ class Settings(BaseSettings):
         return key
 
 
+def variable_name(field: str) -> str:
+    """The environment variable of a settings field (`secret_key`: BETTERUPTIME_SECRET_KEY)."""
+    info = Settings.model_fields.get(field.lower())
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
+    return field.upper()
+
+
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     loc = first.get("loc") or ("?",)
-    name = str(loc[0]).upper()
-    field = Settings.model_fields.get(str(loc[0]).lower())
-    if field is not None and isinstance(field.validation_alias, AliasChoices):
-        name = str(field.validation_alias.choices[0])
+    name = variable_name(str(loc[0]))
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     return f"invalid setting {name}: {message}"
 
