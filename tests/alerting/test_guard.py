@@ -44,15 +44,13 @@ class Listener:
 
 
 @pytest.fixture
-async def webhook() -> AsyncIterator[Listener]:
-    receiver = WebhookReceiver()
-    await receiver.start()
-    yield Listener(
-        receiver.port,
-        lambda host: f"json://{host}:{receiver.port}/hook",
-        lambda: len(receiver.received),
+def http_hook(webhook: WebhookReceiver) -> Listener:
+    """The root `webhook` receiver, as a listener."""
+    return Listener(
+        webhook.port,
+        lambda host: f"json://{host}:{webhook.port}/hook",
+        lambda: len(webhook.received),
     )
-    await receiver.stop()
 
 
 @pytest.fixture
@@ -116,8 +114,8 @@ async def _check_family(listener: Listener) -> None:
     await eventually(arrived, within=ARRIVAL_SECONDS, what="the message at the listener")
 
 
-async def test_http_webhooks_reach_only_allowed_addresses(webhook: Listener) -> None:
-    await _check_family(webhook)
+async def test_http_webhooks_reach_only_allowed_addresses(http_hook: Listener) -> None:
+    await _check_family(http_hook)
 
 
 async def test_smtp_mail_reaches_only_allowed_addresses(mail_server: Listener) -> None:
@@ -132,15 +130,15 @@ async def test_tcp_irc_reaches_only_allowed_addresses(irc: Listener) -> None:
     await _check_family(irc)
 
 
-async def test_the_guard_leaves_other_connections_alone(webhook: Listener) -> None:
+async def test_the_guard_leaves_other_connections_alone(http_hook: Listener) -> None:
     import requests
 
     strict = AppriseSender(policy=TargetPolicy(block_private=True))
-    await strict.send(webhook.url("127.0.0.1"), render_test("x"), kind="test")
+    await strict.send(http_hook.url("127.0.0.1"), render_test("x"), kind="test")
 
     # Outside a guarded send (this test's own thread), loopback is reachable as ever.
     response = await asyncio.to_thread(
-        requests.post, f"http://127.0.0.1:{webhook.port}/direct", json={}, timeout=5
+        requests.post, f"http://127.0.0.1:{http_hook.port}/direct", json={}, timeout=5
     )
 
     assert response.status_code == 200

@@ -3,7 +3,7 @@ test endpoint sending a real message to a local webhook."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -15,14 +15,6 @@ from testkit.waiting import free_port
 Create = Callable[..., Awaitable[dict[str, Any]]]
 MONITORS = "/api/v1/monitors"
 CHANNELS = "/api/v1/channels"
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    await receiver.start()
-    yield receiver
-    await receiver.stop()
 
 
 async def test_a_monitor_takes_channel_rules_and_shows_them_with_the_ids(
@@ -96,15 +88,15 @@ async def test_the_test_endpoint_sends_a_real_message(
     client: httpx.AsyncClient,
     alice: dict[str, str],
     create_channel: Create,
-    receiver: WebhookReceiver,
+    webhook: WebhookReceiver,
 ) -> None:
-    channel = await create_channel(alice, name="ops hook", url=receiver.url())
+    channel = await create_channel(alice, name="ops hook", url=webhook.url())
 
     response = await client.post(f"{CHANNELS}/{channel['id']}/test", headers=alice)
 
     assert response.status_code == 200
     assert response.json() == {"delivered": True, "error": None}
-    (message,) = receiver.received
+    (message,) = webhook.received
     assert message.title == "[TEST] BetterUptime" and "ops hook" in message.message
 
 

@@ -44,10 +44,8 @@ async def cluster(tmp_path: Path, cluster_database_url: str) -> AsyncIterator[Cl
 
 
 async def test_regions_quorum_and_scheduler_failover_across_processes(
-    cluster: Cluster, target: Target
+    cluster: Cluster, target: Target, webhook: WebhookReceiver
 ) -> None:
-    webhook = WebhookReceiver()
-    await webhook.start()
     async with signed_in_client(cluster.base) as api:
         channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
         assert channel.status_code == 201, channel.text
@@ -119,7 +117,6 @@ async def test_regions_quorum_and_scheduler_failover_across_processes(
     for name, role in cluster.roles.items():
         if role.running():
             assert role.stop() == 0, f"{name} did not exit cleanly:\n{role.log()[-2000:]}"
-    await webhook.stop()
     assert webhook.titles() == ["[DOWN] local target", "[RECOVERED] local target"]
     assert "Failing regions: eu, us (of eu, us)" in webhook.received[0].message
 

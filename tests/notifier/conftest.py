@@ -28,7 +28,6 @@ from betteruptime.notifier.dispatch import Dispatcher
 from betteruptime.notifier.service import Notifier
 from betteruptime.transport.base import EventStream
 from betteruptime.transport.memory import MemoryEventStream
-from testkit.receivers import WebhookReceiver
 
 FAST_RETRY = RetryPolicy(max_attempts=5, first_delay_seconds=0.1, factor=1.5)
 ALL_EVENTS = ["down", "up", "reminder", "acknowledged"]
@@ -181,14 +180,6 @@ def stream() -> EventStream:
 @pytest.fixture
 def world(sessions: SessionFactory, stream: EventStream) -> World:
     return World(sessions, stream)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    await receiver.start()
-    yield receiver
-    await receiver.stop()
 
 
 @pytest.fixture

@@ -131,10 +131,10 @@ async def test_a_notifier_killed_before_acking_leaves_the_event_to_another_on_re
     sessions: SessionFactory,
     redis_stream: RedisEventStream,
     redis_client: redis.Redis,
-    receiver: WebhookReceiver,
+    webhook: WebhookReceiver,
 ) -> None:
     world = World(sessions, redis_stream)
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     monitor = await world.monitor("shop", [(channel, {})])
     await world.go_down(monitor, cause="HTTP 503")
     started = time.monotonic()
@@ -146,7 +146,7 @@ async def test_a_notifier_killed_before_acking_leaves_the_event_to_another_on_re
     pending = await redis_pending(redis_client, redis_stream.key)
     received, rows = LEFT_BEHIND[crash]
     assert pending == [("first", 1)], log
-    assert len(receiver.received) == received, log
+    assert len(webhook.received) == received, log
     assert await notifications(sessions) == rows, log
 
     await asyncio.sleep(CLAIM_IDLE_MS / 1000)  # stale enough for the first claim pass
@@ -157,7 +157,7 @@ async def test_a_notifier_killed_before_acking_leaves_the_event_to_another_on_re
 
         async def settled() -> bool:
             left = await redis_pending(redis_client, redis_stream.key)
-            return second.notifier.handled >= 1 and not left and len(receiver.received) >= 1
+            return second.notifier.handled >= 1 and not left and len(webhook.received) >= 1
 
         await eventually(settled, within=20, what="the redelivered event handled and acked")
         recovered_after = time.monotonic() - started
@@ -169,11 +169,11 @@ async def test_a_notifier_killed_before_acking_leaves_the_event_to_another_on_re
         f"\n[{crash}] victim died (SIGKILL) after {died_after:.1f} s with {len(pending)} entry "
         f"pending, {received} message(s) out; the second notifier handled "
         f"{second.notifier.handled} redelivered entry and sent {second.notifier.dispatcher.sent}; "
-        f"settled at {recovered_after:.1f} s; messages received: {len(receiver.received)}; "
+        f"settled at {recovered_after:.1f} s; messages received: {len(webhook.received)}; "
         f"pending now: {await redis_pending(redis_client, redis_stream.key)}"
     )
     assert second.notifier.handled == 1
-    assert receiver.titles() == ["[DOWN] shop"]
+    assert webhook.titles() == ["[DOWN] shop"]
     assert await redis_pending(redis_client, redis_stream.key) == []
     # The victim's send stands (before-ack); a claimed send that never went out is
     # claimed again once its lease ends (mid-send): the second attempt of the same row.
@@ -183,11 +183,11 @@ async def test_a_notifier_killed_before_acking_leaves_the_event_to_another_on_re
 
 
 async def test_a_notifier_dead_before_acking_leaves_the_event_to_another_in_process(
-    sessions: SessionFactory, receiver: WebhookReceiver
+    sessions: SessionFactory, webhook: WebhookReceiver
 ) -> None:
     stream = MemoryEventStream()
     world = World(sessions, stream)
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     monitor = await world.monitor("shop", [(channel, {})])
     await world.go_down(monitor, cause="HTTP 503")
     started = time.monotonic()
@@ -208,7 +208,7 @@ async def test_a_notifier_dead_before_acking_leaves_the_event_to_another_in_proc
         await first_task
     assert len(held) == 1
     assert memory_pending(stream) == ["first"]
-    assert receiver.titles() == ["[DOWN] shop"]
+    assert webhook.titles() == ["[DOWN] shop"]
     assert await notifications(sessions) == [("sent", 1)]
 
     await asyncio.sleep(CLAIM_IDLE_MS / 1000)  # stale enough for the first claim pass
@@ -230,10 +230,10 @@ async def test_a_notifier_dead_before_acking_leaves_the_event_to_another_in_proc
         f"\n[in-process] first notifier cancelled with {len(held)} entry pending; the second "
         f"handled {second.notifier.handled} redelivered entry and sent "
         f"{second.notifier.dispatcher.sent}; settled at {recovered_after:.1f} s; messages "
-        f"received: {len(receiver.received)}; pending now: {memory_pending(stream)}"
+        f"received: {len(webhook.received)}; pending now: {memory_pending(stream)}"
     )
     assert second.notifier.handled == 1
-    assert receiver.titles() == ["[DOWN] shop"]
+    assert webhook.titles() == ["[DOWN] shop"]
     assert second.notifier.dispatcher.sent == 0
     assert memory_pending(stream) == []
     assert await notifications(sessions) == [("sent", 1)]

@@ -27,29 +27,29 @@ async def _attempts(sessions: SessionFactory) -> list[DeliveryAttempt]:
 
 
 async def test_one_outage_sends_exactly_one_down_and_one_up(
-    world: World, receiver: WebhookReceiver, start_notifier: Any
+    world: World, webhook: WebhookReceiver, start_notifier: Any
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     monitor = await world.monitor("shop", [(channel, {})])
     start_notifier()
 
     incident = await world.go_down(monitor, cause="HTTP 503 from upstream")
-    await eventually(lambda: _count(receiver, 1), within=10, what="the down message")
+    await eventually(lambda: _count(webhook, 1), within=10, what="the down message")
     await world.recover(monitor, incident)
-    await eventually(lambda: _count(receiver, 2), within=10, what="the up message")
+    await eventually(lambda: _count(webhook, 2), within=10, what="the up message")
 
-    down, up = receiver.received
+    down, up = webhook.received
     assert down.title == "[DOWN] shop" and down.body["type"] == "failure"
     assert "https://shop.example.com/" in down.message
     assert "HTTP 503 from upstream" in down.message
     assert up.title == "[RECOVERED] shop" and "Down for:" in up.message
-    await _assert_no_more_messages(receiver, 2)
+    await _assert_no_more_messages(webhook, 2)
 
 
 async def test_an_event_delivered_twice_by_the_stream_is_sent_once(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     monitor = await world.monitor("api", [(channel, {})])
     await world.go_down(monitor)
     # The same event again, as a stream redelivery would bring it.
@@ -62,8 +62,8 @@ async def test_an_event_delivered_twice_by_the_stream_is_sent_once(
         await world.stream.publish([to_event(row).model_dump_json().encode()])
     start_notifier()
 
-    await eventually(lambda: _count(receiver, 1), within=10, what="the down message")
-    await _assert_no_more_messages(receiver, 1)
+    await eventually(lambda: _count(webhook, 1), within=10, what="the down message")
+    await _assert_no_more_messages(webhook, 1)
     assert [n.status for n in await _notifications(sessions)] == ["sent"]
 
 
@@ -115,19 +115,19 @@ async def test_a_webhook_that_always_fails_ends_recorded_as_failed(
 
 
 async def test_thirty_monitors_down_at_once_fold_into_a_digest_within_the_rate_limit(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     names = [f"service-{n:02d}" for n in range(30)]
     monitors = [await world.monitor(name, [(channel, {})]) for name in names]
     for monitor in monitors:  # written together, relayed together: one shared outage
         await world.go_down(monitor)
     start_notifier(rate_limit=5)
 
-    await eventually(lambda: _count(receiver, 1), within=10, what="the digest")
-    await _assert_no_more_messages(receiver, len(receiver.received))
-    assert len(receiver.received) <= 5
-    digests = [m for m in receiver.received if m.title.startswith("[DIGEST]")]
+    await eventually(lambda: _count(webhook, 1), within=10, what="the digest")
+    await _assert_no_more_messages(webhook, len(webhook.received))
+    assert len(webhook.received) <= 5
+    digests = [m for m in webhook.received if m.title.startswith("[DIGEST]")]
     assert len(digests) == 1
     for name in names:
         assert name in digests[0].message
@@ -172,24 +172,24 @@ async def test_an_escalation_is_sent_only_if_still_unacknowledged_when_due(
 
 
 async def test_a_link_gets_only_the_events_it_asked_for(
-    world: World, receiver: WebhookReceiver, start_notifier: Any
+    world: World, webhook: WebhookReceiver, start_notifier: Any
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     monitor = await world.monitor("docs", [(channel, {"events": ["down"]})])
     start_notifier()
     incident = await world.go_down(monitor)
-    await eventually(lambda: _count(receiver, 1), within=10, what="the down message")
+    await eventually(lambda: _count(webhook, 1), within=10, what="the down message")
     await world.recover(monitor, incident)
-    await _assert_no_more_messages(receiver, 1)
+    await _assert_no_more_messages(webhook, 1)
 
 
-async def _count(receiver: WebhookReceiver, expected: int) -> bool:
-    return len(receiver.received) >= expected
+async def _count(webhook: WebhookReceiver, expected: int) -> bool:
+    return len(webhook.received) >= expected
 
 
-async def _assert_no_more_messages(receiver: WebhookReceiver, expected: int) -> None:
+async def _assert_no_more_messages(webhook: WebhookReceiver, expected: int) -> None:
     """Give a notifier that would send a duplicate the time to do it."""
     import asyncio
 
     await asyncio.sleep(1.5)
-    assert len(receiver.received) == expected, receiver.titles()
+    assert len(webhook.received) == expected, webhook.titles()

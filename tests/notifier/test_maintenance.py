@@ -49,8 +49,8 @@ async def sweep(world: World) -> None:
     await world.relay.relay()
 
 
-async def received(receiver: WebhookReceiver, count: int) -> bool:
-    return len(receiver.received) >= count
+async def received(webhook: WebhookReceiver, count: int) -> bool:
+    return len(webhook.received) >= count
 
 
 async def notified_monitors(sessions: SessionFactory) -> list[int | None]:
@@ -60,9 +60,9 @@ async def notified_monitors(sessions: SessionFactory) -> list[int | None]:
 
 
 async def test_a_down_inside_an_active_window_sends_nothing_and_one_outside_does(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     resting = await world.monitor("resting", [(channel, {})])
     live = await world.monitor("live", [(channel, {})])
     await covering_now(world, [resting])
@@ -70,16 +70,16 @@ async def test_a_down_inside_an_active_window_sends_nothing_and_one_outside_does
 
     await world.go_down(resting)
     await world.go_down(live)  # handled after the first: once it is here, the first was planned
-    await eventually(lambda: received(receiver, 1), within=10, what="the down message of live")
+    await eventually(lambda: received(webhook, 1), within=10, what="the down message of live")
 
-    assert receiver.titles() == ["[DOWN] live"]
+    assert webhook.titles() == ["[DOWN] live"]
     assert await notified_monitors(sessions) == [live]
 
 
 async def test_reminders_and_recoveries_of_an_unannounced_outage_stay_quiet_too(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     resting = await world.monitor("resting", [(channel, {})])
     live = await world.monitor("live", [(channel, {})])
     await covering_now(world, [resting])
@@ -89,32 +89,32 @@ async def test_reminders_and_recoveries_of_an_unannounced_outage_stay_quiet_too(
     await world.emit("reminder", resting, incident)
     await world.recover(resting, incident)
     await world.go_down(live)
-    await eventually(lambda: received(receiver, 1), within=10, what="the down message of live")
+    await eventually(lambda: received(webhook, 1), within=10, what="the down message of live")
 
-    assert receiver.titles() == ["[DOWN] live"]
+    assert webhook.titles() == ["[DOWN] live"]
 
 
 async def test_an_outage_announced_before_the_window_still_gets_its_recovery(
-    world: World, receiver: WebhookReceiver, start_notifier: Any
+    world: World, webhook: WebhookReceiver, start_notifier: Any
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     start_notifier()
     incident = await world.go_down(shop)
-    await eventually(lambda: received(receiver, 1), within=10, what="the down message")
+    await eventually(lambda: received(webhook, 1), within=10, what="the down message")
 
     await covering_now(world, [shop])
     await world.emit("reminder", shop, incident)  # held back: inside the window
     await world.recover(shop, incident)
-    await eventually(lambda: received(receiver, 2), within=10, what="the recovery")
+    await eventually(lambda: received(webhook, 2), within=10, what="the recovery")
 
-    assert receiver.titles() == ["[DOWN] shop", "[RECOVERED] shop"]
+    assert webhook.titles() == ["[DOWN] shop", "[RECOVERED] shop"]
 
 
 async def test_a_notify_window_tells_each_channel_once_when_it_starts_and_ends(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    ops, other = await world.channel(receiver.url("ops")), await world.channel(receiver.url("b"))
+    ops, other = await world.channel(webhook.url("ops")), await world.channel(webhook.url("b"))
     # The links name only `down`: the window's notify is what asks for these messages.
     shop = await world.monitor("shop", [(ops, {"events": ["down"]}), (other, {})])
     api = await world.monitor("api", [(ops, {})])
@@ -122,7 +122,7 @@ async def test_a_notify_window_tells_each_channel_once_when_it_starts_and_ends(
     start_notifier()
 
     await sweep(world)
-    await eventually(lambda: received(receiver, 2), within=10, what="two started messages")
+    await eventually(lambda: received(webhook, 2), within=10, what="two started messages")
     async with sessions() as session, session.begin():
         await session.execute(
             update(MaintenanceWindow)
@@ -130,15 +130,15 @@ async def test_a_notify_window_tells_each_channel_once_when_it_starts_and_ends(
             .values(ends_at=now() - timedelta(seconds=1))
         )
     await sweep(world)
-    await eventually(lambda: received(receiver, 4), within=10, what="two ended messages")
+    await eventually(lambda: received(webhook, 4), within=10, what="two ended messages")
 
-    titles = receiver.titles()
+    titles = webhook.titles()
     assert (
         titles == ["[MAINTENANCE STARTED] DB upgrade"] * 2 + ["[MAINTENANCE ENDED] DB upgrade"] * 2
     )
-    started = receiver.received[0].message
+    started = webhook.received[0].message
     assert 'Maintenance "DB upgrade" started: alerts for api, shop are paused until' in started
-    assert receiver.received[0].body["type"] == "info"
+    assert webhook.received[0].body["type"] == "info"
     async with sessions() as session:
         planned = (await session.execute(select(Notification.channel_id, Notification.kind))).all()
     kinds = ("maintenance_started", "maintenance_ended")
@@ -146,9 +146,9 @@ async def test_a_notify_window_tells_each_channel_once_when_it_starts_and_ends(
 
 
 async def test_a_window_without_notify_sends_no_start_or_end(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     live = await world.monitor("live", [(channel, {})])
     await covering_now(world, [shop], notify=False)
@@ -156,16 +156,16 @@ async def test_a_window_without_notify_sends_no_start_or_end(
 
     await sweep(world)
     await world.go_down(live)
-    await eventually(lambda: received(receiver, 1), within=10, what="the down message of live")
+    await eventually(lambda: received(webhook, 1), within=10, what="the down message of live")
 
-    assert receiver.titles() == ["[DOWN] live"]
+    assert webhook.titles() == ["[DOWN] live"]
 
 
 async def test_degraded_reaches_only_the_links_that_asked_for_it(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    asked = await world.channel(receiver.url("asked"))
-    default = await world.channel(receiver.url("default"))
+    asked = await world.channel(webhook.url("asked"))
+    default = await world.channel(webhook.url("default"))
     rules = {"events": ["down", "up", "reminder", "acknowledged", "degraded"]}
     shop = await world.monitor("shop", [(asked, rules), (default, {})], degraded_after_ms=800)
     due = now().replace(microsecond=0) - timedelta(seconds=30)
@@ -185,9 +185,9 @@ async def test_degraded_reaches_only_the_links_that_asked_for_it(
     await world.relay.relay()
     start_notifier()
 
-    await eventually(lambda: received(receiver, 1), within=10, what="the degraded message")
+    await eventually(lambda: received(webhook, 1), within=10, what="the degraded message")
 
-    (message,) = receiver.received
+    (message,) = webhook.received
     assert message.title == "[DEGRADED] shop"
     assert message.message.startswith("shop — responses slower than 800 ms: 1,240 ms.")
     assert message.body["type"] == "warning"
