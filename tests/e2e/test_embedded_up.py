@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from testkit.api import (
-    create_fast_monitor,
-    embedded_product,
-    signed_in_client,
-    status_reader,
-)
-from testkit.processes import BetterUptimeProcess
+from e2e.conftest import Product
+from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually
@@ -23,17 +16,11 @@ pytestmark = pytest.mark.e2e
 SECRET = "Hunter2WebhookPassword"
 
 
-@pytest.fixture
-async def product(tmp_path: Path) -> AsyncIterator[tuple[BetterUptimeProcess, str]]:
-    async with embedded_product(tmp_path) as running:
-        yield running
-
-
 async def test_an_outage_is_detected_opened_resolved_and_alerted_end_to_end(
-    product: tuple[BetterUptimeProcess, str], target: Target, webhook: WebhookReceiver
+    product: Product, target: Target, webhook: WebhookReceiver
 ) -> None:
-    process, base = product
-    async with signed_in_client(base) as api:
+    process = product.process
+    async with signed_in_client(product.base) as api:
         # A URL with a password in it: it must never show in a response or the log.
         secret_url = webhook.url().replace("json://", f"json://ops:{SECRET}@")
         channel = await api.post("/channels", json={"name": "ops", "url": secret_url})
@@ -56,7 +43,9 @@ async def test_an_outage_is_detected_opened_resolved_and_alerted_end_to_end(
         assert incident["status"] == "resolved"
         assert incident["resolved_at"] > incident["started_at"]
         # One outage, one webhook channel: exactly one down and one up message.
-        await eventually(lambda: _received(webhook, 2), within=10, what="the down and up messages")
+        await eventually(
+            lambda: webhook.has_received(2), within=10, what="the down and up messages"
+        )
         timeline = (await api.get(f"/incidents/{incidents[0]['id']}")).json()["timeline"]
         sent = [(e["event"], e["status"]) for e in timeline if e["type"] == "notification"]
         assert sent == [("down", "sent"), ("up", "sent")]
@@ -85,7 +74,3 @@ async def test_an_outage_is_detected_opened_resolved_and_alerted_end_to_end(
     assert "refused" in webhook.received[0].message
     assert "Down for:" in webhook.received[1].message
     assert SECRET not in log
-
-
-async def _received(webhook: WebhookReceiver, count: int) -> bool:
-    return len(webhook.received) >= count

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from testkit.api import embedded_product, signed_in_client, status_reader
+from e2e.conftest import Product
+from testkit.api import signed_in_client, status_reader
 from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -20,21 +19,11 @@ PERIOD, GRACE = 10, 1
 BUDGET_SECONDS = 30
 
 
-@pytest.fixture
-async def product(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    """A running `betteruptime up` on SQLite; yields its base URL and database file."""
-    async with embedded_product(tmp_path) as (process, base):
-        yield base, tmp_path / "betteruptime.db"
-        assert process.stop() == 0, process.log()
-        assert "Traceback" not in process.log(), process.log()
-
-
 async def test_a_heartbeat_is_up_while_pinged_down_when_silent_or_failing(
-    product: tuple[str, Path],
+    product: Product,
 ) -> None:
-    base, database = product
     started = time.monotonic()
-    async with signed_in_client(base) as api, httpx.AsyncClient(timeout=5) as job:
+    async with signed_in_client(product.base) as api, httpx.AsyncClient(timeout=5) as job:
         body = {
             "name": "nightly backup",
             "kind": "heartbeat",
@@ -79,6 +68,6 @@ async def test_a_heartbeat_is_up_while_pinged_down_when_silent_or_failing(
             "reported failure"
         ]
     assert time.monotonic() - started < BUDGET_SECONDS
-    with sqlite3.connect(database) as db:
+    with sqlite3.connect(product.database) as db:
         bodies = [row[0] for row in db.execute("SELECT body FROM checks WHERE body IS NOT NULL")]
     assert bodies == ["backup done: 42 files\n"]

@@ -5,17 +5,15 @@ by PostgreSQL lock) publishes the missed one."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from testkit.api import signed_in_client, status_reader, wait_healthy
-from testkit.engines import RABBITMQ_URL, REDIS_URL, purge_rabbitmq_queues
-from testkit.processes import BetterUptimeProcess
-from testkit.waiting import eventually, free_port
+from testkit.api import signed_in_client, status_reader
+from testkit.cluster import api_cluster
+from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PERIOD, GRACE = 10, 1
@@ -23,29 +21,13 @@ PERIOD, GRACE = 10, 1
 
 @pytest.fixture
 async def api_base(tmp_path: Path, cluster_database_url: str) -> AsyncIterator[str]:
-    await purge_rabbitmq_queues(RABBITMQ_URL, ["results", "jobs.default", "workers"])
-    port = free_port()
-    env = {
-        "DATABASE_URL": cluster_database_url,
-        "RABBITMQ_URL": RABBITMQ_URL,
-        "REDIS_URL": REDIS_URL,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "BETTERUPTIME_MIN_INTERVAL": "1",
-        "BETTERUPTIME_SECRET_KEY": uuid.uuid4().hex * 2,
-    }
-    api = BetterUptimeProcess(["api"], folder=tmp_path, env=env, name="api")
-    roles = [api]
-    try:
-        await wait_healthy(api, f"http://127.0.0.1:{port}")  # it migrates the database
-        for role in ("scheduler", "ingester"):
-            roles.append(BetterUptimeProcess([role], folder=tmp_path, env=env, name=role))
-        yield f"http://127.0.0.1:{port}"
-        for process in roles:
-            assert process.stop() == 0, process.log()
-    finally:
-        for process in roles:
-            process.kill()
+    """The api, a scheduler and an ingester, each its own process; yields the api's URL."""
+    async with api_cluster(tmp_path, cluster_database_url) as cluster:
+        cluster.start("scheduler", "scheduler")
+        cluster.start("ingester", "ingester")
+        yield cluster.base
+        for name, role in cluster.roles.items():
+            assert role.stop() == 0, f"{name}:\n{role.log()}"
 
 
 async def test_pings_and_a_missed_ping_travel_through_rabbitmq(api_base: str) -> None:

@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from testkit.api import (
-    create_fast_monitor,
-    embedded_product,
-    signed_in_client,
-    status_reader,
-)
+from e2e.conftest import Product
+from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.tls_server import TEST_ISSUER, TlsServer, make_ca
 from testkit.waiting import eventually
 
@@ -36,19 +32,18 @@ async def expiring_server(ca: trustme.CA) -> AsyncIterator[TlsServer]:
 
 
 @pytest.fixture
-async def product(tmp_path: Path, ca: trustme.CA) -> AsyncIterator[str]:
-    """A running `betteruptime up` that trusts the test CA, as a machine trusts a public
-    one: SSL_CERT_FILE is the trust store OpenSSL's default context loads."""
+def product_env(tmp_path: Path, ca: trustme.CA) -> dict[str, str]:
+    """`product` trusts the test CA, as a machine trusts a public one: SSL_CERT_FILE is
+    the trust store OpenSSL's default context loads."""
     ca_file = tmp_path / "test-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    async with embedded_product(tmp_path, SSL_CERT_FILE=str(ca_file)) as (_, base):
-        yield base
+    return {"SSL_CERT_FILE": str(ca_file)}
 
 
 async def test_a_ping_monitor_goes_up_and_an_expiring_certificate_opens_an_incident(
-    product: str, expiring_server: TlsServer
+    product: Product, expiring_server: TlsServer
 ) -> None:
-    async with signed_in_client(product) as api:
+    async with signed_in_client(product.base) as api:
         ping_id = await create_fast_monitor(
             api, "icmp://127.0.0.1", kind="ping", name="loopback", ping_count=2
         )

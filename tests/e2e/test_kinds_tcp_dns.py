@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from testkit.api import (
-    create_fast_monitor,
-    embedded_product,
-    signed_in_client,
-    status_reader,
-)
+from e2e.conftest import Product
+from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.dns_server import ZoneDnsServer
 from testkit.tcp_server import PingServer
 from testkit.waiting import eventually
@@ -23,14 +18,6 @@ from testkit.waiting import eventually
 pytestmark = pytest.mark.e2e
 # Each test must finish within this, start-up included.
 BUDGET_SECONDS = 20
-
-
-@pytest.fixture
-async def product(tmp_path: Path) -> AsyncIterator[str]:
-    """A running `betteruptime up` on SQLite; yields its base URL."""
-    async with embedded_product(tmp_path) as (process, base):
-        yield base
-        assert process.stop() == 0, process.log()
 
 
 @pytest.fixture
@@ -56,10 +43,10 @@ async def _incidents(api: httpx.AsyncClient, monitor_id: int) -> list[dict[str, 
 
 
 async def test_a_tcp_monitor_goes_down_when_the_listener_closes_and_up_when_it_reopens(
-    product: str, ping_server: PingServer
+    product: Product, ping_server: PingServer
 ) -> None:
     started = time.monotonic()
-    async with signed_in_client(product) as api:
+    async with signed_in_client(product.base) as api:
         monitor_id = await create_fast_monitor(
             api, ping_server.url, kind="tcp", tcp_send="PING\n", tcp_expect="PONG"
         )
@@ -87,10 +74,10 @@ async def test_a_tcp_monitor_goes_down_when_the_listener_closes_and_up_when_it_r
 
 
 async def test_a_dns_monitor_goes_down_when_the_record_changes(
-    product: str, dns_server: ZoneDnsServer
+    product: Product, dns_server: ZoneDnsServer
 ) -> None:
     started = time.monotonic()
-    async with signed_in_client(product) as api:
+    async with signed_in_client(product.base) as api:
         monitor_id = await create_fast_monitor(
             api,
             "dns://www.monitor.test",

@@ -4,19 +4,12 @@ next outage alerts as usual."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from testkit.api import (
-    create_fast_monitor,
-    embedded_product,
-    signed_in_client,
-    status_reader,
-)
-from testkit.processes import BetterUptimeProcess
+from e2e.conftest import Product
+from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually
@@ -24,21 +17,15 @@ from testkit.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-async def product(tmp_path: Path) -> AsyncIterator[tuple[BetterUptimeProcess, str]]:
-    async with embedded_product(tmp_path) as running:
-        yield running
-
-
 def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
 async def test_an_outage_inside_a_window_is_recorded_silently_and_the_next_one_alerts(
-    product: tuple[BetterUptimeProcess, str], target: Target, webhook: WebhookReceiver
+    product: Product, target: Target, webhook: WebhookReceiver
 ) -> None:
-    process, base = product
-    async with signed_in_client(base) as api:
+    process = product.process
+    async with signed_in_client(product.base) as api:
         channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
         monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel.json()["id"]])
         now = datetime.now(UTC)
@@ -70,14 +57,14 @@ async def test_an_outage_inside_a_window_is_recorded_silently_and_the_next_one_a
         # No window any more: the next outage pages as usual.
         await target.stop()
         await eventually(lambda: has_status("down"), within=10, what="monitor down again")
-        await eventually(lambda: _received(webhook, 1), within=10, what="the down message")
+        await eventually(lambda: webhook.has_received(1), within=10, what="the down message")
         incidents = (await api.get("/incidents", params={"monitor_id": monitor_id})).json()
         assert [(i["status"], i["in_maintenance"]) for i in incidents] == [
             ("open", False),
             ("resolved", True),
         ]
         await target.start()
-        await eventually(lambda: _received(webhook, 2), within=10, what="the recovery message")
+        await eventually(lambda: webhook.has_received(2), within=10, what="the recovery message")
 
     assert process.stop() == 0
     # The notifier handles events in order: had the first outage sent anything, it would
@@ -85,7 +72,3 @@ async def test_an_outage_inside_a_window_is_recorded_silently_and_the_next_one_a
     assert webhook.titles() == ["[DOWN] local target", "[RECOVERED] local target"]
     timeline = [line for line in process.log().splitlines() if "event=received" in line]
     assert sum("type=down" in line for line in timeline) == 2  # both outages reached it
-
-
-async def _received(webhook: WebhookReceiver, count: int) -> bool:
-    return len(webhook.received) >= count

@@ -7,13 +7,13 @@ then the whole log is searched for each one."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
 
-from testkit.api import create_fast_monitor, embedded_product, status_reader
+from e2e.conftest import Product
+from testkit.api import create_fast_monitor, status_reader
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually
@@ -25,54 +25,60 @@ CHANNEL_PASSWORD = "ChannelPass-0815"
 CHANNEL_TOKEN = "tok3n-in-the-path-9d1c"
 
 
+@pytest.fixture
+def product_env() -> dict[str, str]:
+    """The most verbose log: what DEBUG lines say must not give a secret away either."""
+    return {"BETTERUPTIME_LOG_LEVEL": "DEBUG"}
+
+
 async def test_no_secret_is_logged_in_a_full_run(
-    tmp_path: Path, target: Target, webhook: WebhookReceiver
+    product: Product, target: Target, webhook: WebhookReceiver
 ) -> None:
-    async with embedded_product(tmp_path, BETTERUPTIME_LOG_LEVEL="DEBUG") as (process, base):
-        async with httpx.AsyncClient(base_url=base + "/api/v1", timeout=10) as api:
-            credentials = {"email": "ops@example.com", "password": PASSWORD}
-            assert (await api.post("/auth/signup", json=credentials)).status_code == 201
-            wrong = {"email": "ops@example.com", "password": PASSWORD + "-wrong"}
-            assert (await api.post("/auth/token", json=wrong)).status_code == 401
-            token = (await api.post("/auth/token", json=credentials)).json()["access_token"]
-            api.headers["Authorization"] = f"Bearer {token}"
+    process = product.process
+    async with httpx.AsyncClient(base_url=product.base + "/api/v1", timeout=10) as api:
+        credentials = {"email": "ops@example.com", "password": PASSWORD}
+        assert (await api.post("/auth/signup", json=credentials)).status_code == 201
+        wrong = {"email": "ops@example.com", "password": PASSWORD + "-wrong"}
+        assert (await api.post("/auth/token", json=wrong)).status_code == 401
+        token = (await api.post("/auth/token", json=credentials)).json()["access_token"]
+        api.headers["Authorization"] = f"Bearer {token}"
 
-            url = webhook.url(CHANNEL_TOKEN).replace("json://", f"json://ops:{CHANNEL_PASSWORD}@")
-            channel = await api.post("/channels", json={"name": "ops", "url": url})
-            assert channel.status_code == 201, channel.text
-            channel_id = channel.json()["id"]
-            assert (await api.post(f"/channels/{channel_id}/test")).status_code == 200
-            listed = (await api.get("/channels")).text
-            assert CHANNEL_PASSWORD not in listed and CHANNEL_TOKEN not in listed
+        url = webhook.url(CHANNEL_TOKEN).replace("json://", f"json://ops:{CHANNEL_PASSWORD}@")
+        channel = await api.post("/channels", json={"name": "ops", "url": url})
+        assert channel.status_code == 201, channel.text
+        channel_id = channel.json()["id"]
+        assert (await api.post(f"/channels/{channel_id}/test")).status_code == 200
+        listed = (await api.get("/channels")).text
+        assert CHANNEL_PASSWORD not in listed and CHANNEL_TOKEN not in listed
 
-            heartbeat = await api.post(
-                "/monitors",
-                json={"name": "nightly", "kind": "heartbeat", "period_seconds": 60},
-            )
-            assert heartbeat.status_code == 201, heartbeat.text
-            ping_url = heartbeat.json()["ping_url"]
-            ping_token = ping_url.rsplit("/", 1)[1]
-            async with httpx.AsyncClient(timeout=10) as pinger:
+        heartbeat = await api.post(
+            "/monitors",
+            json={"name": "nightly", "kind": "heartbeat", "period_seconds": 60},
+        )
+        assert heartbeat.status_code == 201, heartbeat.text
+        ping_url = heartbeat.json()["ping_url"]
+        ping_token = ping_url.rsplit("/", 1)[1]
+        async with httpx.AsyncClient(timeout=10) as pinger:
 
-                async def pinged(suffix: str) -> bool:
-                    return (await pinger.get(ping_url + suffix)).status_code == 200
+            async def pinged(suffix: str) -> bool:
+                return (await pinger.get(ping_url + suffix)).status_code == 200
 
-                # The api learns new ping tokens on its next refresh.
-                await eventually(lambda: pinged(""), within=15, what="the first ping taken")
-                for suffix in ("/start", "/fail"):
-                    assert await pinged(suffix)
+            # The api learns new ping tokens on its next refresh.
+            await eventually(lambda: pinged(""), within=15, what="the first ping taken")
+            for suffix in ("/start", "/fail"):
+                assert await pinged(suffix)
 
-            totp_secret, totp_code = await _turn_on_two_factor(api, credentials)
+        totp_secret, totp_code = await _turn_on_two_factor(api, credentials)
 
-            monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel_id])
-            has_status = status_reader(api, monitor_id)
-            await eventually(lambda: has_status("up"), within=15, what="monitor up")
-            await target.stop()
-            await eventually(lambda: has_status("down"), within=15, what="monitor down")
-            await eventually(
-                lambda: _received(webhook, 2), within=15, what="the test message and the alert"
-            )
-        assert process.stop() == 0
+        monitor_id = await create_fast_monitor(api, target.url, channel_ids=[channel_id])
+        has_status = status_reader(api, monitor_id)
+        await eventually(lambda: has_status("up"), within=15, what="monitor up")
+        await target.stop()
+        await eventually(lambda: has_status("down"), within=15, what="monitor down")
+        await eventually(
+            lambda: webhook.has_received(2), within=15, what="the test message and the alert"
+        )
+    assert process.stop() == 0
 
     log = process.log()
     assert "DEBUG" in log or "level=debug" in log.lower(), "the run did not log at DEBUG"
@@ -88,10 +94,6 @@ async def test_no_secret_is_logged_in_a_full_run(
     leaked = [name for name, secret in secrets.items() if secret in log]
     print(f"log: {len(log.splitlines())} lines searched for {len(secrets)} secrets")
     assert leaked == [], f"secrets in the log: {leaked}"
-
-
-async def _received(webhook: WebhookReceiver, count: int) -> bool:
-    return len(webhook.received) >= count
 
 
 async def _turn_on_two_factor(

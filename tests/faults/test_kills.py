@@ -93,7 +93,7 @@ async def test_an_ingester_killed_mid_outage_stores_each_result_once_and_each_tr
         target.failing_regions = set()
         await eventually(lambda: all_status(api, ids, "up"), within=30, what="back up")
         await eventually(
-            lambda: _received(webhook, 2 * MONITORS), within=30, what="down and up alerts"
+            lambda: webhook.has_received(2 * MONITORS), within=30, what="down and up alerts"
         )
 
     scheduler, worker = await stop_in_order(cluster, store, rest=("ingester-2", "notifier"))
@@ -149,10 +149,6 @@ async def test_the_active_scheduler_killed_the_standby_takes_over_and_no_due_tim
     assert sorted(i.monitor_id for i in await store.incidents()) == sorted(ids)
 
 
-async def _received(webhook: WebhookReceiver, count: int) -> bool:
-    return len(webhook.received) >= count
-
-
 async def _more_checks(store: Store, count: int) -> bool:
     return await store.checks() >= count
 
@@ -175,7 +171,7 @@ async def test_a_notifier_killed_mid_send_every_alert_arrives_and_none_recorded_
     async with signed_in_client(cluster.base) as api:
         ids = await alerting_monitors_up(api, target.url, webhook.url(), MONITORS)
         target.failing_regions = {REGION}
-        await eventually(lambda: _received(webhook, 1), within=30, what="a send under way")
+        await eventually(lambda: webhook.has_received(1), within=30, what="a send under way")
         cluster.roles["notifier-1"].kill()
         # Arrived at the receiver, never recorded as sent: these may arrive twice.
         unrecorded = len(webhook.received)

@@ -44,6 +44,10 @@ class WebhookReceiver(LocalServer):
     def titles(self) -> list[str]:
         return [message.title for message in self.received]
 
+    async def has_received(self, count: int) -> bool:
+        """Whether at least `count` messages arrived; a coroutine, for `eventually`."""
+        return len(self.received) >= count
+
     async def _answer(self, request: web.Request) -> web.Response:
         self.requests += 1
         body = await request.json()
