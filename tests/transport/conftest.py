@@ -6,12 +6,13 @@ create on the real engines is deleted afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from betteruptime.transport.base import Broker, EventStream, TransportError
+from betteruptime.transport.base import Broker, Consumer, EventStream, Message, TransportError
 from betteruptime.transport.memory import MemoryBroker, MemoryEventStream
 from testkit.engines import RABBITMQ_URL, REDIS_URL, service_missing
 
@@ -95,3 +96,30 @@ def unique() -> Callable[[str], str]:
 @pytest.fixture
 def queue() -> str:
     return _unique("queue")
+
+
+# --- waiting for messages (the broker and typed queue tests) --------------------------
+
+# Long enough for a message that is there to be delivered; short enough to keep this fast.
+NOTHING_WAIT = 0.05
+# Only a guard against hanging: a message that is there arrives long before this.
+ARRIVAL_WAIT = 1.0
+
+
+async def receive(consumer: Consumer) -> Message:
+    return await asyncio.wait_for(consumer.get(), ARRIVAL_WAIT)
+
+
+async def receive_bodies(consumer: Consumer, count: int, *, ack: bool = True) -> list[bytes]:
+    bodies = []
+    for _ in range(count):
+        message = await receive(consumer)
+        bodies.append(message.body)
+        if ack:
+            await message.ack()
+    return bodies
+
+
+async def assert_nothing_arrives(consumer: Consumer) -> None:
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(consumer.get(), NOTHING_WAIT)

@@ -1,4 +1,6 @@
-"""The EventStream contract, run against every implementation in conftest's `stream` params.
+"""The EventStream contract, run against every implementation in conftest's `stream` params
+(in-process and Redis Streams): publishing, consumer groups, pending entries, claiming
+and blocking reads.
 
 Only the interface is used, so the Redis Streams implementation is held to the same
 semantics as the in-process one: consumer groups, pending entries and claiming.
