@@ -225,6 +225,8 @@ def owned(what: str, param: str, lookup: Lookup[T], *, as_json: bool = False) ->
     404" in one place, as the API's OwnedMonitor is there."""
 
     async def dependency(request: Request, db: SessionDep, user: PageUser) -> T:
+        # Read from the path rather than declared as a parameter: its name differs per
+        # route, and a string annotation (this module's __future__ import) cannot name it.
         found_id = path_id(request.path_params[param])
         found = None if found_id is None else await lookup(db, user.id, found_id)
         if found is None:
