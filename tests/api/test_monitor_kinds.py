@@ -83,14 +83,14 @@ async def test_a_monitor_can_become_a_heartbeat_and_back(
 
     refused = await client.patch(url, json={"kind": "heartbeat"}, headers=alice)
     heartbeat = await client.patch(
-        url, json={"kind": "heartbeat", "url": None, "cron": "0 3 * * *"}, headers=alice
+        url, json={"kind": "heartbeat", "cron": "0 3 * * *"}, headers=alice
     )
     back = await client.patch(
-        url, json={"kind": "http", "url": "https://example.com/", "cron": None}, headers=alice
+        url, json={"kind": "http", "url": "https://example.com/"}, headers=alice
     )
 
     assert refused.status_code == 422
-    assert refused.json()["details"][0]["field"] == "url"
+    assert refused.json()["details"][0]["field"] == "period_seconds"
     assert heartbeat.status_code == 200, heartbeat.text
     assert heartbeat.json()["ping_url"] and heartbeat.json()["cron"] == "0 3 * * *"
     assert back.status_code == 200, back.text

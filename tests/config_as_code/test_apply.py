@@ -127,6 +127,37 @@ async def test_editing_one_monitor_in_the_file_updates_that_monitor_only(
     assert (after["channels"], after["links"]) == (before["channels"], before["links"])
 
 
+async def test_a_kind_change_in_the_file_drops_the_old_kinds_fields_and_back(
+    apply: Any, sessions: SessionFactory
+) -> None:
+    heartbeat = "monitors:\n  - {name: job, kind: heartbeat, cron: '0 3 * * *', timezone: Japan}"
+    http = "monitors:\n  - {name: job, url: 'https://job.example/'}"
+    await apply(heartbeat)
+
+    changed = await apply(http)
+    as_http = (await snapshot(sessions))["monitors"]["job"]
+    back = await apply(heartbeat)
+    again = (await snapshot(sessions))["monitors"]["job"]
+
+    assert changed.summary() == "0 created, 1 updated, 0 deleted"
+    assert as_http["kind"] == "http" and as_http["ping_token"] is None
+    assert (as_http["cron"], as_http["grace_seconds"], as_http["timezone"]) == (None, None, "UTC")
+    assert (as_http["failure_threshold"], as_http["recovery_threshold"]) == (3, 2)
+    assert back.summary() == "0 created, 1 updated, 0 deleted"
+    assert (again["cron"], again["timezone"], again["url"]) == ("0 3 * * *", "Japan", None)
+    assert (again["failure_threshold"], again["grace_seconds"]) == (1, 60)
+
+
+async def test_a_field_the_kind_does_not_have_is_named_with_its_path(apply: Any) -> None:
+    with pytest.raises(ConfigError) as raised:
+        await apply("monitors:\n  - {name: db, kind: tcp, url: 'tcp://h:1', keyword: up}")
+
+    assert raised.value.problems == [
+        'monitors[0].keyword: a monitor of kind "tcp" has no keyword '
+        "(only kinds http, keyword and json have it)"
+    ]
+
+
 async def test_prune_deletes_the_monitors_and_channels_the_file_leaves_out(
     apply: Any, sessions: SessionFactory
 ) -> None:

@@ -52,13 +52,6 @@ def test_it_names_each_broken_cross_field_rule() -> None:
     assert "at least 30 seconds" in problems[0].message
 
 
-def test_defaults_respect_the_minimum_interval_and_cap_the_timeout() -> None:
-    assert monitors.default_interval(SETTINGS) == 60
-    assert monitors.default_interval(SETTINGS.model_copy(update={"min_interval": 300})) == 300
-    assert monitors.default_timeout(10) == 5
-    assert monitors.default_timeout(3600) == 10
-
-
 async def test_deleting_a_monitor_removes_its_rows_from_every_table(
     sessions: SessionFactory, make_monitor: Any
 ) -> None:

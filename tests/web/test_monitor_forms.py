@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from api.conftest import CreateMonitor, Headers
+from testkit.html_forms import as_data, form_fields
 from web.conftest import OpenBrowser, csrf_token, post_form
 
 API = "/api/v1/monitors"
@@ -93,7 +94,11 @@ async def test_a_heartbeat_made_with_the_form_has_the_apis_defaults_and_shows_it
         ({"timeout_seconds": "90"}, "timeout_seconds", "must be below interval_seconds"),
         ({"expected_status": "200, 7000"}, "expected_status", "entry 2:"),
         ({"headers": "no colon here"}, "headers", "Name: value"),
-        ({"timezone": "Mars/Olympus"}, "timezone", "is not a known time zone"),
+        (
+            {"kind": "heartbeat", "url": "", "period_seconds": "60", "timezone": "Mars/Olympus"},
+            "timezone",
+            "is not a known time zone",
+        ),
         ({"name": ""}, "name", "at least 1 character"),
         ({"channel_ids": "12345"}, "channel_ids", "no channel of yours has the id(s): 12345"),
     ],
@@ -246,3 +251,24 @@ async def test_the_form_needs_a_signed_in_user(open_browser: OpenBrowser) -> Non
     answer = await visitor.get("/monitors/new")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/login?next=/monitors/new"
+
+
+async def test_changing_the_kind_in_the_form_drops_the_old_kinds_fields(
+    open_browser: OpenBrowser, client: httpx.AsyncClient, alice: Headers
+) -> None:
+    body = {"name": "Backup", "kind": "heartbeat", "cron": "0 3 * * *", "timezone": "Asia/Tokyo"}
+    heartbeat = (await client.post(API, json=body, headers=alice)).json()
+    browser = await open_browser("alice@example.com")
+    action = f"/monitors/{heartbeat['id']}/edit"
+    fields = form_fields((await browser.get(action)).text, action)
+
+    saved = await browser.post(
+        action, data=as_data(fields, kind="http", url="https://backup.example/")
+    )
+
+    assert saved.status_code == 303, saved.text
+    http = (await client.get(f"{API}/{heartbeat['id']}", headers=alice)).json()
+    assert http["kind"] == "http" and http["url"] == "https://backup.example/"
+    assert http["cron"] is None and http["grace_seconds"] is None and http["timezone"] == "UTC"
+    assert (http["failure_threshold"], http["recovery_threshold"]) == (3, 2)
+    assert http["ping_url"] is None

@@ -108,8 +108,8 @@ class MonitorSpec(MonitorCreate):
         return self
 
     def monitor_values(self) -> dict[str, Any]:
-        """The monitor's own settings as given (None where the server picks a default)."""
-        return self.model_dump(include=set(MONITOR_FIELDS))
+        """The monitor's own settings the file gives; the others take their defaults."""
+        return self.model_dump(include=set(MONITOR_FIELDS) & self.model_fields_set)
 
 
 class Document(BaseModel):

@@ -1,10 +1,11 @@
 """Exporting: a user's monitors and channels as a file `apply` reads back unchanged.
 
 Channel URLs are written whole (the file is the owner's backup and must be able to
-recreate them), so the file holds secrets. A setting equal to the API's default is left
-out to keep the file short; interval, timeout and regions never are, since their
-defaults depend on the server. Heartbeat ping URLs are not written: the server makes
-them, and they stay the same across applies.
+recreate them), so the file holds secrets. A setting equal to the API's default for the
+monitor's kind is left out to keep the file short, as is a setting the kind does not
+have; interval, timeout and regions never are, since their defaults depend on the
+server. Heartbeat ping URLs are not written: the server makes them, and they stay the
+same across applies.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from betteruptime.alerting.rules import DEFAULT_EVENTS
 from betteruptime.config_as_code.document import MONITOR_FIELDS, ConfigError
 from betteruptime.config_as_code.plan import Link, Stored, StoredMonitor
 from betteruptime.config_as_code.store import find_user, load
-from betteruptime.schemas.monitors import MonitorCreate
+from betteruptime.domain.monitor_kinds import field_defaults, fields_of
 
 SECRETS_WARNING = (
     "warning: the exported file holds channel URLs with their passwords and tokens "
@@ -26,6 +27,9 @@ SECRETS_WARNING = (
 )
 # Written first, in this order, so a monitor reads from what it is to how it is checked.
 _LEADING = ("name", "kind", "url")
+# The interval, timeout and regions: their defaults depend on the server, so they are
+# always written.
+_NO_DEFAULT = object()
 
 
 def _link(link: Link) -> str | dict[str, Any]:
@@ -40,9 +44,11 @@ def _link(link: Link) -> str | dict[str, Any]:
 def _monitor(monitor: StoredMonitor) -> dict[str, Any]:
     values = monitor.values
     written: dict[str, Any] = {name: values[name] for name in _LEADING if values[name] is not None}
+    # Only the kind's own fields: what another kind left behind is not part of it.
+    own, defaults = fields_of(values["kind"]), field_defaults(values["kind"])
     for name in MONITOR_FIELDS:
-        default = MonitorCreate.model_fields[name].get_default(call_default_factory=True)
-        if name not in written and values[name] != default:
+        default = defaults.get(name, _NO_DEFAULT)
+        if name in own and name not in written and values[name] != default:
             written[name] = values[name]
     if monitor.links:
         written["channels"] = [_link(link) for link in sorted(monitor.links)]

@@ -10,7 +10,6 @@ worker going away does not rewrite monitors.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -21,8 +20,8 @@ from betteruptime.config_as_code.document import (
     Document,
     MonitorSpec,
 )
-from betteruptime.domain.monitor_kinds import fill_kind_defaults
-from betteruptime.services.monitors import check_rules, default_interval, default_timeout
+from betteruptime.domain.monitor_kinds import new_monitor_values, same_value
+from betteruptime.services.monitors import check_rules, server_defaults
 from betteruptime.settings import Settings
 
 Named = TypeVar("Named", "StoredChannel", "StoredMonitor")
@@ -147,24 +146,14 @@ class Plan:
 def desired_values(
     spec: MonitorSpec, *, settings: Settings, regions: Sequence[str]
 ) -> dict[str, Any]:
-    """The monitor's settings with the defaults the API would fill in; `regions` is used
-    when the file gives none."""
-    values = spec.monitor_values()
-    if values["interval_seconds"] is None:
-        values["interval_seconds"] = default_interval(settings)
-    if values["timeout_seconds"] is None:
-        values["timeout_seconds"] = default_timeout(values["interval_seconds"])
-    if values["regions"] is None:
-        values["regions"] = list(regions)
-    fill_kind_defaults(values)
-    values.pop("ping_token")  # the server's secret, never part of a file
-    return values
+    """The monitor's settings with the defaults the API would fill in (the same
+    function decides them); `regions` is used when the file gives none."""
+    return new_monitor_values(spec.monitor_values(), server_defaults(settings, regions))
 
 
 def _same(name: str, wanted: Any, stored: Any) -> bool:
     if name == "json_expected":
-        # As JSON: in Python `True == 1`, but a JSON path expecting true is not one expecting 1.
-        return json.dumps(wanted, sort_keys=True) == json.dumps(stored, sort_keys=True)
+        return same_value(wanted, stored)
     return bool(wanted == stored)
 
 
@@ -226,11 +215,12 @@ class _Planner:
                     where = "in the file" if self.prune else "in the file or among yours"
                     self.problems.append(f"{path}: no channel named {name!r} {where}")
 
-    def _check(self, path: str, values: Mapping[str, Any], settings: Settings) -> None:
+    def _check(
+        self, path: str, values: Mapping[str, Any], settings: Settings, spec: MonitorSpec
+    ) -> None:
         """The rules the API checks on a whole monitor (services.monitors.check_rules)."""
-        self.problems += [
-            f"{path}.{p.field}: {p.message}" for p in check_rules(values, settings=settings)
-        ]
+        problems = check_rules(values, settings=settings, sent=spec.monitor_values())
+        self.problems += [f"{path}.{p.field}: {p.message}" for p in problems]
 
     def monitors_of(
         self, document: Document, *, settings: Settings, regions: Sequence[str]
@@ -245,7 +235,7 @@ class _Planner:
             values = desired_values(spec, settings=settings, regions=keep)
             links = tuple(sorted(Link.of(link) for link in spec.channels))
             if current is None:
-                self._check(path, values, settings)
+                self._check(path, values, settings, spec)
                 new = NewMonitor(path, spec.name, values, links, paused=bool(spec.paused))
                 self.plan.new_monitors.append(new)
                 continue
@@ -258,7 +248,7 @@ class _Planner:
             pause = spec.paused if spec.paused not in (None, current.paused) else None
             if changes or relink is not None:
                 # As a PATCH would: a monitor left alone is not held to rules made since.
-                self._check(path, values, settings)
+                self._check(path, values, settings, spec)
             if changes or relink is not None or pause is not None:
                 change = MonitorChange(path, current, changes, relink, pause)
                 self.plan.changed_monitors.append(change)

@@ -16,19 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
-from betteruptime.domain.monitor_kinds import FieldProblem, fill_kind_defaults, kind_problems
+from betteruptime.domain.monitor_kinds import (
+    FieldProblem,
+    ServerDefaults,
+    changed_values,
+    foreign_fields,
+    kind_problems,
+    new_monitor_values,
+    ping_token_for,
+)
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 
-DEFAULT_INTERVAL_SECONDS = 60
 # The fields of MonitorUpdate that are columns of the monitor (channel links are rows).
 _LINK_FIELDS = {"channel_ids", "channel_rules"}
 _MONITOR_FIELDS = tuple(name for name in MonitorUpdate.model_fields if name not in _LINK_FIELDS)
-MAX_DEFAULT_TIMEOUT_SECONDS = 10.0
-_KIND_DEFAULTS = ("dns_record_type", "tls_expiry_days", "grace_seconds", "ping_token")
 
 
 class MonitorInvalidError(ValueError):
@@ -49,17 +54,18 @@ class MonitorRecord:
     channel_rules: list[ChannelRule] = field(default_factory=list)
 
 
-def default_interval(settings: Settings) -> int:
-    return max(DEFAULT_INTERVAL_SECONDS, settings.min_interval)
+def server_defaults(settings: Settings, regions: Sequence[str] = ()) -> ServerDefaults:
+    """What a new monitor's defaults take from the server (see new_monitor_values);
+    `regions`: where workers run now."""
+    return ServerDefaults(settings.min_interval, settings.region, tuple(regions))
 
 
-def default_timeout(interval_seconds: int) -> float:
-    """Half the interval, capped at 10 s: long enough for slow sites, short of the next check."""
-    return min(MAX_DEFAULT_TIMEOUT_SECONDS, interval_seconds / 2)
-
-
-def check_rules(values: Mapping[str, Any], *, settings: Settings) -> list[FieldProblem]:
-    """The rules a complete monitor must satisfy beyond each field on its own."""
+def check_rules(
+    values: Mapping[str, Any], *, settings: Settings, sent: Mapping[str, Any] | None = None
+) -> list[FieldProblem]:
+    """The rules a complete monitor must satisfy beyond each field on its own; with
+    `sent` (the fields a body or file gave), also that none of them is foreign to the
+    monitor's kind."""
     problems: list[FieldProblem] = []
     interval, timeout = values["interval_seconds"], values["timeout_seconds"]
     if interval < settings.min_interval:
@@ -85,11 +91,11 @@ def check_rules(values: Mapping[str, Any], *, settings: Settings) -> list[FieldP
                 f"must be at most the number of regions ({len(regions)}); got {min_failed}",
             )
         )
-    return problems + kind_problems(values)
+    return problems + kind_problems(values) + foreign_fields(values["kind"], sent or {})
 
 
-def _require_valid(values: Mapping[str, Any], settings: Settings) -> None:
-    problems = check_rules(values, settings=settings)
+def _require_valid(values: Mapping[str, Any], settings: Settings, sent: Mapping[str, Any]) -> None:
+    problems = check_rules(values, settings=settings, sent=sent)
     if problems:
         raise MonitorInvalidError(problems)
 
@@ -178,22 +184,11 @@ async def create_monitor(
     session: AsyncSession, *, owner_id: int, data: MonitorCreate, settings: Settings
 ) -> MonitorRecord:
     """Fill in defaults, check the rules, insert the monitor and its pending state."""
-    values = data.model_dump(exclude=_LINK_FIELDS)
-    if values["interval_seconds"] is None:
-        values["interval_seconds"] = default_interval(settings)
-    if values["timeout_seconds"] is None:
-        values["timeout_seconds"] = default_timeout(values["interval_seconds"])
-    if values["regions"] is None:
-        # Where workers are running now; a fresh install with none yet: the default.
-        values["regions"] = await live_regions(session) or [settings.region]
-    if values["kind"] == "heartbeat":
-        # One missed ping is an outage and the next ping its end, unless the client asks
-        # for more: a cron job that runs hourly cannot wait three runs to be believed.
-        for name in ("failure_threshold", "recovery_threshold"):
-            if name not in data.model_fields_set:
-                values[name] = 1
-    fill_kind_defaults(values)
-    _require_valid(values, settings)
+    sent = data.model_dump(include=data.model_fields_set - _LINK_FIELDS)
+    live = await live_regions(session) if sent.get("regions") is None else []
+    values = new_monitor_values(sent, server_defaults(settings, live))
+    values["ping_token"] = ping_token_for(values["kind"], None)
+    _require_valid(values, settings, sent)
     rules = data.rules()
     await _require_own_channels(
         session, owner_id=owner_id, rules=rules, field=_link_field(data.model_fields_set)
@@ -212,20 +207,17 @@ async def create_monitor(
 async def update_monitor(
     session: AsyncSession, *, record: MonitorRecord, changes: MonitorUpdate, settings: Settings
 ) -> None:
-    """Apply the fields that were sent, after checking the rules on the merged result.
+    """Apply the fields that were sent, after checking the rules on the merged result
+    (domain.monitor_kinds.changed_values: a kind change resets the fields the new kind
+    does not have).
 
     `channel_ids` or `channel_rules`, when sent, replace the channel links as a whole.
     """
     monitor = record.monitor
     sent = changes.model_dump(exclude_unset=True, exclude=_LINK_FIELDS)
-    merged = {name: getattr(monitor, name) for name in _MONITOR_FIELDS} | sent
-    merged["ping_token"] = monitor.ping_token
-    fill_kind_defaults(merged)
-    _require_valid(merged, settings)
-    # Defaults the new kind brought (a heartbeat's ping token, a DNS record type).
-    sent |= {
-        name: merged[name] for name in _KIND_DEFAULTS if merged[name] != getattr(monitor, name)
-    }
+    merged = changed_values({name: getattr(monitor, name) for name in _MONITOR_FIELDS}, sent)
+    _require_valid(merged, settings, sent)
+    merged["ping_token"] = ping_token_for(merged["kind"], monitor.ping_token)
     rules = changes.rules()
     if rules is not None:
         await _require_own_channels(
@@ -237,8 +229,11 @@ async def update_monitor(
         record.channel_rules = await channel_service.replace_links(
             session, monitor_id=monitor.id, rules=rules
         )
-    for name, value in sent.items():
-        setattr(monitor, name, value)
+    # What was sent, and what the change brought: defaults of a new kind, the old
+    # kind's fields cleared, a heartbeat's ping token.
+    for name, value in merged.items():
+        if value != getattr(monitor, name) or name in sent:
+            setattr(monitor, name, value)
     monitor.updated_at = utcnow()
     await session.commit()
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import jinja2
 
 from betteruptime.db.types import utcnow
+from betteruptime.web.form_text import edge_spaces
 
 # What a missing figure shows: an en dash, as in print.
 NO_VALUE = "\N{EN DASH}"
@@ -103,3 +104,4 @@ def install_filters(env: jinja2.Environment) -> None:
         percent=percent, ms=milliseconds, ago=ago, utc=utc, iso=iso, duration=duration
     )
     env.globals["sparkline_path"] = sparkline_path
+    env.globals["edge_spaces"] = edge_spaces

@@ -4,8 +4,13 @@ A form sends text; the API's models are strict (a string is never read as a numb
 so each field is converted here first, and a value that cannot be converted gets its
 own message. Everything else (ranges, URL schemes, what a kind needs, the minimum
 interval) is left to MonitorCreate/MonitorUpdate and `services.monitors`, exactly as
-for the API. Lists are typed one entry per line or comma-separated; headers as
-`Name: value` lines.
+for the API.
+
+Showing a monitor and reading the form back is the identity for every field: text
+keeps its blanks, control characters are shown as escapes (web/form_text.py), numbers
+are written in full, expected DNS values are one per line (they may hold commas);
+regions and status codes, which cannot hold a comma or a blank, are comma-separated;
+headers are `Name: value` lines.
 """
 
 from __future__ import annotations
@@ -13,15 +18,17 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from betteruptime.db.models import Monitor
+from betteruptime.domain.monitor_kinds import DEFAULT_KIND, fields_of, same_value
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
+from betteruptime.web.form_text import lines_sent, needs_escapes, read, show
 from betteruptime.web.forms import Errors, text, texts
 
 Values = dict[str, Any]  # what the form shows: text per field, ticked channel ids as text
@@ -40,37 +47,54 @@ INT_FIELDS = (
     "remind_every_minutes",
 )
 FLOAT_FIELDS = ("timeout_seconds", "max_packet_loss_percent")
-LIST_FIELDS = ("regions", "expected_status", "expected_values")
+# Comma-separated: their entries can hold neither a comma nor a blank.
+CODE_LISTS = ("regions", "expected_status")
 CHECKBOXES = ("follow_redirects", "verify_tls")
-PLAIN_FIELDS = (
+CHOICES = ("kind", "method", "keyword_mode", "dns_record_type")
+# One-line boxes of free text, control characters shown as escapes.
+TEXT_FIELDS = (
     "name",
-    "kind",
     "url",
-    "method",
-    "body",
     "keyword",
-    "keyword_mode",
     "json_path",
     "tcp_send",
     "tcp_expect",
-    "dns_record_type",
     "dns_resolver",
     "cron",
     "timezone",
 )
 FIELDS = (
-    *PLAIN_FIELDS,
+    *TEXT_FIELDS,
+    *CHOICES,
     *INT_FIELDS,
     *FLOAT_FIELDS,
-    *LIST_FIELDS,
+    *CODE_LISTS,
     *CHECKBOXES,
+    "expected_values",
     "headers",
+    "body",
     "json_expected",
     "channel_ids",
 )
+# The box that says the body is written with escapes (a form field, not the API's).
+BODY_ESCAPES = "body_escapes"
+# A request body keeps its line breaks and tabs as they are, so a JSON or form body
+# reads as itself; anything else in it (CR LF line ends too) needs its escapes.
+_BODY_KEEPS = "\n\t"
 # An empty box is read as the field's text when empty text means something ("" is an
 # empty list of expected codes: any status), else as no value (see parse_form).
 EMPTY_IS_TEXT = ("name", "expected_status", "expected_values", "headers")
+# Depend on the kind or on other fields, so a new monitor's form leaves them empty for
+# the API to fill in once those are chosen (their placeholders say what that gives).
+_DEFAULTED_LATER = (
+    "timeout_seconds",
+    "regions",
+    "failure_threshold",
+    "recovery_threshold",
+    "dns_record_type",
+    "tls_expiry_days",
+    "grace_seconds",
+)
 
 
 def _refuses_null(name: str) -> bool:
@@ -90,10 +114,8 @@ NULLABLE = frozenset(
 # ...unless a monitor cannot be without it (a change may not set it to null).
 REQUIRED_ON_UPDATE = frozenset(name for name in FIELDS if _refuses_null(name))
 _SPLIT = re.compile(r"[,\n]")
-
-
-def _nothing_selected() -> list[str]:
-    return []
+# JSON leaves DEL and the C1 controls as they are; as \u escapes they show.
+_UNSHOWN_IN_JSON = re.compile(r"[\x7f-\x9f]")
 
 
 @dataclass(slots=True)
@@ -105,52 +127,61 @@ class Parsed:
     channel_ids: list[int] = field(default_factory=list)
 
 
-def blank_values(*, interval_seconds: int) -> Values:
-    """A new monitor's form: the API's defaults where they do not depend on the kind;
-    empty boxes say in their placeholder what an empty value means."""
-    values: Values = {name: "" for name in FIELDS}
-    values.update(
-        kind="http",
-        method="GET",
-        keyword_mode="present",
-        timezone="UTC",
-        interval_seconds=str(interval_seconds),
-        expected_status="200-299",
-        follow_redirects=True,
-        verify_tls=True,
-        channel_ids=_nothing_selected(),
-    )
-    return values
-
-
 def _number_text(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """In full: `:g` would write 2678400 as 2.6784e+06 and round 0.1234567."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
 
 
-def monitor_values(monitor: Monitor, rules: list[ChannelRule]) -> Values:
-    """An existing monitor as its edit form shows it."""
-    values: Values = {name: getattr(monitor, name) or "" for name in PLAIN_FIELDS}
-    values.update({name: _number_text(getattr(monitor, name)) for name in INT_FIELDS})
-    values.update({name: _number_text(getattr(monitor, name)) for name in FLOAT_FIELDS})
-    values.update({name: ", ".join(getattr(monitor, name)) for name in LIST_FIELDS})
-    values.update({name: bool(getattr(monitor, name)) for name in CHECKBOXES})
-    values["headers"] = "\n".join(f"{key}: {value}" for key, value in monitor.headers.items())
-    values["json_expected"] = (
-        "" if monitor.json_expected is None else json.dumps(monitor.json_expected)
+def _json_text(value: Any) -> str:
+    if value is None:
+        return ""
+    shown = json.dumps(value, ensure_ascii=False)
+    return _UNSHOWN_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", shown)
+
+
+def form_values(fields: Mapping[str, Any], rules: list[ChannelRule]) -> Values:
+    """A monitor's fields (or a new one's defaults) as its form shows them."""
+    values: Values = {name: show(fields[name] or "") for name in TEXT_FIELDS}
+    values.update({name: fields[name] or "" for name in CHOICES})
+    values.update({name: _number_text(fields[name]) for name in (*INT_FIELDS, *FLOAT_FIELDS)})
+    values.update({name: ", ".join(fields[name] or []) for name in CODE_LISTS})
+    values.update({name: bool(fields[name]) for name in CHECKBOXES})
+    values["expected_values"] = "\n".join(show(entry) for entry in fields["expected_values"])
+    values["headers"] = "\n".join(
+        f"{name}: {show(value)}" for name, value in (fields["headers"] or {}).items()
     )
+    body = fields["body"] or ""
+    values[BODY_ESCAPES] = needs_escapes(body, keep=_BODY_KEEPS)
+    values["body"] = show(body, keep=_BODY_KEEPS) if values[BODY_ESCAPES] else body
+    values["json_expected"] = _json_text(fields["json_expected"])
     values["channel_ids"] = [str(rule.channel_id) for rule in rules]
     return values
 
 
+def new_form_values(defaults: Mapping[str, Any]) -> Values:
+    """A new monitor's form from the defaults the API gives (new_monitor_values): those
+    that depend on the kind or on other fields are left empty, so the API fills them
+    in from what is chosen."""
+    values = form_values({**defaults, "name": ""}, [])
+    values.update(dict.fromkeys(_DEFAULTED_LATER, ""))
+    return values
+
+
 def _headers(raw: str) -> dict[str, str]:
+    """`Name: value` lines; the one blank after the colon is the format's, any more
+    belong to the value (a header cannot hold a line break, so lines are unambiguous)."""
     headers: dict[str, str] = {}
-    for line in raw.splitlines():
+    for line in lines_sent(raw).split("\n"):
         if not line.strip():
             continue
         name, colon, value = line.partition(":")
         if not colon or not name.strip():
             raise ValueError("write one header per line as Name: value")
-        headers[name.strip()] = value.strip()
+        headers[name.strip()] = read(value.removeprefix(" "))
     return headers
 
 
@@ -160,13 +191,13 @@ def _json_expected(raw: str) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
-        return raw
+        return raw.strip()
 
 
-def _convert(name: str, raw: str) -> Any:
+def _convert(name: str, raw: str, *, body_escapes: bool) -> Any:
     """One field's text as the API's value; ValueError with the message to show."""
     if name in INT_FIELDS:
-        if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+        if not re.fullmatch(r"[+-]?\d{1,12}", raw.strip()):
             raise ValueError("enter a whole number")
         return int(raw)
     if name in FLOAT_FIELDS:
@@ -177,23 +208,34 @@ def _convert(name: str, raw: str) -> Any:
         if not math.isfinite(number):
             raise ValueError("enter a number, such as 10 or 2.5")
         return number
-    if name in LIST_FIELDS:
-        return [entry.strip() for entry in _SPLIT.split(raw) if entry.strip()]
+    if name in CODE_LISTS:
+        return [entry.strip() for entry in _SPLIT.split(lines_sent(raw)) if entry.strip()]
+    if name == "expected_values":
+        return [read(line) for line in lines_sent(raw).split("\n") if line]
     if name == "headers":
         return _headers(raw)
     if name == "json_expected":
         return _json_expected(raw)
-    return raw
+    if name == "body":
+        return read(lines_sent(raw)) if body_escapes else lines_sent(raw)
+    return read(raw) if name in TEXT_FIELDS else raw
+
+
+def _is_empty(name: str, raw: str) -> bool:
+    # Text is kept as typed, so only a box with nothing at all in it is empty.
+    return raw == "" if name in TEXT_FIELDS or name == "body" else raw.strip() == ""
 
 
 def parse_form(form: FormData, *, editing: bool) -> tuple[Parsed, Values]:
     """The API body for the submitted form, and the values to show it again with.
 
     An empty box means the API's default on a new monitor, null for a field that may be
-    null, and "this field is required" when a monitor cannot be without it.
+    null, and "this field is required" when a monitor cannot be without it. Only the
+    fields of the chosen kind are sent: the sections of other kinds are hidden, and
+    what they hold is not part of the monitor.
     """
     values: Values = {name: text(form, name) for name in FIELDS if name not in CHECKBOXES}
-    values.update({name: bool(text(form, name)) for name in CHECKBOXES})
+    values.update({name: bool(text(form, name)) for name in (*CHECKBOXES, BODY_ESCAPES)})
     values["channel_ids"] = texts(form, "channel_ids")
     parsed = Parsed()
     for name in FIELDS:
@@ -201,7 +243,7 @@ def parse_form(form: FormData, *, editing: bool) -> tuple[Parsed, Values]:
             parsed.body[name] = values[name]
         elif name == "channel_ids":
             continue
-        elif values[name].strip() == "" and name not in EMPTY_IS_TEXT:
+        elif _is_empty(name, values[name]) and name not in EMPTY_IS_TEXT:
             if editing and name in REQUIRED_ON_UPDATE:
                 parsed.errors[name] = "this field is required"
             elif name in NULLABLE:
@@ -209,14 +251,23 @@ def parse_form(form: FormData, *, editing: bool) -> tuple[Parsed, Values]:
             # else: left out, so a new monitor gets the API's default
         else:
             try:
-                parsed.body[name] = _convert(name, values[name].strip())
+                parsed.body[name] = _convert(name, values[name], body_escapes=values[BODY_ESCAPES])
             except ValueError as error:
                 parsed.errors[name] = str(error)
+    own = fields_of(values["kind"] or DEFAULT_KIND)
+    parsed.body = {name: value for name, value in parsed.body.items() if name in own}
     chosen = values["channel_ids"]
     parsed.channel_ids = [int(value) for value in chosen if value.isdigit() and len(value) < 11]
     if len(parsed.channel_ids) != len(chosen):
         parsed.errors["channel_ids"] = "choose channels from the list"
     return parsed, values
+
+
+def changed_fields(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an edit form's body that differ from the monitor's: an unchanged
+    box is not sent, so it cannot rewrite anything, and on a kind change the API decides
+    what becomes of the fields left alone (domain.monitor_kinds.changed_values)."""
+    return {name: value for name, value in body.items() if not same_value(value, current.get(name))}
 
 
 def channel_links(

@@ -18,7 +18,13 @@ from pydantic import ValidationError
 from betteruptime.alerting.urls import mask_url
 from betteruptime.api.deps import SessionDep, SettingsDep, get_base_url
 from betteruptime.db.models import User
-from betteruptime.domain.monitor_kinds import DEFAULT_GRACE_SECONDS, DEFAULT_TLS_EXPIRY_DAYS
+from betteruptime.domain.monitor_kinds import (
+    DEFAULT_KIND,
+    MONITOR_FIELDS,
+    default_timeout,
+    field_defaults,
+    new_monitor_values,
+)
 from betteruptime.schemas.kinds import DnsRecordType
 from betteruptime.schemas.monitor_fields import KeywordMode, Method, SupportedKind
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
@@ -28,13 +34,15 @@ from betteruptime.services.monitors import MonitorInvalidError, MonitorRecord
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 from betteruptime.web.deps import CsrfChecked, PageMonitor, PageUser, flash, redirect, render
+from betteruptime.web.form_text import ESCAPES_HINT
 from betteruptime.web.forms import Errors, pydantic_errors
 from betteruptime.web.monitor_form import (
     FIELDS,
     Values,
-    blank_values,
+    changed_fields,
     channel_links,
-    monitor_values,
+    form_values,
+    new_form_values,
     parse_form,
 )
 
@@ -55,19 +63,23 @@ async def _show_form(
     user: User,
     settings: Settings,
     *,
-    values: Values,
+    values: Values | None,
     errors: Errors,
     record: MonitorRecord | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The form with `values`; None: a new monitor's, from the defaults the API gives
+    (the one function that decides them, domain.monitor_kinds.new_monitor_values), which
+    also fill in the placeholders of the boxes left empty."""
     token = record.monitor.ping_token if record else None
     channels = await channel_service.list_channels(db, owner_id=user.id)
-    regions = await live_regions(db) or [settings.region]
-    interval = monitor_service.default_interval(settings)
+    server = monitor_service.server_defaults(settings, await live_regions(db))
+    defaults = new_monitor_values({"kind": DEFAULT_KIND}, server)
+    kinds_defaults = {kind: field_defaults(kind) for kind in ("tls", "heartbeat")}
     context = {
         "monitor": record.monitor if record else None,
         "action": f"/monitors/{record.monitor.id}/edit" if record else "/monitors/new",
-        "values": values,
+        "values": new_form_values(defaults) if values is None else values,
         "errors": errors,
         "channels": [
             {"id": str(channel.id), "name": channel.name, "url": mask_url(channel.url)}
@@ -77,11 +89,17 @@ async def _show_form(
         "methods": _choices(Method),
         "keyword_modes": _choices(KeywordMode),
         "record_types": [("", "A (default)"), *_choices(DnsRecordType)],
-        "live_regions": regions,
+        "live_regions": defaults["regions"],
         "min_interval": settings.min_interval,
-        "default_timeout": f"{monitor_service.default_timeout(interval):g}",
-        "default_tls_days": DEFAULT_TLS_EXPIRY_DAYS,
-        "default_grace": DEFAULT_GRACE_SECONDS,
+        "default_timeout": f"{default_timeout(defaults['interval_seconds']):g}",
+        "defaults": defaults,
+        "default_tls_days": kinds_defaults["tls"]["tls_expiry_days"],
+        "default_grace": kinds_defaults["heartbeat"]["grace_seconds"],
+        "heartbeat_thresholds": (
+            kinds_defaults["heartbeat"]["failure_threshold"],
+            kinds_defaults["heartbeat"]["recovery_threshold"],
+        ),
+        "escapes_hint": ESCAPES_HINT,
         # A heartbeat's secret ping URL: where else would someone who made it here find it?
         "ping_url": f"{get_base_url(request)}/ping/{token}" if token else None,
     }
@@ -95,8 +113,11 @@ async def _save(
     body: dict[str, Any],
     record: MonitorRecord | None,
 ) -> tuple[int | None, Errors]:
-    """Create or change the monitor: its id, or the errors by field."""
+    """Create or change the monitor: its id, or the errors by field. A change that
+    changes nothing leaves the monitor as it is."""
     try:
+        if record is not None and not body:
+            return record.monitor.id, {}
         if record is None:
             created = await monitor_service.create_monitor(
                 db, owner_id=user.id, data=MonitorCreate.model_validate(body), settings=settings
@@ -120,7 +141,10 @@ async def _submit(
     record: MonitorRecord | None,
 ) -> Response:
     parsed, values = parse_form(await request.form(), editing=record is not None)
-    body = parsed.body | channel_links(parsed.channel_ids, record.channel_rules if record else None)
+    body = parsed.body
+    if record is not None:
+        body = changed_fields(body, {name: getattr(record.monitor, name) for name in body})
+    body |= channel_links(parsed.channel_ids, record.channel_rules if record else None)
     # Fields that could not be read are left out, so the others are still checked.
     for name in parsed.errors:
         body.pop(name, None)
@@ -146,8 +170,7 @@ async def _submit(
 async def new_monitor(
     request: Request, db: SessionDep, user: PageUser, settings: SettingsDep
 ) -> Response:
-    values = blank_values(interval_seconds=monitor_service.default_interval(settings))
-    return await _show_form(request, db, user, settings, values=values, errors={})
+    return await _show_form(request, db, user, settings, values=None, errors={})
 
 
 @router.post("/monitors/new", dependencies=[CsrfChecked])
@@ -165,7 +188,8 @@ async def edit_monitor(
     user: PageUser,
     settings: SettingsDep,
 ) -> Response:
-    values = monitor_values(record.monitor, record.channel_rules)
+    fields = {name: getattr(record.monitor, name) for name in MONITOR_FIELDS}
+    values = form_values(fields, record.channel_rules)
     return await _show_form(request, db, user, settings, values=values, errors={}, record=record)
 
 
