@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,8 +27,9 @@ from api.conftest import (  # noqa: F401  (fixtures, shared with the API tests)
     migrated_template,
     settings,
 )
-from betteruptime.db.models import Monitor, MonitorState, RollupDay, RollupHour
+from betteruptime.db.models import Monitor, MonitorState, Rollup
 from betteruptime.db.session import SessionFactory
+from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import Aggregate
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -85,7 +86,7 @@ async def set_status(sessions: SessionFactory, monitor_id: int, status: str, **f
 
 async def add_rollup(
     sessions: SessionFactory,
-    model: type[RollupHour] | type[RollupDay],
+    model: type[Rollup],
     monitor_id: int,
     start: datetime,
     *,
@@ -102,6 +103,17 @@ async def add_rollup(
         row = model(monitor_id=monitor_id, bucket_start=start)
         row.store_aggregate(aggregate)
         session.add(row)
+
+
+async def make_old(
+    sessions: SessionFactory, monitor_id: int, age: timedelta = timedelta(days=2)
+) -> None:
+    """Made `age` ago: its charts and sparkline span their whole range, as an established
+    monitor's do (a younger one's cover its life)."""
+    async with sessions() as session, session.begin():
+        monitor = await session.get(Monitor, monitor_id)
+        assert monitor is not None
+        monitor.created_at = utcnow() - age
 
 
 async def monitor_paused(sessions: SessionFactory, monitor_id: int) -> bool | None:

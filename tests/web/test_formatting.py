@@ -31,7 +31,8 @@ def test_the_sparkline_leaves_gaps_and_scales_to_the_box() -> None:
     path = sparkline_path([100, 200, None, 150, None], width=42, height=12, pad=1)
     assert path == "M1.0 11.0 h0 L11.0 1.0 M31.0 6.0 h0"
     assert sparkline_path([None, None]) == ""
-    assert sparkline_path([5.0]) == ""
+    # One slot, one value (a monitor's first minute): a level line, not a lone dot.
+    assert sparkline_path([5.0], width=42, height=12, pad=1) == "M1.0 6.0 H41.0"
 
 
 def test_a_target_url_is_shown_without_its_password() -> None:

@@ -3,18 +3,18 @@ breakdown, both from raw checks, for the ranges whose raw checks are kept."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from api.conftest import CreateMonitor, Headers
-from betteruptime.db.models import Check, RollupDay
+from betteruptime.db.models import Check, RollupDay, RollupMinute
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import Resolution, bucket_start
-from betteruptime.web.charts import CHART_RANGES, has_raw_checks
-from web.conftest import OpenBrowser, add_rollup
+from betteruptime.web.charts import CHART_RANGES, has_raw_checks, opening_range
+from web.conftest import OpenBrowser, add_rollup, make_old
 
 
 async def add_checks(sessions: SessionFactory, monitor_id: int, *checks: dict[str, Any]) -> None:
@@ -106,6 +106,7 @@ async def test_the_breakdown_averages_each_phase_over_every_region_of_a_bucket(
     sessions: SessionFactory,
 ) -> None:
     monitor = await create_monitor(alice, regions=["eu-west", "us-east"])
+    await make_old(sessions, monitor["id"])
     now = utcnow()
     recent, older = now - timedelta(minutes=1), now - timedelta(hours=3)
     timings = {"dns_ms": 10.0, "connect_ms": 20.0, "tls_ms": 30.0, "first_byte_ms": 40.0}
@@ -179,7 +180,55 @@ async def test_the_monitor_page_has_the_breakdown_chart_and_the_long_range_note(
 
     page = (await browser.get(f"/monitors/{monitor['id']}")).text
 
-    assert '<div id="breakdown-chart" class="chart" data-range="24h">' in page
+    assert '<div id="breakdown-chart" class="chart" data-range="1h">' in page  # a new one
     # Shown by the chart code for ranges without raw checks; no inline script or style.
     assert '<p id="chart-note" class="muted small chart-note" hidden>' in page
     assert "<script>" not in page and 'style="' not in page
+
+
+NOW = datetime(2026, 3, 10, 12, 30, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("age", "last_check_ago", "expected"),
+    [
+        (timedelta(minutes=1), timedelta(seconds=5), "1h"),  # the issue's: not 24 h
+        (timedelta(minutes=59), timedelta(seconds=5), "1h"),  # its first minute is in 1 h
+        (timedelta(minutes=61), timedelta(seconds=5), "24h"),
+        (timedelta(hours=20), None, "24h"),  # never checked yet
+        (timedelta(days=300), timedelta(minutes=1), "24h"),  # established: as always
+        (timedelta(days=300), timedelta(days=3), "7d"),  # paused for days: where data is
+        (timedelta(days=300), timedelta(days=20), "30d"),
+        (timedelta(days=300), timedelta(days=200), "24h"),  # nothing in any range
+    ],
+)
+def test_a_monitors_page_opens_on_the_shortest_range_that_holds_its_data(
+    age: timedelta, last_check_ago: timedelta | None, expected: str
+) -> None:
+    last = NOW - last_check_ago if last_check_ago is not None else None
+
+    assert opening_range(created_at=NOW - age, last_checked_at=last, now=NOW) == expected
+
+
+async def test_a_monitor_checked_for_a_minute_opens_on_1_h_charted_from_its_start(
+    open_browser: OpenBrowser,
+    alice: Headers,
+    create_monitor: CreateMonitor,
+    sessions: SessionFactory,
+) -> None:
+    monitor = await create_monitor(alice)
+    due = utcnow()
+    await add_checks(sessions, monitor["id"], {"due_at": due, "region": "eu-west"})
+    await add_rollup(sessions, RollupMinute, monitor["id"], bucket_start(due, "minute"), ok=1)
+    browser = await open_browser("alice@example.com")
+
+    page = (await browser.get(f"/monitors/{monitor['id']}")).text
+    data = await chart(open_browser, monitor["id"], "1h")
+
+    assert 'data-range="1h">' in page
+    assert '<button type="button" class="button small" data-range="1h" aria-pressed="true">' in page
+    assert 'data-range="24h" aria-pressed="false"' in page
+    # From the minute it was made (two minutes at least), not 60 minutes of nothing.
+    created = datetime.fromisoformat(monitor["created_at"])
+    assert data["t"][0] <= epoch(created, "minute") and len(data["t"]) in (2, 3)
+    assert points(data["avg"], data["t"]) == {epoch(due, "minute"): 100.0}

@@ -12,7 +12,14 @@ from betteruptime.db.models import Check, Incident, RollupDay, RollupHour
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import bucket_start
-from web.conftest import OpenBrowser, add_rollup, monitor_paused, post_form, set_status
+from web.conftest import (
+    OpenBrowser,
+    add_rollup,
+    make_old,
+    monitor_paused,
+    post_form,
+    set_status,
+)
 
 
 async def test_another_users_monitor_page_is_a_404_page_like_a_missing_one(
@@ -90,6 +97,7 @@ async def test_chart_data_has_every_bucket_of_the_range_and_nulls_where_none(
     points: int,
 ) -> None:
     monitor = await create_monitor(alice)
+    await make_old(sessions, monitor["id"], timedelta(days=100))
     now = utcnow()
     await add_rollup(sessions, RollupHour, monitor["id"], bucket_start(now, "hour"), ok=3, ms=80)
     await add_rollup(sessions, RollupDay, monitor["id"], bucket_start(now, "day"), ok=3, ms=90)

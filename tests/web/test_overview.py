@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.conftest import CreateMonitor, Headers
-from betteruptime.db.models import RollupDay, RollupHour
+from betteruptime.db.models import RollupDay, RollupHour, RollupMinute
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import bucket_start
@@ -177,3 +177,22 @@ async def test_the_overview_costs_the_same_few_queries_for_2_or_40_monitors(
         await browser.get("/")
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 5, statements
+
+
+async def test_a_young_monitors_sparkline_shows_its_answers_since_it_began(
+    open_browser: OpenBrowser,
+    alice: Headers,
+    create_monitor: CreateMonitor,
+    sessions: SessionFactory,
+) -> None:
+    monitor = await create_monitor(alice, name="Fresh")
+    minute = bucket_start(utcnow(), "minute")
+    await add_rollup(sessions, RollupMinute, monitor["id"], minute, ok=2, ms=80)
+    browser = await open_browser("alice@example.com")
+
+    page = (await browser.get("/")).text
+
+    began = bucket_start(datetime.fromisoformat(monitor["created_at"]), "minute")
+    assert f"<title>Response time since {began:%H:%M} UTC</title>" in page
+    assert '<path d="M2.0 14.0 H118.0"/>' in page  # its one answer, a level line
+    assert "no data yet" not in page

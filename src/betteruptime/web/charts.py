@@ -26,6 +26,7 @@ CHART_RANGES: dict[str, Window] = {
     "1h": Window("1h", timedelta(hours=1), "minute"),
     **WINDOWS,
 }
+DEFAULT_RANGE = "24h"
 # The timing phases as the checks table names them, and as the chart's JSON does.
 PHASES = {"dns": "dns_ms", "connect": "connect_ms", "tls": "tls_ms", "first_byte": "first_byte_ms"}
 # Longer ranges would scan tens of thousands of raw checks per region for one chart;
@@ -39,14 +40,55 @@ def has_raw_checks(window: Window, *, retention_days: int) -> bool:
     return window.resolution != "day" and window.length <= longest
 
 
+def opening_range(*, created_at: datetime, last_checked_at: datetime | None, now: datetime) -> str:
+    """The range a monitor's page opens on. A young monitor: the shortest range that
+    covers its whole life, so a monitor checked for a minute opens on 1 h, not on 24 h
+    with its first minute against the right edge. An older one: 24 h, unless nothing
+    was checked in that time (paused for days), then the shortest range that holds its
+    latest check."""
+
+    def shortest_covering(moment: datetime) -> str | None:
+        for name, window in CHART_RANGES.items():
+            if window.first_bucket(now) <= bucket_start(moment, window.resolution):
+                return name
+        return None
+
+    default = CHART_RANGES[DEFAULT_RANGE]
+    young = shortest_covering(created_at)
+    if young is not None and CHART_RANGES[young].length <= default.length:
+        return young
+    if last_checked_at is None or last_checked_at >= default.first_bucket(now):
+        return DEFAULT_RANGE
+    return shortest_covering(last_checked_at) or DEFAULT_RANGE
+
+
+def chart_start(window: Window, *, now: datetime, life_start: datetime | None) -> datetime:
+    """The first bucket a chart shows: the range's, or for a monitor younger than the
+    range the one its life starts in, so its few points spread over the chart instead of
+    sitting at its right edge; two buckets at least, so there is a line to draw."""
+    first = window.first_bucket(now)
+    if life_start is None:
+        return first
+    step = BUCKET_LENGTH[window.resolution]
+    newest_but_one = bucket_start(now, window.resolution) - step
+    return max(first, min(bucket_start(life_start, window.resolution), newest_but_one))
+
+
 async def chart_series(
-    session: AsyncSession, *, monitor_id: int, range_name: str, now: datetime, retention_days: int
+    session: AsyncSession,
+    *,
+    monitor_id: int,
+    range_name: str,
+    now: datetime,
+    retention_days: int,
+    created_at: datetime | None = None,
 ) -> dict[str, Any]:
     """uPlot's columns for one range: bucket times (epoch seconds) and, per bucket, the
     average and p95 response time and the failed checks; with raw checks, also the average
     per region (`regions`, only when 2+ regions answered: one region's line would be the
     average again) and per timing phase (`breakdown`). Every bucket of the range is
-    present; one without data holds nulls, which uPlot draws as a gap."""
+    present, from the monitor's first (`created_at`, or older data) when it is younger
+    than the range; one without data holds nulls, which uPlot draws as a gap."""
     window = CHART_RANGES[range_name]
     step = BUCKET_LENGTH[window.resolution]
     first = window.first_bucket(now)
@@ -56,6 +98,11 @@ async def chart_series(
             session, ROLLUP_MODELS[window.resolution], monitor_id=monitor_id, since=first
         )
     }
+    if created_at is not None and created_at > first:
+        life_start = await _life_start(
+            session, monitor_id=monitor_id, created_at=created_at, since=first, found=found
+        )
+        first = chart_start(window, now=now, life_start=life_start)
     times: list[int] = []
     avg: list[float | None] = []
     p95: list[float | None] = []
@@ -84,6 +131,22 @@ async def chart_series(
         "regions": detail.region_series() if len(detail.regions) >= 2 else {},
         "breakdown": detail.phase_series() if raw else {},
     }
+
+
+async def _life_start(
+    session: AsyncSession,
+    *,
+    monitor_id: int,
+    created_at: datetime,
+    since: datetime,
+    found: dict[datetime, Any],
+) -> datetime:
+    """When the monitor's data begins: its creation, or its oldest rollup or check in
+    the range if older (data written for it from elsewhere, as an import would)."""
+    oldest_check = await session.scalar(
+        select(func.min(Check.due_at)).where(Check.monitor_id == monitor_id, Check.due_at >= since)
+    )
+    return min([created_at, *found, *([oldest_check] if oldest_check else [])])
 
 
 @dataclass(slots=True)

@@ -2,8 +2,10 @@
 
 The overview reads three things for all of a user's monitors at once: monitors joined
 with their states, the hour rollups of the last 24 h (sparklines and 24 h uptime), and
-the day rollups of 30 days summed per monitor in the database. Uptime and response
-times come from rollups only, as the stats API's do (services/stats.py), so both agree.
+the day rollups of 30 days summed per monitor in the database; a fourth, the minute
+rollups of monitors younger than an hour, only when there are such monitors. Uptime and
+response times come from rollups only, as the stats API's do (services/stats.py), so
+both agree.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +24,15 @@ from betteruptime.db.models import (
     Rollup,
     RollupDay,
     RollupHour,
+    RollupMinute,
 )
 from betteruptime.db.types import epoch_bucket
 from betteruptime.domain.rollups import (
     BUCKET_LENGTH,
     WINDOWS,
     Aggregate,
+    Resolution,
+    bucket_start,
     merge_all,
 )
 
@@ -44,10 +50,14 @@ class MonitorRow:
     status: str
     last_checked_at: datetime | None
     last_error: str | None
+    created_at: datetime | None = None
     uptime_24h: float | None = None
     uptime_30d: float | None = None
-    # The average response time of each hour of the last 24 h, oldest first; None: no data.
+    # The average response time of each hour of the last 24 h, oldest first; None: no
+    # data. A younger monitor's covers its life (see sparkline_start).
     sparkline: list[float | None] = field(default_factory=list)
+    # Where the sparkline starts when that is not 24 h ago.
+    sparkline_since: datetime | None = None
 
 
 def display_target(kind: str, url: str | None) -> str:
@@ -79,6 +89,7 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             Monitor.kind,
             Monitor.url,
             Monitor.paused,
+            Monitor.created_at,
             MonitorState.status,
             MonitorState.last_checked_at,
             MonitorState.last_error,
@@ -95,6 +106,7 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             status=status_of(r.paused, r.status),
             last_checked_at=r.last_checked_at,
             last_error=r.last_error,
+            created_at=r.created_at,
         )
         for r in (await session.execute(statement)).all()
     }
@@ -104,47 +116,129 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
     return sorted(rows.values(), key=lambda r: (_STATUS_ORDER[r.status], r.name.lower(), r.id))
 
 
+def sparkline_start(
+    *, created_at: datetime | None, oldest_data: datetime | None, now: datetime
+) -> tuple[Resolution, datetime] | None:
+    """Where a monitor's sparkline starts, and by what it is cut: None for the last 24 h
+    by hour. A monitor younger than that has a sparkline of its own life instead of 24 h
+    of mostly nothing: by hour from the hour it began, or, younger than an hour, its
+    answers minute by minute. It began when it was made, or with its oldest data if that
+    is from an earlier hour (data imported for it)."""
+    if created_at is None:
+        return None
+    life = created_at
+    if oldest_data is not None and oldest_data < bucket_start(created_at, "hour"):
+        life = oldest_data
+    if bucket_start(life, "hour") <= WINDOWS["24h"].first_bucket(now):
+        return None
+    if now - life <= BUCKET_LENGTH["hour"]:
+        return "minute", bucket_start(life, "minute")
+    return "hour", bucket_start(life, "hour")
+
+
+async def _averages(
+    session: AsyncSession,
+    model: type[Rollup],
+    resolution: Resolution,
+    *,
+    since: datetime,
+    condition: Any,
+) -> list[Any]:
+    """Per monitor: checks, failures, the oldest bucket, and every bucket's average
+    response time joined in one string ("bucket:average,...", buckets counted from the
+    epoch). With 1,000 monitors that is 1,000 rows instead of 24,000, and no timestamp to
+    parse per row, which is what cost most."""
+    seconds = int(BUCKET_LENGTH[resolution].total_seconds())
+    bucket = epoch_bucket(model.bucket_start, seconds, session.get_bind().dialect.name)
+    # NULLIF: an hour of failures only has no average (and PostgreSQL no division by 0).
+    average = model.rt_sum / func.nullif(model.rt_count, 0)
+    point = cast(bucket, String).concat(":").concat(cast(average, String))
+    statement = (
+        select(
+            model.monitor_id,
+            func.sum(model.count),
+            func.sum(model.failures),
+            func.min(model.bucket_start),
+            func.aggregate_strings(point, ","),
+        )
+        .join(Monitor, Monitor.id == model.monitor_id)
+        .where(condition, model.bucket_start >= since)
+        .group_by(model.monitor_id)
+    )
+    return list((await session.execute(statement)).all())
+
+
+def _bucket_number(moment: datetime, resolution: Resolution) -> int:
+    return int(moment.timestamp()) // int(BUCKET_LENGTH[resolution].total_seconds())
+
+
 async def _fill_last_24h(
     session: AsyncSession, rows: dict[int, MonitorRow], *, owner_id: int, now: datetime
 ) -> None:
-    """24 h uptime and the hourly sparkline, in one row per monitor: its hours' averages
-    come joined in one string ("hour:average,..."). With 1,000 monitors that is 1,000
-    rows instead of 24,000, and no timestamp to parse per row, which is what cost most."""
+    """24 h uptime and the hourly sparkline (a young monitor's: of its life)."""
     window = WINDOWS["24h"]
     first = window.first_bucket(now)
-    hour_seconds = int(BUCKET_LENGTH["hour"].total_seconds())
     slots = int(window.length / BUCKET_LENGTH["hour"])
-    hour = epoch_bucket(RollupHour.bucket_start, hour_seconds, session.get_bind().dialect.name)
-    # NULLIF: an hour of failures only has no average (and PostgreSQL no division by 0).
-    average = RollupHour.rt_sum / func.nullif(RollupHour.rt_count, 0)
-    point = cast(hour, String).concat(":").concat(cast(average, String))
-    statement = (
-        select(
-            RollupHour.monitor_id,
-            func.sum(RollupHour.count),
-            func.sum(RollupHour.failures),
-            func.aggregate_strings(point, ","),
-        )
-        .join(Monitor, Monitor.id == RollupHour.monitor_id)
-        .where(Monitor.owner_id == owner_id, RollupHour.bucket_start >= first)
-        .group_by(RollupHour.monitor_id)
-    )
-    first_hour = int(first.timestamp()) // hour_seconds
-    for monitor_id, count, failures, points in (await session.execute(statement)).all():
+    oldest: dict[int, datetime] = {}
+    mine = Monitor.owner_id == owner_id
+    hourly = await _averages(session, RollupHour, "hour", since=first, condition=mine)
+    for monitor_id, count, failures, oldest_bucket, points in hourly:
         row = rows[monitor_id]
         row.uptime_24h = _percent(int(count or 0), int(failures or 0))
-        row.sparkline = _sparkline(points or "", first_hour=first_hour, slots=slots)
+        row.sparkline = _sparkline(
+            points or "", first_slot=_bucket_number(first, "hour"), slots=slots
+        )
+        oldest[monitor_id] = oldest_bucket
+    minutes: dict[int, datetime] = {}
     for row in rows.values():
         if not row.sparkline:
             row.sparkline = [None] * slots
+        span = sparkline_start(created_at=row.created_at, oldest_data=oldest.get(row.id), now=now)
+        if span is None:
+            continue
+        resolution, row.sparkline_since = span
+        if resolution == "hour":
+            row.sparkline = row.sparkline[int((span[1] - first) / BUCKET_LENGTH["hour"]) :]
+        else:
+            minutes[row.id] = span[1]  # its minutes instead
+    if minutes:
+        await _fill_minutes(session, rows, minutes, owner_id=owner_id, now=now)
 
 
-def _sparkline(points: str, *, first_hour: int, slots: int) -> list[float | None]:
+async def _fill_minutes(
+    session: AsyncSession,
+    rows: dict[int, MonitorRow],
+    starts: dict[int, datetime],
+    *,
+    owner_id: int,
+    now: datetime,
+) -> None:
+    """The sparklines of monitors younger than an hour: the average of each minute they
+    answered in, in order. A minute without an answer (a check every 2 minutes, or the
+    minute now begun) is left out rather than drawn as a gap: so few points would be
+    dots, not a line."""
+    for monitor_id in starts:
+        rows[monitor_id].sparkline = []
+    since = min(starts.values())
+    # By creation, not by a list of ids: a thousand monitors made at once stay one query.
+    young = (Monitor.owner_id == owner_id) & (Monitor.created_at >= since)
+    for monitor_id, _, _, _, points in await _averages(
+        session, RollupMinute, "minute", since=since, condition=young
+    ):
+        if monitor_id not in starts:  # made in the hour, but with data from before
+            continue
+        first_slot = _bucket_number(starts[monitor_id], "minute")
+        slots = _bucket_number(now, "minute") - first_slot + 1
+        answers = _sparkline(points or "", first_slot=first_slot, slots=slots)
+        rows[monitor_id].sparkline = [value for value in answers if value is not None]
+
+
+def _sparkline(points: str, *, first_slot: int, slots: int) -> list[float | None]:
     values: list[float | None] = [None] * slots
     for point in points.split(","):
-        hour, _, average = point.partition(":")
-        if average and 0 <= int(hour) - first_hour < slots:
-            values[int(hour) - first_hour] = float(average)
+        slot, _, average = point.partition(":")
+        if average and 0 <= int(slot) - first_slot < slots:
+            values[int(slot) - first_slot] = float(average)
     return values
 
 

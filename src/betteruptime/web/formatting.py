@@ -78,10 +78,13 @@ def sparkline_path(
     values: Sequence[float | None], *, width: float = 120, height: float = 28, pad: float = 2
 ) -> str:
     """An SVG path through the values, scaled to the box (higher = slower), with a gap
-    where a value is missing. Empty when there is nothing to draw."""
+    where a value is missing. Empty when there is nothing to draw; one value alone (a
+    monitor's first answer) is a level line across the box, not a dot at its edge."""
     present = [v for v in values if v is not None]
-    if not present or len(values) < 2:
+    if not present:
         return ""
+    if len(values) == 1:
+        return f"M{pad:.1f} {height / 2:.1f} H{width - pad:.1f}"
     low, high = min(present), max(present)
     span = (high - low) or 1.0
     step = (width - 2 * pad) / (len(values) - 1)

@@ -14,7 +14,7 @@ from betteruptime.db.types import utcnow
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
-from betteruptime.web.charts import CHART_RANGES, chart_series
+from betteruptime.web.charts import CHART_RANGES, DEFAULT_RANGE, chart_series, opening_range
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
 from betteruptime.web.deps import (
     ChartMonitor,
@@ -49,6 +49,11 @@ async def monitor_page(
             db, owner_id=user.id, monitor_id=monitor.id, limit=LATEST_INCIDENTS
         ),
         "ranges": list(CHART_RANGES),
+        "opening_range": opening_range(
+            created_at=monitor.created_at,
+            last_checked_at=record.state.last_checked_at if record.state else None,
+            now=now,
+        ),
     }
     return render(request, "monitor.html", context)
 
@@ -59,7 +64,7 @@ async def monitor_chart(
     record: ChartMonitor,
     db: SessionDep,
     settings: SettingsDep,
-    range: str = "24h",
+    range: str = DEFAULT_RANGE,
 ) -> Response:
     """The response-time chart's data for one range, as uPlot's columns (JSON)."""
     if range not in CHART_RANGES:
@@ -71,6 +76,7 @@ async def monitor_chart(
         range_name=range,
         now=utcnow(),
         retention_days=settings.retention_days,
+        created_at=record.monitor.created_at,
     )
     return finish(request, JSONResponse(series))
 
