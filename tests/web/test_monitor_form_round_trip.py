@@ -81,6 +81,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("json", {"json_expected": "  spaced  "}),
     ("json", {"json_expected": None, "timeout_seconds": 0.1}),
     ("http", {"body": "tab\there", "remind_every_minutes": 90}),
+    ("http", {"body": ""}),  # an empty body, which is not no body
 ]
 CASES = [(kind, AWKWARD[kind]) for kind in AWKWARD] + VARIANTS
 

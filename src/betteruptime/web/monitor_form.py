@@ -154,9 +154,10 @@ def form_values(fields: Mapping[str, Any], rules: list[ChannelRule]) -> Values:
     values["headers"] = "\n".join(
         f"{name}: {show(value)}" for name, value in (fields["headers"] or {}).items()
     )
-    body = fields["body"] or ""
-    values[BODY_ESCAPES] = needs_escapes(body, keep=_BODY_KEEPS)
-    values["body"] = show(body, keep=_BODY_KEEPS) if values[BODY_ESCAPES] else body
+    body = fields["body"]
+    # An empty body is not no body: written with escapes, an empty box says "".
+    values[BODY_ESCAPES] = body == "" or needs_escapes(body or "", keep=_BODY_KEEPS)
+    values["body"] = show(body or "", keep=_BODY_KEEPS) if values[BODY_ESCAPES] else body or ""
     values["json_expected"] = _json_text(fields["json_expected"])
     values["channel_ids"] = [str(rule.channel_id) for rule in rules]
     return values
@@ -221,9 +222,12 @@ def _convert(name: str, raw: str, *, body_escapes: bool) -> Any:
     return read(raw) if name in TEXT_FIELDS else raw
 
 
-def _is_empty(name: str, raw: str) -> bool:
-    # Text is kept as typed, so only a box with nothing at all in it is empty.
-    return raw == "" if name in TEXT_FIELDS or name == "body" else raw.strip() == ""
+def _is_empty(name: str, raw: str, *, body_escapes: bool) -> bool:
+    # Text is kept as typed, so only a box with nothing at all in it is empty; a body
+    # written with escapes is the empty text even then.
+    if name == "body":
+        return raw == "" and not body_escapes
+    return raw == "" if name in TEXT_FIELDS else raw.strip() == ""
 
 
 def parse_form(form: FormData, *, editing: bool) -> tuple[Parsed, Values]:
@@ -243,7 +247,10 @@ def parse_form(form: FormData, *, editing: bool) -> tuple[Parsed, Values]:
             parsed.body[name] = values[name]
         elif name == "channel_ids":
             continue
-        elif _is_empty(name, values[name]) and name not in EMPTY_IS_TEXT:
+        elif (
+            _is_empty(name, values[name], body_escapes=values[BODY_ESCAPES])
+            and name not in EMPTY_IS_TEXT
+        ):
             if editing and name in REQUIRED_ON_UPDATE:
                 parsed.errors[name] = "this field is required"
             elif name in NULLABLE:
