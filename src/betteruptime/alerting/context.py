@@ -15,7 +15,10 @@ class AlertContext(BaseModel):
     type: str  # down | up | reminder | acknowledged | degraded | maintenance_started/ended
     monitor_id: int
     monitor_name: str
-    monitor_url: str
+    # None for a heartbeat monitor: it is pinged, and its ping URL is a secret.
+    monitor_url: str | None = None
+    # Contexts stored before the kind was recorded are of probed monitors.
+    monitor_kind: str = "http"
     incident_id: int | None = None
     started_at: datetime | None = None
     confirmed_at: datetime | None = None

@@ -16,6 +16,7 @@ from datetime import datetime
 from html import escape
 
 from betteruptime.alerting.context import AlertContext
+from betteruptime.domain.heartbeats import FAILURE
 
 HEADLINES = {
     "down": "DOWN",
@@ -28,6 +29,7 @@ HEADLINES = {
 }
 MAINTENANCE = ("maintenance_started", "maintenance_ended")
 MAX_CAUSE_CHARS = 500
+HEARTBEAT_TARGET = "heartbeat (pinged)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,21 @@ def _cause(context: AlertContext) -> str:
     return cause if len(cause) <= MAX_CAUSE_CHARS else cause[:MAX_CAUSE_CHARS] + "…"
 
 
+def _target(context: AlertContext) -> str:
+    """What the monitor watches, in short: its URL, or its kind when it has none (a
+    heartbeat's ping URL is a secret and never goes into a message)."""
+    return context.monitor_url or context.monitor_kind
+
+
+def _target_fact(context: AlertContext) -> tuple[str, str]:
+    if context.monitor_url:
+        return ("URL", context.monitor_url)
+    pinged = context.monitor_kind == "heartbeat"
+    return ("Check", HEARTBEAT_TARGET if pinged else context.monitor_kind)
+
+
 def _facts(context: AlertContext) -> list[tuple[str, str]]:
-    facts = [("Monitor", context.monitor_name), ("URL", context.monitor_url)]
+    facts = [("Monitor", context.monitor_name), _target_fact(context)]
     if context.type != "acknowledged":
         facts.append(("What failed", _cause(context)))
     if context.status_code is not None:
@@ -81,6 +96,11 @@ def _facts(context: AlertContext) -> list[tuple[str, str]]:
 
 def _lead(context: AlertContext) -> str:
     name = context.monitor_name
+    if context.type == "down" and context.monitor_kind == "heartbeat":
+        # The job said it failed (/fail, a non-zero exit status), or it never pinged.
+        if FAILURE.error and (context.cause or "").startswith(FAILURE.error):
+            return f"{name} reported a failure."
+        return f"{name} missed its expected ping."
     if context.type == "down":
         return f"{name} is down."
     if context.type == "up":
@@ -111,7 +131,7 @@ def _render_degraded(context: AlertContext) -> Rendered:
     slower = f"slower than {_ms(threshold)}" if threshold is not None else "slow"
     lead = f"{context.monitor_name} — responses {slower}"
     lead += f": {_ms(measured)}." if measured is not None else "."
-    facts = [("Monitor", context.monitor_name), ("URL", context.monitor_url)]
+    facts = [("Monitor", context.monitor_name), _target_fact(context)]
     if measured is not None:
         facts.append(("Response time", _ms(measured)))
     if threshold is not None:
@@ -154,7 +174,7 @@ def render_digest(contexts: Sequence[AlertContext]) -> Rendered:
     facts = [
         (
             HEADLINES.get(context.type, context.type.upper()),
-            f"{context.monitor_name} ({context.monitor_url})"
+            f"{context.monitor_name} ({_target(context)})"
             + (f": {_cause(context)}" if context.type in ("down", "reminder") else ""),
         )
         for context in contexts

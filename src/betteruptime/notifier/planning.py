@@ -83,6 +83,7 @@ async def alert_context(
         monitor_id=monitor.id,
         monitor_name=monitor.name,
         monitor_url=monitor.url,
+        monitor_kind=monitor.kind,
         incident_id=event.incident_id,
         started_at=incident.started_at if incident else event.at,
         confirmed_at=incident.confirmed_at if incident else None,
