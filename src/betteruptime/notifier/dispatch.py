@@ -25,7 +25,13 @@ from betteruptime.alerting.ratelimit import WINDOW, plan_channel
 from betteruptime.alerting.render import Rendered, render, render_digest
 from betteruptime.alerting.retry import RetryPolicy
 from betteruptime.alerting.sender import Sender, SendOutcome
-from betteruptime.db.models import Channel, DeliveryAttempt, Incident, Notification
+from betteruptime.db.models import (
+    Channel,
+    DeliveryAttempt,
+    Incident,
+    Notification,
+    notification_values,
+)
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.logs import get_logger, kv
@@ -212,15 +218,14 @@ class Dispatcher:
         for row in rows:
             items += [context.model_dump(mode="json") for context in contexts_of(row)]
         digest = Notification(
-            channel_id=channel_id,
-            key=f"digest:{uuid.uuid4().hex}",
-            kind="digest",
-            payload={"items": items},
-            status="pending",
-            escalation=False,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            **notification_values(
+                channel_id=channel_id,
+                key=f"digest:{uuid.uuid4().hex}",
+                kind="digest",
+                payload={"items": items},
+                due_at=now,
+                now=now,
+            )
         )
         session.add(digest)
         await session.flush()

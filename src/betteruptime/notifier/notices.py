@@ -27,6 +27,7 @@ from betteruptime.db.models import (
     MaintenanceWindow,
     Monitor,
     MonitorChannel,
+    notification_values,
 )
 from betteruptime.domain.degraded import typical_response_ms
 from betteruptime.domain.maintenance import current_occurrence
@@ -109,19 +110,15 @@ async def maintenance_rows(
     context = await _window_context(session, event, monitor, now)
     payload = context.model_dump(mode="json")
     return [
-        {
-            "channel_id": channel_id,
-            "key": maintenance_key(event),
-            "kind": event.type,
-            "event_id": event.id,
-            "monitor_id": monitor.id,
-            "incident_id": None,
-            "payload": payload,
-            "status": "pending",
-            "escalation": False,
-            "attempts": 0,
-            "next_attempt_at": event.decided_at or now,
-            "created_at": now,
-        }
+        notification_values(
+            channel_id=channel_id,
+            key=maintenance_key(event),
+            kind=event.type,
+            event_id=event.id,
+            monitor_id=monitor.id,
+            payload=payload,
+            due_at=event.decided_at or now,
+            now=now,
+        )
         for channel_id in sorted(channel_ids)
     ]

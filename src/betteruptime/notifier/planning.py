@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.context import AlertContext
 from betteruptime.alerting.rules import Link, plan_deliveries
-from betteruptime.db.models import Check, Incident, Monitor, MonitorChannel, Notification
+from betteruptime.db.models import (
+    Check,
+    Incident,
+    Monitor,
+    MonitorChannel,
+    Notification,
+    notification_values,
+)
 from betteruptime.db.upsert import insert_for
 from betteruptime.domain.messages import Event
 from betteruptime.notifier.notices import (
@@ -142,20 +149,18 @@ async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: da
         context = await alert_context(session, event, monitor, incident, now)
         payload = context.model_dump(mode="json")
         rows += [
-            {
-                "channel_id": plan.channel_id,
-                "key": event_key(event.id),
-                "kind": event.type,
-                "event_id": event.id,
-                "monitor_id": monitor.id,
-                "incident_id": event.incident_id,
-                "payload": payload,
-                "status": "pending",
-                "escalation": plan.escalation,
-                "attempts": 0,
-                "next_attempt_at": plan.due_at,
-                "created_at": now,
-            }
+            notification_values(
+                channel_id=plan.channel_id,
+                key=event_key(event.id),
+                kind=event.type,
+                event_id=event.id,
+                monitor_id=monitor.id,
+                incident_id=event.incident_id,
+                payload=payload,
+                escalation=plan.escalation,
+                due_at=plan.due_at,
+                now=now,
+            )
             for plan in planned
         ]
     if rows:

@@ -11,6 +11,7 @@ from betteruptime.db.models.alerting import (
     MonitorChannel,
     Notification,
     OutboxEvent,
+    notification_values,
 )
 from betteruptime.db.models.base import Base
 from betteruptime.db.models.checks import (
@@ -56,4 +57,5 @@ __all__ = [
     "StatusPageMonitor",
     "User",
     "WorkerStatus",
+    "notification_values",
 ]

@@ -138,6 +138,37 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
 
+def notification_values(
+    *,
+    channel_id: int,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    now: datetime,
+    event_id: int | None = None,
+    monitor_id: int | None = None,
+    incident_id: int | None = None,
+    escalation: bool = False,
+) -> dict[str, Any]:
+    """The columns of a new notification, waiting to be sent at `due_at`: the one place
+    an event's, a maintenance notice's or a digest's row is made."""
+    return {
+        "channel_id": channel_id,
+        "key": key,
+        "kind": kind,
+        "event_id": event_id,
+        "monitor_id": monitor_id,
+        "incident_id": incident_id,
+        "payload": payload,
+        "status": "pending",
+        "escalation": escalation,
+        "attempts": 0,
+        "next_attempt_at": due_at,
+        "created_at": now,
+    }
+
+
 class DeliveryAttempt(Base):
     """Every try at sending a notification, successful or not."""
 
