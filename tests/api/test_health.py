@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from api.test_regions import beat
 from betteruptime.api.routers import health
-from betteruptime.db.models import Channel, MonitorState, Notification, SchedulerCursor, User
+from betteruptime.db.models import (
+    Channel,
+    DeadLetter,
+    MonitorState,
+    Notification,
+    SchedulerCursor,
+    User,
+)
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.runtime.app import create_app
@@ -81,7 +88,13 @@ async def test_it_reports_ok_when_the_database_answers_and_nothing_ran_yet(
     assert engines["database"] == "ok"
     assert engines["workers"] == {"state": "unknown", "regions": {}}
     assert engines["scheduler"]["state"] == engines["ingester"]["state"] == "unknown"
-    assert engines["notifier"] == {"state": "ok", "pending": 0, "oldest_pending_seconds": None}
+    assert engines["notifier"] == {
+        "state": "ok",
+        "pending": 0,
+        "oldest_pending_seconds": None,
+        "dead_letters": 0,
+        "last_dead_letter_at": None,
+    }
 
 
 async def test_it_reports_every_engine_ok_when_each_left_a_recent_trace(
@@ -129,6 +142,40 @@ async def test_stale_engines_make_it_degraded_but_still_200(
     }
     for name in ("workers", "scheduler", "ingester", "notifier"):
         assert engines[name]["state"] == "stale", name
+
+
+async def add_dead_letter(sessions: SessionFactory, *, age_s: float) -> None:
+    async with sessions() as session, session.begin():
+        session.add(
+            DeadLetter(
+                entry_id="1-0",
+                body="not json",
+                reason="cannot decode the event: Event: body: Invalid JSON",
+                created_at=utcnow() - timedelta(seconds=age_s),
+            )
+        )
+
+
+async def test_a_recent_dead_letter_makes_the_notifier_degraded_and_an_old_one_does_not(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    await add_dead_letter(sessions, age_s=25 * 3600)  # older than the 24 h shown
+
+    old = (await healthz(settings, sessions)).json()
+    assert old["status"] == "ok"
+    assert old["engines"]["notifier"]["state"] == "ok"
+    assert old["engines"]["notifier"]["dead_letters"] == 0
+
+    await add_dead_letter(sessions, age_s=60)
+    await add_dead_letter(sessions, age_s=30)
+    response = await healthz(settings, sessions)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    notifier = body["engines"]["notifier"]
+    assert (notifier["state"], notifier["dead_letters"]) == ("degraded", 2)
+    assert notifier["last_dead_letter_at"] is not None
 
 
 async def test_a_region_quiet_for_days_is_gone_and_does_not_degrade(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from betteruptime.db.models import (
     Channel,
     Check,
+    DeadLetter,
     DeliveryAttempt,
     Notification,
     OutboxEvent,
@@ -129,6 +130,8 @@ async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
             )
         for published in (old, recent, None):
             session.add(OutboxEvent(type="down", monitor_id=1, at=old, published_at=published))
+        for created in (old, recent):
+            session.add(DeadLetter(entry_id="1-0", body="x", reason="r", created_at=created))
 
     report = await apply_retention(sessions, now=NOW, retention_days=30)
 
@@ -136,7 +139,9 @@ async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
         statuses = (await session.scalars(select(Notification.status))).all()
         attempts = await session.scalar(select(func.count()).select_from(DeliveryAttempt))
         published = (await session.scalars(select(OutboxEvent.published_at))).all()
+        letters = (await session.scalars(select(DeadLetter.created_at))).all()
     assert sorted(statuses) == ["pending", "sent"]
     assert attempts == 2
     assert sorted(published, key=lambda p: p is None) == [recent, None]
-    assert report.alert_rows_deleted == 3
+    assert letters == [recent]
+    assert report.alert_rows_deleted == 4

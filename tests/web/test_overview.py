@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.conftest import CreateMonitor, Headers
-from betteruptime.db.models import RollupDay, RollupHour, RollupMinute
+from betteruptime.db.models import DeadLetter, RollupDay, RollupHour, RollupMinute
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import bucket_start
@@ -196,3 +196,56 @@ async def test_a_young_monitors_sparkline_shows_its_answers_since_it_began(
     assert f"<title>Response time since {began:%H:%M} UTC</title>" in page
     assert '<path d="M2.0 14.0 H118.0"/>' in page  # its one answer, a level line
     assert "no data yet" not in page
+
+
+async def test_alerts_the_notifier_set_aside_show_on_their_owners_overview_only(
+    open_browser: OpenBrowser,
+    alice: Headers,
+    bob: Headers,
+    create_monitor: CreateMonitor,
+    sessions: SessionFactory,
+) -> None:
+    mine = await create_monitor(alice, name="Alice backup", url="https://backup.example/")
+    theirs = await create_monitor(bob, name="Bob secret", url="https://bob.example/")
+    reason = "cannot plan the event: ZoneInfoNotFoundError: 'No time zone found'"
+    async with sessions() as session, session.begin():
+        session.add_all(
+            [
+                DeadLetter(
+                    entry_id="5-0",
+                    event_type="down",
+                    monitor_id=mine["id"],
+                    body="{}",
+                    reason=reason,
+                ),
+                DeadLetter(
+                    entry_id="6-0",
+                    event_type="down",
+                    monitor_id=theirs["id"],
+                    body="{}",
+                    reason="cannot plan the event: Bob's reason",
+                ),
+                # Names no monitor: only /healthz counts it.
+                DeadLetter(entry_id="7-0", body="garbage", reason="cannot decode the event"),
+                # Older than the 24 hours shown.
+                DeadLetter(
+                    entry_id="1-0",
+                    monitor_id=mine["id"],
+                    body="{}",
+                    reason="long ago",
+                    created_at=utcnow() - timedelta(days=2),
+                ),
+            ]
+        )
+    alice_page = (await (await open_browser("alice@example.com")).get("/")).text
+    bob_page = (await (await open_browser("bob@example.com")).get("/")).text
+    fresh_page = (await (await open_browser("carol@example.com")).get("/")).text
+
+    assert "1 alert of your monitors could not be sent" in alice_page
+    assert f'href="/monitors/{mine["id"]}">Alice backup</a>, down:' in alice_page
+    assert "ZoneInfoNotFoundError: &#39;No time zone found&#39;" in alice_page
+    assert "Bob" not in alice_page and "long ago" not in alice_page
+    assert "cannot decode" not in alice_page
+    assert "1 alert of your monitors could not be sent" in bob_page
+    assert "Alice" not in bob_page
+    assert "could not be sent" not in fresh_page

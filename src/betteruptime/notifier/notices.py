@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.context import AlertContext
+from betteruptime.alerting.render import render
 from betteruptime.db.models import (
     Check,
     MaintenanceMonitor,
@@ -108,6 +109,7 @@ async def maintenance_rows(
     if not channel_ids:
         return []
     context = await _window_context(session, event, monitor, now)
+    render(context)  # as planning.py does: fails here, not when sending
     payload = context.model_dump(mode="json")
     return [
         notification_values(

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.alerting.context import AlertContext
+from betteruptime.alerting.render import render
 from betteruptime.alerting.rules import Link, plan_deliveries
 from betteruptime.db.models import (
     Check,
@@ -147,6 +148,9 @@ async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: da
         if not planned:
             continue
         context = await alert_context(session, event, monitor, incident, now)
+        # A message that cannot be written fails here, where its event is set aside,
+        # not when sending, where it would hold up its channel.
+        render(context)
         payload = context.model_dump(mode="json")
         rows += [
             notification_values(

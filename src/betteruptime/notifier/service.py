@@ -8,6 +8,11 @@ channel, idempotent), sends what is due at once, and only then acks the entries.
   sent, and nothing goes out twice;
 - killed mid-send: the rows' lease expires and they are sent again (at-least-once).
 
+An entry that does not decode, or an event whose planning fails on the event itself,
+is set aside as a dead letter (notifier/dead_letters.py) and acked with the rest: one
+bad event never holds up the events behind it. Only the database being away (db/errors.py)
+leaves entries to be handled again.
+
 Retries, escalation delays and rate-limited messages wait in the database, not in the
 stream, and a periodic pass sends them when they come due.
 """
@@ -18,14 +23,22 @@ import asyncio
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from betteruptime.db.errors import unavailable
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.messages import Event
 from betteruptime.lifecycle import sleep_or_stop
 from betteruptime.logs import get_logger, kv
+from betteruptime.notifier.dead_letters import (
+    DeadLetterNote,
+    set_aside,
+    undecodable,
+    unplannable,
+)
 from betteruptime.notifier.dispatch import Dispatcher
 from betteruptime.notifier.planning import plan_events
 from betteruptime.transport.base import EventStream, StreamEntry
@@ -41,6 +54,12 @@ RETRY_SECONDS = 1.0
 
 # Called with the entries just handled, before they are acked (fault-injection tests).
 BeforeAck = Callable[[Sequence[StreamEntry]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    entry: StreamEntry
+    event: Event
 
 
 class Notifier:
@@ -63,6 +82,7 @@ class Notifier:
         # Entries whose handling failed (database away): handled again first thing.
         self._unfinished: list[StreamEntry] = []
         self.handled = 0
+        self.dead_lettered = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info(kv(event="started", consumer=self.consumer))
@@ -94,32 +114,65 @@ class Notifier:
     async def _handle(self, entries: Sequence[StreamEntry]) -> None:
         if not entries:
             return
-        events: list[Event] = []
+        received: list[Received] = []
+        notes: list[DeadLetterNote] = []
         for entry in entries:
             try:
-                events.append(Event.model_validate_json(entry.body))
-            except ValidationError:
-                log.warning(kv(event="undecodable", entry=entry.id))
-        if events:
-            try:
+                received.append(Received(entry, Event.model_validate_json(entry.body)))
+            except ValidationError as error:
+                notes.append(undecodable(entry.id, entry.body, error))
+        try:
+            planned, failed = await self._plan(received)
+            notes += failed
+            if notes:
                 async with self._sessions() as session, session.begin():
-                    planned = await plan_events(session, events, now=utcnow())
-            except Exception:
-                self._unfinished.extend(entries)
-                raise
-            for event in events:
+                    await set_aside(session, notes, now=utcnow())
+        except Exception:
+            self._unfinished.extend(entries)  # the database is away: all of them again
+            raise
+        set_aside_ids = {note.entry_id for note in notes}
+        for item in received:
+            if item.entry.id not in set_aside_ids:
                 log.info(
                     kv(
                         event="received",
-                        type=event.type,
-                        monitor_id=event.monitor_id,
-                        incident_id=event.incident_id,
-                        event_id=event.id,
+                        type=item.event.type,
+                        monitor_id=item.event.monitor_id,
+                        incident_id=item.event.incident_id,
+                        event_id=item.event.id,
                     )
                 )
-            if planned:
-                await self.dispatcher.dispatch()
+        if planned:
+            await self.dispatcher.dispatch()
         if self._before_ack is not None:
             await self._before_ack(entries)
         await self._stream.ack(GROUP, [entry.id for entry in entries])
-        self.handled += len(events)
+        self.handled += len(received)
+        self.dead_lettered += len(notes)
+
+    async def _plan(self, received: Sequence[Received]) -> tuple[int, list[DeadLetterNote]]:
+        """Plan the events in one transaction; if that fails on an event rather than on
+        the database, plan each alone and set aside those that fail. The database being
+        away raises: nothing is set aside for that, the entries are tried again."""
+        if not received:
+            return 0, []
+        now = utcnow()
+        try:
+            async with self._sessions() as session, session.begin():
+                return await plan_events(session, [item.event for item in received], now=now), []
+        except Exception as error:
+            if unavailable(error):
+                raise
+            log.warning(
+                kv(event="batch_unplannable", events=len(received), error=type(error).__name__)
+            )
+        planned, notes = 0, []
+        for item in received:
+            try:
+                async with self._sessions() as session, session.begin():
+                    planned += await plan_events(session, [item.event], now=now)
+            except Exception as error:
+                if unavailable(error):
+                    raise
+                notes.append(unplannable(item.entry.id, item.entry.body, item.event, error))
+        return planned, notes

@@ -1,6 +1,6 @@
 """Retention: raw checks for `BETTERUPTIME_RETENTION_DAYS`, minute rollups for 48 hours,
 hour rollups for 90 days, day rollups for good; alert history (events, notifications and
-their delivery attempts) for 90 days, like the incident timelines that show it. Run by
+their delivery attempts, dead letters) for 90 days, like the incident timelines that show it. Run by
 the active scheduler every hour, never inline on the ingest path.
 
 Deletes go by monitor and time range, which the primary keys cover, so their cost is the
@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from betteruptime.db.models import (
     Base,
     Check,
+    DeadLetter,
     Monitor,
     Notification,
     OutboxEvent,
@@ -106,7 +107,8 @@ async def _prune_alert_history(
                 OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff
             )
         )
-    for result in (notifications, events):
+        letters = await session.execute(delete(DeadLetter).where(DeadLetter.created_at < cutoff))
+    for result in (notifications, events, letters):
         report.alert_rows_deleted += int(getattr(result, "rowcount", 0) or 0)
 
 

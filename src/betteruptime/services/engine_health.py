@@ -3,13 +3,15 @@
 Every role leaves traces in the database as it works: workers' heartbeats (recorded by
 the ingester in `worker_status`), the scheduler's cursor (advanced by the leader as it
 publishes), the monitors' last stored checks (written by the ingester), notifications
-waiting to be sent (drained by the notifier). `read_facts` gathers them in a few cheap
+waiting to be sent (drained by the notifier) and the events it had to set aside (dead
+letters). `read_facts` gathers them in a few cheap
 queries; `assess` turns them into states with no I/O, so the rules are tested alone.
 
 States: `ok`; `stale` (the engine should have left a newer trace: it is stuck or gone);
 `unknown` (nothing to judge by yet, such as a scheduler with nothing to publish);
-`stopped` (embedded mode: the role's task in this process has ended). Only `stale` and
-`stopped` make the whole report `degraded`.
+`stopped` (embedded mode: the role's task in this process has ended); `degraded` (it
+works, but recently failed at part of its work: a notifier that set events aside).
+`stale`, `stopped` and `degraded` make the whole report `degraded`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from betteruptime.db.models import (
     WorkerStatus,
 )
 from betteruptime.domain.workers import LIVE_FOR
+from betteruptime.services.dead_letters import RecentCount, recent_count
 
 # Whether each in-process role task is alive, by role name (embedded mode only).
 RoleLiveness = Callable[[], Mapping[str, bool]]
@@ -54,7 +57,7 @@ ENGINE_TASKS = {
     "ingester": ("ingester", "sweeper", "heartbeats"),
     "notifier": ("notifier",),
 }
-DEGRADED_STATES = frozenset({"stale", "stopped"})
+DEGRADED_STATES = frozenset({"stale", "stopped", "degraded"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +77,11 @@ class EngineFacts:
     last_check_at: datetime | None = None
     pending: int = 0
     oldest_due_at: datetime | None = None
+    dead_letters: RecentCount = field(default_factory=lambda: RecentCount(0, None))
 
 
 async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
-    """Five aggregate queries, each over a small table or an index."""
+    """Six aggregate queries, each over a small table or an index."""
     facts = EngineFacts(now=now)
     live = func.count().filter(WorkerStatus.last_seen_at >= now - LIVE_FOR)
     workers = await session.execute(
@@ -103,6 +107,7 @@ async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
         )
     ).one()
     facts.pending, facts.oldest_due_at = int(pending or 0), oldest
+    facts.dead_letters = await recent_count(session, now=now)
     return facts
 
 
@@ -189,10 +194,14 @@ def _notifier(facts: EngineFacts) -> dict[str, Any]:
     if facts.oldest_due_at is not None:
         oldest = max(0.0, round((facts.now - facts.oldest_due_at).total_seconds(), 1))
     stale = oldest is not None and oldest > NOTIFIER_STALE_AFTER.total_seconds()
+    letters = facts.dead_letters
     return {
-        "state": "stale" if stale else "ok",
+        # Not working is worse than having set something aside: stale wins.
+        "state": "stale" if stale else "degraded" if letters.count else "ok",
         "pending": facts.pending,
         "oldest_pending_seconds": oldest,
+        "dead_letters": letters.count,
+        "last_dead_letter_at": _iso(letters.last_at),
     }
 
 

@@ -4,6 +4,7 @@
 from betteruptime.db.models.accounts import ApiToken, OidcIdentity, User
 from betteruptime.db.models.alerting import (
     Channel,
+    DeadLetter,
     DeliveryAttempt,
     Incident,
     MaintenanceMonitor,
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "Channel",
     "Check",
+    "DeadLetter",
     "DeliveryAttempt",
     "Incident",
     "MaintenanceMonitor",

@@ -1,5 +1,6 @@
 """Incidents and everything that tells people about them: channels, their links to
-monitors, the event outbox, notifications and delivery attempts."""
+monitors, the event outbox, notifications and delivery attempts, and the events the
+notifier had to set aside (dead letters)."""
 
 from __future__ import annotations
 
@@ -183,6 +184,26 @@ class DeliveryAttempt(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DeadLetter(Base):
+    """A stream entry the notifier could not decode, or an event it could not plan, set
+    aside with the reason so that the events behind it still go out. Counted in
+    /healthz (the notifier is `degraded` while recent ones exist) and listed on the
+    dashboard of the monitor's owner. `body` is the entry as received, cut to a bound."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    # The stream entry it came in (empty when it was read from the outbox directly).
+    entry_id: Mapped[str] = mapped_column(String(64))
+    # What could be read of it: None when the body did not say.
+    event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    event_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    monitor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    body: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class MaintenanceWindow(Base):

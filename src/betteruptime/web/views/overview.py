@@ -1,5 +1,8 @@
 """The overview (`/`): every monitor of the user, live.
 
+Alert events of the user's monitors that the notifier had to set aside (dead letters)
+show above the list: those alerts were not sent, and someone should know.
+
 One URL for the page and its fragment: an htmx request (the filter form, the polling
 every few seconds) gets only the list; a normal request, or htmx restoring a page from
 history, gets the whole page. So a filtered view is a plain link that reloads as itself.
@@ -12,6 +15,7 @@ from fastapi.responses import Response
 
 from betteruptime.api.deps import SessionDep
 from betteruptime.db.types import utcnow
+from betteruptime.services.dead_letters import recent_of_owner
 from betteruptime.web.dashboard import STATUSES, count_by_status, filter_rows, overview_rows
 from betteruptime.web.deps import PageUser, render
 
@@ -28,6 +32,7 @@ async def overview(
     query = q[:MAX_QUERY_LENGTH]
     now = utcnow()
     rows = await overview_rows(db, owner_id=user.id, now=now)
+    dead_count, dead_letters = await recent_of_owner(db, owner_id=user.id, now=now)
     counts = count_by_status(rows)
     fragment = bool(request.headers.get("HX-Request")) and not request.headers.get(
         "HX-History-Restore-Request"
@@ -43,6 +48,8 @@ async def overview(
         "status_choices": [("", "All"), *((name, name.capitalize()) for name in STATUSES)],
         "status": status,
         "q": query,
+        "dead_count": dead_count,
+        "dead_letters": dead_letters,
     }
     response = render(request, "_monitor_list.html" if fragment else "overview.html", context)
     # The same URL answers with a page or a fragment: caches must keep them apart.
