@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     notify_lease_seconds: Annotated[
         float, Field(validation_alias=_env("BETTERUPTIME_NOTIFY_LEASE_SECONDS"), ge=5, le=3600)
     ] = 120.0
+    # An event no notifier has planned this long after the relay published it is
+    # published again (its stream entry was lost); then after waits that double, up to
+    # 10 minutes (ingester/outbox.py).
+    republish_seconds: Annotated[
+        float, Field(validation_alias=_env("BETTERUPTIME_REPUBLISH_SECONDS"), ge=1, le=3600)
+    ] = 60.0
     block_private_targets: Annotated[
         bool, Field(validation_alias=_env("BETTERUPTIME_BLOCK_PRIVATE_TARGETS"))
     ] = False

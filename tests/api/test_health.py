@@ -18,6 +18,7 @@ from betteruptime.db.models import (
     DeadLetter,
     MonitorState,
     Notification,
+    OutboxEvent,
     SchedulerCursor,
     User,
 )
@@ -92,6 +93,8 @@ async def test_it_reports_ok_when_the_database_answers_and_nothing_ran_yet(
         "state": "ok",
         "pending": 0,
         "oldest_pending_seconds": None,
+        "unplanned_events": 0,
+        "oldest_unplanned_seconds": None,
         "dead_letters": 0,
         "last_dead_letter_at": None,
     }
@@ -176,6 +179,38 @@ async def test_a_recent_dead_letter_makes_the_notifier_degraded_and_an_old_one_d
     notifier = body["engines"]["notifier"]
     assert (notifier["state"], notifier["dead_letters"]) == ("degraded", 2)
     assert notifier["last_dead_letter_at"] is not None
+
+
+async def add_event(sessions: SessionFactory, *, age_s: float, planned: bool) -> None:
+    decided = utcnow() - timedelta(seconds=age_s)
+    async with sessions() as session, session.begin():
+        session.add(
+            OutboxEvent(
+                type="down",
+                monitor_id=1,
+                at=decided,
+                created_at=decided,
+                published_at=decided,
+                planned_at=decided if planned else None,
+            )
+        )
+
+
+async def test_an_event_no_notifier_planned_for_five_minutes_makes_the_notifier_stale(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    await add_event(sessions, age_s=3600, planned=True)
+    await add_event(sessions, age_s=20, planned=False)
+
+    fresh = (await healthz(settings, sessions)).json()["engines"]["notifier"]
+    assert (fresh["state"], fresh["unplanned_events"]) == ("ok", 1)
+    assert 19 < fresh["oldest_unplanned_seconds"] < 60
+
+    await add_event(sessions, age_s=400, planned=False)
+    body = (await healthz(settings, sessions)).json()
+    assert body["status"] == "degraded"
+    stuck = body["engines"]["notifier"]
+    assert (stuck["state"], stuck["unplanned_events"], stuck["pending"]) == ("stale", 2, 0)
 
 
 async def test_a_region_quiet_for_days_is_gone_and_does_not_degrade(

@@ -128,8 +128,12 @@ async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
                     ok=status == "sent",
                 )
             )
-        for published in (old, recent, None):
-            session.add(OutboxEvent(type="down", monitor_id=1, at=old, published_at=published))
+        for published, planned in ((old, old), (recent, recent), (None, None), (old, None)):
+            session.add(
+                OutboxEvent(
+                    type="down", monitor_id=1, at=old, published_at=published, planned_at=planned
+                )
+            )
         for created in (old, recent):
             session.add(DeadLetter(entry_id="1-0", body="x", reason="r", created_at=created))
 
@@ -142,6 +146,7 @@ async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
         letters = (await session.scalars(select(DeadLetter.created_at))).all()
     assert sorted(statuses) == ["pending", "sent"]
     assert attempts == 2
-    assert sorted(published, key=lambda p: p is None) == [recent, None]
+    # Kept: the recent one, the unpublished one, and the old one no notifier planned.
+    assert sorted(published, key=lambda p: (p is None, p)) == [old, recent, None]
     assert letters == [recent]
     assert report.alert_rows_deleted == 4

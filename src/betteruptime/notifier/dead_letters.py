@@ -5,7 +5,8 @@ An entry whose body does not decode as an event, or an event whose planning fail
 a reason other than the database being away, becomes a row of `dead_letters` with the
 entry as received (cut to MAX_BODY_CHARS) and the reason, and its entry is acked. The
 reason names what was wrong, never the values (they may hold a monitor's URL): it is
-shown on the dashboard of the monitor's owner, and the log gets its type only.
+shown on the dashboard of the monitor's owner, and the log gets its type only. An event
+set aside counts as planned: the relay does not publish it again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import DeadLetter
 from betteruptime.domain.messages import Event
 from betteruptime.logs import get_logger, kv
+from betteruptime.notifier.planning import mark_planned
 
 log = get_logger("notifier")
 
@@ -110,6 +112,8 @@ async def set_aside(
     if not notes:
         return
     await session.execute(insert(DeadLetter), [dead_letter_values(note, now=now) for note in notes])
+    # Settled: the relay must not publish them again, to be set aside again.
+    await mark_planned(session, [note.event.id for note in notes if note.event], now=now)
     for note in notes:
         log.error(
             kv(

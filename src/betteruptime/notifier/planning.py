@@ -1,8 +1,14 @@
 """Turning events into notifications: one row per (event, channel), written once.
 
 The idempotency key `event:<id>` is unique per channel, so an event the stream delivers
-twice (a notifier died before acking it) plans nothing new, and what was already sent
-stays sent. An acknowledgement cancels the escalations of its incident still waiting.
+twice (a notifier died before acking it, the relay published it again) plans nothing
+new, and what was already sent stays sent. An acknowledgement cancels the escalations of
+its incident still waiting.
+
+Planning stamps the outbox rows `planned_at` in the same transaction: from then on the
+relay stops publishing them again. Before a batch is planned, the earlier events of its
+monitors that no notifier has planned yet (their stream entry was lost) are taken from
+the outbox and planned first, so a recovery never goes out without its outage.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from betteruptime.db.models import (
     Monitor,
     MonitorChannel,
     Notification,
+    OutboxEvent,
     notification_values,
 )
 from betteruptime.db.upsert import insert_for
@@ -36,6 +43,8 @@ from betteruptime.notifier.notices import (
 
 # Statuses of a down message that count as "this channel was told".
 TOLD = ("sending", "sent", "folded", "failed")
+# Earlier unplanned events taken from the outbox with one batch, at most.
+EARLIER_LIMIT = 100
 
 
 def event_key(event_id: int) -> str:
@@ -123,9 +132,55 @@ def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]
     )
 
 
+async def events_to_plan(
+    session: AsyncSession, events: Sequence[Event]
+) -> tuple[set[int], list[Event]]:
+    """Which of `events` no notifier has planned yet (ids), and the earlier events of
+    their monitors still unplanned in the outbox, oldest first."""
+    ids = {event.id for event in events}
+    planned = set(
+        await session.scalars(
+            select(OutboxEvent.id).where(
+                OutboxEvent.id.in_(ids), OutboxEvent.planned_at.is_not(None)
+            )
+        )
+    )
+    latest: dict[int, int] = {}
+    for event in events:
+        if event.id not in planned:
+            latest[event.monitor_id] = max(latest.get(event.monitor_id, 0), event.id)
+    if not latest:
+        return ids - planned, []
+    rows = await session.scalars(
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.monitor_id.in_(latest),
+            OutboxEvent.planned_at.is_(None),
+            OutboxEvent.id < max(latest.values()),
+            OutboxEvent.id.not_in(ids),
+        )
+        .order_by(OutboxEvent.id)
+        .limit(EARLIER_LIMIT)
+    )
+    earlier = [row.to_event() for row in rows if row.id < latest[row.monitor_id]]
+    return ids - planned, earlier
+
+
+async def mark_planned(session: AsyncSession, event_ids: Sequence[int], *, now: datetime) -> None:
+    """Stamp the events planned (or set aside): the relay stops publishing them again."""
+    if event_ids:
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(event_ids), OutboxEvent.planned_at.is_(None))
+            .values(planned_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: datetime) -> int:
-    """Write the notifications of `events` (uncommitted); returns how many were planned,
-    counting those that existed already."""
+    """Write the notifications of `events` and stamp them planned (uncommitted); returns
+    how many notifications were planned, counting those that existed already."""
+    await mark_planned(session, [event.id for event in events], now=now)
     rows: list[dict[str, Any]] = []
     for event in events:
         monitor = await session.get(Monitor, event.monitor_id)

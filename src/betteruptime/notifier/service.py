@@ -40,7 +40,7 @@ from betteruptime.notifier.dead_letters import (
     unplannable,
 )
 from betteruptime.notifier.dispatch import Dispatcher
-from betteruptime.notifier.planning import plan_events
+from betteruptime.notifier.planning import events_to_plan, plan_events
 from betteruptime.transport.base import EventStream, StreamEntry
 
 log = get_logger("notifier")
@@ -58,8 +58,16 @@ BeforeAck = Callable[[Sequence[StreamEntry]], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    entry: StreamEntry
+    """An event to plan, with the stream entry it came in (entry_id "" and its own JSON
+    as body when it was taken from the outbox: its entry was lost)."""
+
+    entry_id: str
+    body: bytes
     event: Event
+
+    @classmethod
+    def from_outbox(cls, event: Event) -> Received:
+        return cls("", event.model_dump_json().encode(), event)
 
 
 class Notifier:
@@ -118,11 +126,14 @@ class Notifier:
         notes: list[DeadLetterNote] = []
         for entry in entries:
             try:
-                received.append(Received(entry, Event.model_validate_json(entry.body)))
+                event = Event.model_validate_json(entry.body)
             except ValidationError as error:
                 notes.append(undecodable(entry.id, entry.body, error))
+            else:
+                received.append(Received(entry.id, entry.body, event))
         try:
-            planned, failed = await self._plan(received)
+            todo = await self._to_plan(received)
+            planned, failed = await self._plan(todo)
             notes += failed
             if notes:
                 async with self._sessions() as session, session.begin():
@@ -130,9 +141,9 @@ class Notifier:
         except Exception:
             self._unfinished.extend(entries)  # the database is away: all of them again
             raise
-        set_aside_ids = {note.entry_id for note in notes}
-        for item in received:
-            if item.entry.id not in set_aside_ids:
+        aside = {note.event.id for note in notes if note.event is not None}
+        for item in todo:
+            if item.event.id not in aside:
                 log.info(
                     kv(
                         event="received",
@@ -140,6 +151,7 @@ class Notifier:
                         monitor_id=item.event.monitor_id,
                         incident_id=item.event.incident_id,
                         event_id=item.event.id,
+                        **({} if item.entry_id else {"from": "outbox"}),
                     )
                 )
         if planned:
@@ -149,6 +161,28 @@ class Notifier:
         await self._stream.ack(GROUP, [entry.id for entry in entries])
         self.handled += len(received)
         self.dead_lettered += len(notes)
+
+    async def _to_plan(self, received: Sequence[Received]) -> list[Received]:
+        """The received events no notifier has planned yet, after the earlier events of
+        their monitors still unplanned in the outbox, oldest first."""
+        if not received:
+            return []
+        try:
+            async with self._sessions() as session:
+                unplanned, earlier = await events_to_plan(
+                    session, [item.event for item in received]
+                )
+        except Exception as error:
+            if unavailable(error):
+                raise
+            # Could not tell (an outbox row that will not read): plan what came, as is.
+            log.warning(kv(event="outbox_unreadable", error=type(error).__name__))
+            return list(received)
+        todo: dict[int, Received] = {}
+        for item in [*map(Received.from_outbox, earlier), *received]:
+            if item.event.id in unplanned or not item.entry_id:
+                todo.setdefault(item.event.id, item)  # a batch may hold an event twice
+        return sorted(todo.values(), key=lambda item: item.event.id)
 
     async def _plan(self, received: Sequence[Received]) -> tuple[int, list[DeadLetterNote]]:
         """Plan the events in one transaction; if that fails on an event rather than on
@@ -174,5 +208,5 @@ class Notifier:
             except Exception as error:
                 if unavailable(error):
                     raise
-                notes.append(unplannable(item.entry.id, item.entry.body, item.event, error))
+                notes.append(unplannable(item.entry_id, item.body, item.event, error))
         return planned, notes

@@ -101,10 +101,11 @@ async def _prune_alert_history(
                 Notification.created_at < cutoff, Notification.status.in_(FINISHED)
             )
         )
-        # Unpublished events are still owed to the notifier, whatever their age.
+        # Events no notifier has planned are still owed, whatever their age (an unplanned
+        # one is published again every few minutes, so its published_at stays recent).
         events = await session.execute(
             delete(OutboxEvent).where(
-                OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff
+                OutboxEvent.published_at < cutoff, OutboxEvent.planned_at.is_not(None)
             )
         )
         letters = await session.execute(delete(DeadLetter).where(DeadLetter.created_at < cutoff))

@@ -54,9 +54,13 @@ def make_worker(settings: Settings, *, broker: Broker, region: str) -> tuple[Wor
 
 
 def make_ingester(
-    *, sessions: SessionFactory, broker: Broker, stream: EventStream
+    settings: Settings, *, sessions: SessionFactory, broker: Broker, stream: EventStream
 ) -> tuple[Ingester, HeartbeatQueue]:
-    relay = OutboxRelay(sessions=sessions, stream=stream)
+    relay = OutboxRelay(
+        sessions=sessions,
+        stream=stream,
+        republish_after=timedelta(seconds=settings.republish_seconds),
+    )
     return Ingester(sessions=sessions, results=ResultQueue(broker), relay=relay), HeartbeatQueue(
         broker
     )

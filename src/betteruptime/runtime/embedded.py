@@ -41,7 +41,7 @@ async def run_embedded(settings: Settings) -> None:
     stream = await open_stream(settings.redis_url, stop, embedded=True)
     scheduler = make_scheduler(settings, sessions=sessions, engine=engine, broker=broker)
     worker, probes = make_worker(settings, broker=broker, region=settings.region)
-    ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
+    ingester, heartbeats = make_ingester(settings, sessions=sessions, broker=broker, stream=stream)
     notifier, sender = make_notifier(settings, sessions=sessions, stream=stream)
     # Pings received by the api go to the same in-process result queue as probe results.
     roles = RoleTasks()

@@ -97,7 +97,7 @@ async def run_ingester(settings: Settings, stop: asyncio.Event, exits: AsyncExit
     sessions, _ = await _database(settings, stop, exits)
     broker = await _broker(settings, stop, exits)
     stream = await _stream(settings, stop, exits)
-    ingester, heartbeats = make_ingester(sessions=sessions, broker=broker, stream=stream)
+    ingester, heartbeats = make_ingester(settings, sessions=sessions, broker=broker, stream=stream)
     await asyncio.gather(
         ingester.run(stop, drain=False),
         ingester.sweep_periodically(stop),

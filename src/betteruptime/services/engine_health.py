@@ -3,8 +3,8 @@
 Every role leaves traces in the database as it works: workers' heartbeats (recorded by
 the ingester in `worker_status`), the scheduler's cursor (advanced by the leader as it
 publishes), the monitors' last stored checks (written by the ingester), notifications
-waiting to be sent (drained by the notifier) and the events it had to set aside (dead
-letters). `read_facts` gathers them in a few cheap
+waiting to be sent and events waiting to be planned (both drained by the notifier), and
+the events it had to set aside (dead letters). `read_facts` gathers them in a few cheap
 queries; `assess` turns them into states with no I/O, so the rules are tested alone.
 
 States: `ok`; `stale` (the engine should have left a newer trace: it is stuck or gone);
@@ -28,6 +28,7 @@ from betteruptime.db.models import (
     Monitor,
     MonitorState,
     Notification,
+    OutboxEvent,
     SchedulerCursor,
     WorkerStatus,
 )
@@ -46,8 +47,8 @@ SCHEDULER_SLACK = timedelta(seconds=60)
 # Live workers' heartbeats reach the ingester every few seconds; a minute without any
 # stored heartbeat or check means the ingester is not storing.
 INGESTER_STALE_AFTER = timedelta(seconds=60)
-# The notifier claims due notifications every few seconds; one due for this long is
-# not being worked on.
+# The notifier claims due notifications every few seconds, and plans an event within a
+# second or two of its decision; one due (or decided) this long ago is not being worked on.
 NOTIFIER_STALE_AFTER = timedelta(minutes=5)
 
 # Which in-process tasks make up each engine (runtime/embedded.py names them).
@@ -77,11 +78,13 @@ class EngineFacts:
     last_check_at: datetime | None = None
     pending: int = 0
     oldest_due_at: datetime | None = None
+    unplanned: int = 0
+    oldest_unplanned_at: datetime | None = None
     dead_letters: RecentCount = field(default_factory=lambda: RecentCount(0, None))
 
 
 async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
-    """Six aggregate queries, each over a small table or an index."""
+    """Seven aggregate queries, each over a small table or an index."""
     facts = EngineFacts(now=now)
     live = func.count().filter(WorkerStatus.last_seen_at >= now - LIVE_FOR)
     workers = await session.execute(
@@ -107,6 +110,14 @@ async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
         )
     ).one()
     facts.pending, facts.oldest_due_at = int(pending or 0), oldest
+    unplanned, oldest_event = (
+        await session.execute(
+            select(func.count(), func.min(OutboxEvent.created_at)).where(
+                OutboxEvent.planned_at.is_(None)
+            )
+        )
+    ).one()
+    facts.unplanned, facts.oldest_unplanned_at = int(unplanned or 0), oldest_event
     facts.dead_letters = await recent_count(session, now=now)
     return facts
 
@@ -190,19 +201,27 @@ def _newest_beat(facts: EngineFacts) -> datetime | None:
 
 
 def _notifier(facts: EngineFacts) -> dict[str, Any]:
-    oldest = None
-    if facts.oldest_due_at is not None:
-        oldest = max(0.0, round((facts.now - facts.oldest_due_at).total_seconds(), 1))
-    stale = oldest is not None and oldest > NOTIFIER_STALE_AFTER.total_seconds()
+    oldest = _age(facts, facts.oldest_due_at)
+    oldest_event = _age(facts, facts.oldest_unplanned_at)
+    limit = NOTIFIER_STALE_AFTER.total_seconds()
+    stale = any(age is not None and age > limit for age in (oldest, oldest_event))
     letters = facts.dead_letters
     return {
         # Not working is worse than having set something aside: stale wins.
         "state": "stale" if stale else "degraded" if letters.count else "ok",
         "pending": facts.pending,
         "oldest_pending_seconds": oldest,
+        "unplanned_events": facts.unplanned,
+        "oldest_unplanned_seconds": oldest_event,
         "dead_letters": letters.count,
         "last_dead_letter_at": _iso(letters.last_at),
     }
+
+
+def _age(facts: EngineFacts, moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    return max(0.0, round((facts.now - moment).total_seconds(), 1))
 
 
 def _apply_roles(engines: dict[str, Any], roles: Mapping[str, bool]) -> None:

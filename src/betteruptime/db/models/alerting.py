@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from betteruptime.db.models.base import Base
 from betteruptime.db.types import BigIntPK, UTCDateTime, utcnow
+from betteruptime.domain.messages import Event
 
 
 class Channel(Base):
@@ -83,6 +84,10 @@ class OutboxEvent(Base):
 
     A relay publishes them to the event stream and stamps `published_at`, so an event is
     never lost between a commit and a publish (the crash that costs healthchecks alerts).
+    A notifier stamps `planned_at` in the transaction that records the event's
+    notifications (or sets it aside as a dead letter); until then the relay publishes it
+    again at `republish_at`, so an entry the stream lost (Redis restarted without
+    persistence) is not an alert lost.
     """
 
     __tablename__ = "events"
@@ -98,6 +103,23 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
     # The maintenance window a maintenance_started/ended event is about.
     window_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Indexed: the relay and /healthz look for the few events not planned yet.
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    republish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def to_event(self) -> Event:
+        """The event as it travels: the relay publishes it, a notifier that finds it
+        unplanned in the outbox plans it from here."""
+        return Event(
+            id=self.id,
+            type=self.type,
+            monitor_id=self.monitor_id,
+            incident_id=self.incident_id,
+            at=self.at,
+            cause=self.cause,
+            decided_at=self.created_at,
+            window_id=self.window_id,
+        )
 
 
 class Notification(Base):
