@@ -1,4 +1,6 @@
-"""`betteruptime up` as a user runs it, for the end-to-end tests: one `product` fixture.
+"""`betteruptime up` as a user runs it, for the end-to-end tests (one `product` fixture),
+and the local servers they point monitors at: a TCP echo, a DNS zone, an HTTPS server
+whose certificate is about to expire, and the test CA it is signed by.
 
 A test module that needs other settings overrides `product_env` (a fixture of its own
 with that name), and may take other fixtures there, such as a CA to trust.
@@ -6,14 +8,19 @@ with that name), and may take other fixtures there, such as a CA to trust.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import trustme
 
 from testkit.api import embedded_product
+from testkit.dns_server import ZoneDnsServer
 from testkit.processes import BetterUptimeProcess
+from testkit.tcp_server import PingServer
+from testkit.tls_server import TlsServer, make_ca
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,43 @@ async def product(tmp_path: Path, product_env: dict[str, str]) -> AsyncIterator[
         if process.running():
             assert process.stop() == 0, process.log()
         assert "Traceback" not in process.log(), process.log()
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    return make_ca()
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path, ca: trustme.CA) -> Path:
+    """The test CA as a PEM file, for `SSL_CERT_FILE`: a product started with it trusts
+    the CA as a machine trusts a public one (the store OpenSSL's default context loads)."""
+    path = tmp_path / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture
+async def expiring_server(ca: trustme.CA) -> AsyncIterator[TlsServer]:
+    """HTTPS with a certificate that expires in 3 days."""
+    server = TlsServer(ca, expires_in=timedelta(days=3))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def ping_server() -> AsyncIterator[PingServer]:
+    """A TCP server that answers PONG to PING."""
+    server = PingServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def dns_server() -> Iterator[ZoneDnsServer]:
+    server = ZoneDnsServer()
+    server.start()
+    yield server
+    server.stop()

@@ -11,21 +11,20 @@ packet is sent (it pings 127.0.0.1 otherwise)."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import trustme
 from aiohttp import web
 
-from testkit.api import create_fast_monitor, embedded_product, signed_in_client, status_reader
+from e2e.conftest import Product
+from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.dns_server import ZoneDnsServer
 from testkit.receivers import WebhookReceiver
 from testkit.server import LocalServer
 from testkit.tcp_server import PingServer
-from testkit.tls_server import TlsServer, make_ca
+from testkit.tls_server import TlsServer
 from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -64,52 +63,15 @@ class Shop(LocalServer):
 
 
 @pytest.fixture
-def ca() -> trustme.CA:
-    return make_ca()
-
-
-@pytest.fixture
-async def product(tmp_path: Path, ca: trustme.CA) -> AsyncIterator[str]:
-    """`betteruptime up` trusting the test CA; a rate limit above the 16 messages of the
-    test, so none is folded into a digest."""
-    ca_file = tmp_path / "test-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    settings = {"SSL_CERT_FILE": str(ca_file), "BETTERUPTIME_CHANNEL_RATE_LIMIT": "100"}
-    async with embedded_product(tmp_path, **settings) as (process, base):
-        yield base
-        assert process.stop() == 0, process.log()
-        log = process.log()
-        assert "Traceback" not in log and "notifier_unavailable" not in log, log
-        assert "dead_lettered" not in log, log
+def product_env(ca_file: Path) -> dict[str, str]:
+    """`product` trusting the test CA; a rate limit above the 16 messages of the test, so
+    none is folded into a digest."""
+    return {"SSL_CERT_FILE": str(ca_file), "BETTERUPTIME_CHANNEL_RATE_LIMIT": "100"}
 
 
 @pytest.fixture
 async def shop() -> AsyncIterator[Shop]:
     server = Shop()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def tcp_server() -> AsyncIterator[PingServer]:
-    server = PingServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def dns_server() -> Iterator[ZoneDnsServer]:
-    server = ZoneDnsServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def tls_server(ca: trustme.CA) -> AsyncIterator[TlsServer]:
-    server = TlsServer(ca, expires_in=timedelta(days=3))
     await server.start()
     yield server
     await server.stop()
@@ -121,15 +83,15 @@ def titled(webhook: WebhookReceiver, headline: str) -> set[str]:
 
 
 async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovered(
-    product: str,
+    product: Product,
     webhook: WebhookReceiver,
     shop: Shop,
-    tcp_server: PingServer,
+    ping_server: PingServer,
     dns_server: ZoneDnsServer,
-    tls_server: TlsServer,
+    expiring_server: TlsServer,
 ) -> None:
     started = time.monotonic()
-    async with signed_in_client(product) as api, httpx.AsyncClient(timeout=5) as job:
+    async with signed_in_client(product.base) as api, httpx.AsyncClient(timeout=5) as job:
         channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
         assert channel.status_code == 201, channel.text
         linked = {"channel_ids": [channel.json()["id"]]}
@@ -168,7 +130,7 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
             ),
             "tcp": await create_fast_monitor(
                 api,
-                tcp_server.url,
+                ping_server.url,
                 name="tcp",
                 kind="tcp",
                 tcp_send="PING\n",
@@ -188,7 +150,7 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
                 api, "icmp://127.0.0.1", name="ping", kind="ping", ping_count=1, **linked
             ),
             "tls": await create_fast_monitor(
-                api, tls_server.url("/"), name="tls", kind="tls", tls_expiry_days=1, **linked
+                api, expiring_server.url("/"), name="tls", kind="tls", tls_expiry_days=1, **linked
             ),
         }
         assert set(ids) == set(KINDS)
@@ -204,7 +166,7 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
         # Break each the way its kind fails; the heartbeat just stops pinging.
         silent_since = time.monotonic()
         shop.broken = True
-        await tcp_server.stop()
+        await ping_server.stop()
         dns_server.set("www.monitor.test.", "A", ["1.2.3.4"])
         assert (await api.patch(f"/monitors/{ids['tls']}", json={"tls_expiry_days": 14})).is_success
         metadata = {"url": "icmp://169.254.169.254"}
@@ -220,7 +182,7 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
 
         # Mend each.
         shop.broken = False
-        await tcp_server.start()
+        await ping_server.start()
         dns_server.set("www.monitor.test.", "A", ["93.184.216.34"])
         assert (await api.patch(f"/monitors/{ids['tls']}", json={"tls_expiry_days": 1})).is_success
         local = {"url": "icmp://127.0.0.1"}
@@ -247,5 +209,7 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
     assert "certificate expires in 2 days" in downs["[DOWN] tls"]
     assert "expected 93.184.216.34, got 1.2.3.4" in downs["[DOWN] dns"]
     assert "HTTP status: 503" in downs["[DOWN] http"]
+    log = product.process.log()
+    assert "notifier_unavailable" not in log and "dead_lettered" not in log, log
     print(f"\n{len(KINDS)} kinds: {len(webhook.received)} messages, each once, in {took:.0f} s")
     assert took < BUDGET_SECONDS

@@ -3,40 +3,21 @@ and shakes hands with a local HTTPS server whose certificate is about to expire.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import trustme
 
 from e2e.conftest import Product
 from testkit.api import create_fast_monitor, signed_in_client, status_reader
-from testkit.tls_server import TEST_ISSUER, TlsServer, make_ca
+from testkit.tls_server import TEST_ISSUER, TlsServer
 from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def ca() -> trustme.CA:
-    return make_ca()
-
-
-@pytest.fixture
-async def expiring_server(ca: trustme.CA) -> AsyncIterator[TlsServer]:
-    server = TlsServer(ca, expires_in=timedelta(days=3))
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def product_env(tmp_path: Path, ca: trustme.CA) -> dict[str, str]:
-    """`product` trusts the test CA, as a machine trusts a public one: SSL_CERT_FILE is
-    the trust store OpenSSL's default context loads."""
-    ca_file = tmp_path / "test-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
+def product_env(ca_file: Path) -> dict[str, str]:
+    """`product` trusts the test CA (e2e/conftest.py), as a machine trusts a public one."""
     return {"SSL_CERT_FILE": str(ca_file)}
 
 

@@ -4,7 +4,6 @@ servers, down when the service breaks, up when it is back."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -18,22 +17,6 @@ from testkit.waiting import eventually
 pytestmark = pytest.mark.e2e
 # Each test must finish within this, start-up included.
 BUDGET_SECONDS = 20
-
-
-@pytest.fixture
-async def ping_server() -> AsyncIterator[PingServer]:
-    server = PingServer()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def dns_server() -> Iterator[ZoneDnsServer]:
-    server = ZoneDnsServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _incidents(api: httpx.AsyncClient, monitor_id: int) -> list[dict[str, object]]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis.asyncio as redis
 
 from betteruptime.alerting.retry import RetryPolicy
 from betteruptime.alerting.sender import AppriseSender
@@ -28,6 +29,7 @@ from betteruptime.notifier.dispatch import Dispatcher
 from betteruptime.notifier.service import Notifier
 from betteruptime.transport.base import EventStream
 from betteruptime.transport.memory import MemoryEventStream
+from testkit.engines import REDIS_URL
 
 FAST_RETRY = RetryPolicy(max_attempts=5, first_delay_seconds=0.1, factor=1.5)
 ALL_EVENTS = ["down", "up", "reminder", "acknowledged"]
@@ -194,3 +196,11 @@ async def start_notifier(sessions: SessionFactory, stream: EventStream) -> Async
     yield start
     for item in running:
         await item.close()
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[redis.Redis]:
+    """A plain client of the test Redis, to look at streams and consumer groups."""
+    client = redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    await client.aclose()

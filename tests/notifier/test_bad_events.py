@@ -34,14 +34,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _count(receiver: WebhookReceiver, count: int) -> bool:
-    return len(receiver.received) >= count
-
-
 async def test_a_heartbeat_down_and_up_are_delivered_to_its_channel(
-    world: World, receiver: WebhookReceiver, start_notifier: Any
+    world: World, webhook: WebhookReceiver, start_notifier: Any
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     backup = await world.monitor(
         "nightly backup",
         [(channel, {})],
@@ -54,14 +50,14 @@ async def test_a_heartbeat_down_and_up_are_delivered_to_its_channel(
     start_notifier()
 
     incident = await world.go_down(backup, cause="no ping within 10 s + 0 s grace; last ping never")
-    await eventually(lambda: _count(receiver, 1), within=10, what="the heartbeat's down")
+    await eventually(lambda: webhook.has_received(1), within=10, what="the heartbeat's down")
     await world.recover(backup, incident)
-    await eventually(lambda: _count(receiver, 2), within=10, what="the heartbeat's up")
+    await eventually(lambda: webhook.has_received(2), within=10, what="the heartbeat's up")
     # And the alerts of other monitors still flow behind it.
     await world.go_down(shop)
-    await eventually(lambda: _count(receiver, 3), within=10, what="the next monitor's down")
+    await eventually(lambda: webhook.has_received(3), within=10, what="the next monitor's down")
 
-    down, up, other = receiver.received
+    down, up, other = webhook.received
     assert down.title == "[DOWN] nightly backup"
     assert down.message.splitlines()[0] == "nightly backup missed its expected ping."
     assert "None" not in down.message and "URL" not in down.message
@@ -93,9 +89,9 @@ async def dead_letters(sessions: SessionFactory) -> list[DeadLetter]:
 
 
 async def test_an_undecodable_entry_and_an_unplannable_event_are_set_aside_and_the_rest_go_out(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     broken = await world.monitor("legacy", [(channel, {})])
     await recurring_window(world, broken, REMOVED_ZONE)
@@ -106,14 +102,14 @@ async def test_an_undecodable_entry_and_an_unplannable_event_are_set_aside_and_t
     await world.recover(shop, incident)
     notifier = start_notifier()
 
-    await eventually(lambda: _count(receiver, 2), within=10, what="shop's down and up")
+    await eventually(lambda: webhook.has_received(2), within=10, what="shop's down and up")
     await eventually(
-        lambda: _async(notifier.handled == 3 and notifier.dead_lettered == 2),
+        lambda: notifier.handled == 3 and notifier.dead_lettered == 2,
         within=10,
         what="the batch handled",
     )
 
-    assert sorted(receiver.titles()) == ["[DOWN] shop", "[RECOVERED] shop"]
+    assert sorted(webhook.titles()) == ["[DOWN] shop", "[RECOVERED] shop"]
     undecoded, unplanned = await dead_letters(sessions)
     assert (undecoded.entry_id, undecoded.monitor_id, undecoded.event_id) == (garbage_id, 7, None)
     assert undecoded.body == GARBAGE.decode()
@@ -132,7 +128,7 @@ async def test_an_undecodable_entry_and_an_unplannable_event_are_set_aside_and_t
 
 
 async def test_the_database_away_leaves_the_entries_to_be_tried_again_not_set_aside(
-    tmp_path: Path, receiver: WebhookReceiver
+    tmp_path: Path, webhook: WebhookReceiver
 ) -> None:
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     await upgrade_async(url)
@@ -140,7 +136,7 @@ async def test_the_database_away_leaves_the_entries_to_be_tried_again_not_set_as
     sessions = session_factory(engine)
     world = World(sessions, MemoryEventStream())
     try:
-        channel = await world.channel(receiver.url())
+        channel = await world.channel(webhook.url())
         shop = await world.monitor("shop", [(channel, {})])
         await world.go_down(shop)
         # Another process holds the write lock longer than the notifier waits for it
@@ -150,20 +146,16 @@ async def test_the_database_away_leaves_the_entries_to_be_tried_again_not_set_as
         running = Running(make_notifier(sessions, world.stream))
         try:
             await asyncio.sleep(LOCK_SECONDS)
-            assert receiver.received == []
+            assert webhook.received == []
             assert memory_pending(world.stream) != []  # not acked
             holder.execute("COMMIT")
-            await eventually(lambda: _count(receiver, 1), within=10, what="the down, later")
+            await eventually(lambda: webhook.has_received(1), within=10, what="the down, later")
             await asyncio.sleep(1)
         finally:
             holder.close()
             await running.close()
-        assert receiver.titles() == ["[DOWN] shop"]
+        assert webhook.titles() == ["[DOWN] shop"]
         assert await dead_letters(sessions) == []
         assert running.notifier.dead_lettered == 0
     finally:
         await engine.dispose()
-
-
-async def _async(value: bool) -> bool:
-    return value

@@ -49,23 +49,16 @@ async def stream() -> AsyncIterator[RedisEventStream]:
     await opened.close()
 
 
-@pytest.fixture
-async def redis_client() -> AsyncIterator[redis.Redis]:
-    client = redis.from_url(REDIS_URL, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
 async def test_malformed_events_in_the_redis_stream_never_hold_up_the_alerts_behind_them(
     tmp_path: Path,
     database_url: str,
     sessions: SessionFactory,
     stream: RedisEventStream,
     redis_client: redis.Redis,
-    receiver: WebhookReceiver,
+    webhook: WebhookReceiver,
 ) -> None:
     world = World(sessions, stream)
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     backup = await world.monitor(
         "nightly backup", [(channel, {})], kind="heartbeat", url=None, period_seconds=10
@@ -76,7 +69,7 @@ async def test_malformed_events_in_the_redis_stream_never_hold_up_the_alerts_beh
     notifier = BetterUptimeProcess(["notifier"], folder=tmp_path, env=env, name="notifier")
 
     async def arrived(*titles: str) -> bool:
-        return receiver.titles() == list(titles)
+        return webhook.titles() == list(titles)
 
     try:
         shop_incident = await world.go_down(shop)
@@ -96,7 +89,7 @@ async def test_malformed_events_in_the_redis_stream_never_hold_up_the_alerts_beh
         ]
 
         async def all_arrived() -> bool:
-            return sorted(receiver.titles()) == sorted(expected)
+            return sorted(webhook.titles()) == sorted(expected)
 
         await eventually(all_arrived, within=WITHIN, what="every alert behind the bad entries")
         took = time.monotonic() - started
@@ -111,7 +104,7 @@ async def test_malformed_events_in_the_redis_stream_never_hold_up_the_alerts_beh
     assert code == 0, log
     assert "Traceback" not in log and "notifier_unavailable" not in log, log
 
-    assert len(receiver.received) == len(expected)  # each exactly once
+    assert len(webhook.received) == len(expected)  # each exactly once
     async with sessions() as session:
         letters = list((await session.scalars(select(DeadLetter).order_by(DeadLetter.id))).all())
         report = assess(await read_facts(session, now=utcnow()))

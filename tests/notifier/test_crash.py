@@ -54,13 +54,6 @@ async def redis_stream() -> AsyncIterator[RedisEventStream]:
     await stream.close()
 
 
-@pytest.fixture
-async def redis_client() -> AsyncIterator[redis.Redis]:
-    client = redis.from_url(REDIS_URL, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
 async def redis_pending(client: redis.Redis, key: str) -> list[tuple[str, int]]:
     """(consumer, times delivered) of every entry pending in the group (XPENDING)."""
     rows = await client.xpending_range(key, GROUP, min="-", max="+", count=100)

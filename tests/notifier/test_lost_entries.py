@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from betteruptime.db.models import Incident, Notification, OutboxEvent
+from betteruptime.db.models import Notification, OutboxEvent
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from notifier.conftest import World
+from notifier.test_redis_restart import open_incident
 from testkit.receivers import WebhookReceiver
 from testkit.waiting import eventually
-
-
-async def _count(receiver: WebhookReceiver, count: int) -> bool:
-    return len(receiver.received) >= count
 
 
 async def planned_at(sessions: SessionFactory) -> list[bool]:
@@ -27,16 +24,16 @@ async def planned_at(sessions: SessionFactory) -> list[bool]:
 
 
 async def test_planning_stamps_events_planned_even_those_that_tell_nobody(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     quiet = await world.monitor("quiet", [])  # no channel: plans nothing
     start_notifier()
 
     await world.go_down(quiet)
     await world.go_down(shop)
-    await eventually(lambda: _count(receiver, 1), within=10, what="shop's down")
+    await eventually(lambda: webhook.has_received(1), within=10, what="shop's down")
 
     async def both_planned() -> bool:
         return await planned_at(sessions) == [True, True]
@@ -45,34 +42,20 @@ async def test_planning_stamps_events_planned_even_those_that_tell_nobody(
 
 
 async def test_a_recovery_whose_outage_entry_was_lost_brings_the_outage_with_it(
-    world: World, receiver: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
+    world: World, webhook: WebhookReceiver, start_notifier: Any, sessions: SessionFactory
 ) -> None:
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     # The down event was relayed, but its stream entry is gone (Redis restarted).
+    incident_id = await open_incident(sessions, shop)
     async with sessions() as session, session.begin():
-        incident = Incident(monitor_id=shop, status="open", started_at=utcnow(), cause="503")
-        session.add(incident)
-        await session.flush()
-        now = utcnow()
-        session.add(
-            OutboxEvent(
-                type="down",
-                monitor_id=shop,
-                incident_id=incident.id,
-                at=now,
-                cause="HTTP 503",
-                created_at=now,
-                published_at=now,
-            )
-        )
-        incident_id = incident.id
+        await session.execute(update(OutboxEvent).values(published_at=utcnow()))
     notifier = start_notifier()
 
     await world.recover(shop, incident_id)
-    await eventually(lambda: _count(receiver, 2), within=10, what="the down and the up")
+    await eventually(lambda: webhook.has_received(2), within=10, what="the down and the up")
 
-    assert sorted(receiver.titles()) == ["[DOWN] shop", "[RECOVERED] shop"]
+    assert sorted(webhook.titles()) == ["[DOWN] shop", "[RECOVERED] shop"]
     async with sessions() as session:
         kinds = list(await session.scalars(select(Notification.kind).order_by(Notification.id)))
     assert kinds == ["down", "up"]  # planned oldest first

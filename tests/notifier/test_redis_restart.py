@@ -90,11 +90,11 @@ async def test_a_down_event_lost_by_a_redis_restart_is_sent_once_when_a_notifier
     database_url: str,
     sessions: SessionFactory,
     private_redis: PrivateRedis,
-    receiver: WebhookReceiver,
+    webhook: WebhookReceiver,
 ) -> None:
     await purge_rabbitmq_queues(RABBITMQ_URL, ["results", "workers"])
     world = World(sessions, MemoryEventStream())  # for its rows; the ingester relays
-    channel = await world.channel(receiver.url())
+    channel = await world.channel(webhook.url())
     shop = await world.monitor("shop", [(channel, {})])
     env = {
         "DATABASE_URL": database_url,
@@ -106,7 +106,7 @@ async def test_a_down_event_lost_by_a_redis_restart_is_sent_once_when_a_notifier
     roles = [ingester]
     try:
         await eventually(
-            lambda: _async("component=ingester event=started" in ingester.log()),
+            lambda: "component=ingester event=started" in ingester.log(),
             within=30,
             what="the ingester started",
         )
@@ -125,23 +125,21 @@ async def test_a_down_event_lost_by_a_redis_restart_is_sent_once_when_a_notifier
         notifier = BetterUptimeProcess(["notifier"], folder=tmp_path, env=env, name="notifier")
         roles.append(notifier)
         await eventually(
-            lambda: _async(receiver.titles() == ["[DOWN] shop"]),
+            lambda: webhook.titles() == ["[DOWN] shop"],
             within=DOWN_WITHIN,
             what="the down message, published again",
         )
         down_after = time.monotonic() - restarted
 
         await resolve_incident(sessions, shop, incident)
-        await eventually(
-            lambda: _async(len(receiver.received) >= 2), within=10, what="the recovery"
-        )
+        await eventually(lambda: webhook.has_received(2), within=10, what="the recovery")
         await asyncio.sleep(QUIET_SECONDS)
     finally:
         codes = {role.name: role.stop() for role in roles}
     logs = "\n".join(f"--- {role.name}\n{role.log()[-3000:]}" for role in roles)
     assert codes == {"ingester": 0, "notifier": 0}, logs
 
-    assert receiver.titles() == ["[DOWN] shop", "[RECOVERED] shop"], logs
+    assert webhook.titles() == ["[DOWN] shop", "[RECOVERED] shop"], logs
     assert await outbox(sessions) == [(True, True), (True, True)]
     async with sessions() as session:
         statuses = list(await session.scalars(select(Notification.status)))
@@ -151,9 +149,5 @@ async def test_a_down_event_lost_by_a_redis_restart_is_sent_once_when_a_notifier
         f"\n[{database_url.split(':')[0]}] Redis restarted with the down event in flight and "
         f"no notifier: the down message arrived {down_after:.1f} s after the restart "
         f"(republish after {REPUBLISH_SECONDS} s, doubling); messages: "
-        f"{receiver.titles()}, each once"
+        f"{webhook.titles()}, each once"
     )
-
-
-async def _async(value: bool) -> bool:
-    return value

@@ -44,8 +44,8 @@ class WebhookReceiver(LocalServer):
     def titles(self) -> list[str]:
         return [message.title for message in self.received]
 
-    async def has_received(self, count: int) -> bool:
-        """Whether at least `count` messages arrived; a coroutine, for `eventually`."""
+    def has_received(self, count: int) -> bool:
+        """Whether at least `count` messages arrived (a probe for `eventually`)."""
         return len(self.received) >= count
 
     async def _answer(self, request: web.Request) -> web.Response:

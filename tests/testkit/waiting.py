@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -16,12 +17,15 @@ def free_port() -> int:
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[Any]], *, within: float, what: str, every: float = 0.2
+    probe: Callable[[], Awaitable[Any] | Any], *, within: float, what: str, every: float = 0.2
 ) -> Any:
+    """Poll `probe` (a coroutine function, or a plain one) until it returns something true."""
     deadline = time.monotonic() + within
     last: Any = None
     while time.monotonic() < deadline:
-        last = await probe()
+        last = probe()
+        if inspect.isawaitable(last):
+            last = await last
         if last:
             return last
         await asyncio.sleep(every)
