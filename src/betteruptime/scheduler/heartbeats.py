@@ -38,6 +38,10 @@ from betteruptime.transport.queues import ResultQueue
 log = get_logger("scheduler")
 
 CHECK_EVERY_SECONDS = 1.0
+# The check runs on the scheduler's refresh ticks (every 0.5 s) once CHECK_EVERY_SECONDS
+# have passed, and takes one query: a missed run is published at most this long after
+# its grace ended (README § Heartbeats promises it).
+MISSED_REPORTED_WITHIN_SECONDS = 2 * CHECK_EVERY_SECONDS
 
 
 @dataclass(frozen=True, slots=True)

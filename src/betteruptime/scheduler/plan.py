@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import KeysView
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,8 +68,8 @@ class SchedulePlan:
     def __contains__(self, monitor_id: int) -> bool:
         return monitor_id in self._entries
 
-    def ids(self) -> set[int]:
-        return set(self._entries)
+    def ids(self) -> KeysView[int]:
+        return self._entries.keys()
 
     def version(self, monitor_id: int) -> datetime | None:
         entry = self._entries.get(monitor_id)

@@ -1,8 +1,9 @@
 """The scheduler role: keeps the plan in step with the database and publishes due jobs.
 
-Changes are picked up by polling `monitors.updated_at` (every API change sets it) twice a
-second, so a created, edited, paused or deleted monitor is in the plan within a second
-without any coupling between the API and the scheduler processes.
+Changes are picked up by polling `monitors.updated_at` (every change sets it) twice a
+second (db/changes.py `MonitorPoller`, which the api's ping tokens use too), so a
+created, edited, paused or deleted monitor is in the plan within a second without any
+coupling between the API and the scheduler processes.
 
 Only the leader publishes (see leadership.py). Where standbys exist, the leader records
 how far it has published *before* publishing, and a new leader starts after that point:
@@ -17,9 +18,11 @@ import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 
+from betteruptime.db.changes import MonitorPoller
 from betteruptime.db.models import Monitor, SchedulerCursor
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.messages import CheckJob
@@ -34,10 +37,6 @@ from betteruptime.transport.queues import JobQueue
 
 log = get_logger("scheduler")
 
-# A change commits a little after it stamps updated_at, so a read can miss a row stamped
-# just before it; each read therefore goes back this far before the previous read began.
-# Versions make the rows read twice cost nothing.
-WATERMARK_OVERLAP = timedelta(seconds=5)
 REFRESH_SECONDS = 0.5
 # Due checks are gathered for at most this long before a publish: batches stay large and
 # the cursor is written a few times a second, at a cost of this much lag at most.
@@ -49,10 +48,6 @@ CURSOR = "default"
 
 def _at(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
-
-
-# Monitors read per round trip while refreshing the plan.
-REFRESH_SLICE = 10000
 
 
 def build_jobs(due: list[DueCheck]) -> list[CheckJob]:
@@ -95,7 +90,7 @@ class Scheduler:
         self._heartbeats = heartbeats
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.plan = SchedulePlan()
-        self._watermark: datetime | None = None
+        self._changes = MonitorPoller(sessions, select(Monitor), scope=PROBED)
         self._start_after = 0.0
         self._unpublished: list[CheckJob] = []
         self._maintenance: asyncio.Task[None] | None = None
@@ -108,30 +103,15 @@ class Scheduler:
 
     async def refresh(self) -> None:
         """Apply monitors changed since the last refresh, then drop deleted ones."""
-        read_from = self._watermark
-        # updated_at is wall-clock time (the API's), whatever clock schedules.
-        next_mark = datetime.now(UTC) - WATERMARK_OVERLAP
-        query = select(Monitor)
-        if read_from is not None:
-            query = query.where(Monitor.updated_at > read_from)
-        async with self._sessions() as session:
-            # Streamed in slices: the first refresh reads every monitor, and 100,000 ORM
-            # objects held at once would cost hundreds of MB for a moment.
-            rows = await session.stream_scalars(query.execution_options(yield_per=REFRESH_SLICE))
-            async for monitor in rows:
-                self._apply(monitor)
-            # New monitors get their due times from when the load ended, not began: the
-            # first load of 100,000 monitors takes seconds, and what fell due meanwhile
-            # would go out late, in one burst, that the workers then take a minute to
-            # catch up on.
-            self.plan.place(max(self._clock(), self._start_after))
-            active = await session.scalar(select(func.count()).select_from(Monitor).where(*PROBED))
-            if active != len(self.plan):
-                # Something was deleted (deletes leave no updated_at behind): reconcile ids.
-                ids = set((await session.scalars(select(Monitor.id).where(*PROBED))).all())
-                for monitor_id in self.plan.ids() - ids:
-                    self.plan.remove(monitor_id)
-        self._watermark = next_mark
+        # Versions make the rows the poller reads twice cost nothing.
+        await self._changes.poll(apply=self._apply_row, held=self.plan.ids, remove=self.plan.remove)
+        # New monitors get their due times from when the load ended, not began: the first
+        # load of 100,000 monitors takes seconds, and what fell due meanwhile would go out
+        # late, in one burst, that the workers then take a minute to catch up on.
+        self.plan.place(max(self._clock(), self._start_after))
+
+    def _apply_row(self, row: Row[Any]) -> None:
+        self._apply(row[0])
 
     def _apply(self, monitor: Monitor) -> None:
         if monitor.paused or monitor.kind == "heartbeat":
@@ -222,7 +202,7 @@ class Scheduler:
     async def _take_lead(self) -> None:
         """Start from a clean plan that begins strictly after what was published before."""
         self.plan = SchedulePlan()
-        self._watermark = None
+        self._changes.restart()
         if self._leadership.shared:
             previous = await self._claim_cursor()
             self._start_after = previous + 1e-6 if previous else 0.0

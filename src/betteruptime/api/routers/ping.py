@@ -8,8 +8,9 @@ token in the URL is the secret (192 random bits), as in every heartbeat service.
 
 A POST body (up to 10 kB: a log tail, say) is kept with the check. Each ping becomes a
 CheckResult on the result queue (region "ping", due at the moment it arrived), so the
-ingester decides it like any probe result. This is the hot path: no database access,
-no JSON parsing, one dict lookup; nothing here logs the token.
+ingester decides it like any probe result. This is the hot path: for a known token no
+database access, no JSON parsing, one dict lookup (api/ping_tokens.py: when a token is
+looked up); nothing here logs the token.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from betteruptime.api.errors import ErrorBody, error_response
+from betteruptime.api.ping_tokens import LookupUnavailable
 from betteruptime.api.pings import PingIntake
 from betteruptime.domain.heartbeats import MAX_PING_BODY_BYTES, PING_REGION, ping_report
 from betteruptime.domain.messages import CheckResult
@@ -98,7 +100,10 @@ async def _receive(request: Request, token: str, action: str | None) -> Response
             "This server does not accept pings: its api has no result queue "
             "(run `betteruptime up`, or set RABBITMQ_URL for `betteruptime api`).",
         )
-    target = intake.tokens.get(token)
+    try:
+        target = await intake.tokens.resolve(token)
+    except LookupUnavailable:
+        return _not_recorded()
     if target is None:
         return error_response(
             404, "not_found", "No heartbeat monitor has this ping URL; check the token."
@@ -133,10 +138,14 @@ async def _receive(request: Request, token: str, action: str | None) -> Response
         await intake.publish(result)
     except Exception as error:  # the broker is away; the job's retry (curl --retry) helps
         log.warning(kv(event="ping_not_published", error=type(error).__name__))
-        return error_response(
-            503, "ping_not_recorded", "The ping could not be recorded right now; retry."
-        )
+        return _not_recorded()
     return Response(_OK, media_type="text/plain")
+
+
+def _not_recorded() -> Response:
+    return error_response(
+        503, "ping_not_recorded", "The ping could not be recorded right now; retry."
+    )
 
 
 async def _read_body(request: Request) -> bytes | None:
