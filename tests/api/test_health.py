@@ -103,7 +103,7 @@ async def test_it_reports_ok_when_the_database_answers_and_nothing_ran_yet(
 async def test_it_reports_every_engine_ok_when_each_left_a_recent_trace(
     settings: Settings, sessions: SessionFactory, make_monitor: MonitorFactory
 ) -> None:
-    monitor_id = await make_monitor(interval_seconds=60)
+    monitor_id = await make_monitor(interval_seconds=60, regions=["eu"])
     await beat(sessions, "w1", "eu", age_s=1, checked=10, missed=0)
     await set_cursor(sessions, age_s=2)
     await set_last_check(sessions, monitor_id, age_s=3)
@@ -142,6 +142,7 @@ async def test_stale_engines_make_it_degraded_but_still_200(
         "state": "stale",
         "live": 0,
         "last_seen_at": engines["workers"]["regions"]["eu"]["last_seen_at"],
+        "monitors": 0,
     }
     for name in ("workers", "scheduler", "ingester", "notifier"):
         assert engines[name]["state"] == "stale", name
@@ -223,6 +224,32 @@ async def test_a_region_quiet_for_days_is_gone_and_does_not_degrade(
 
     assert body["status"] == "ok"
     assert body["engines"]["workers"]["regions"]["ap"]["state"] == "gone"
+
+
+async def test_a_region_monitors_are_checked_from_without_a_live_worker_degrades_workers(
+    settings: Settings, sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    await beat(sessions, "w1", "eu", age_s=1, checked=1, missed=0)
+    await beat(sessions, "w9", "us", age_s=3 * 86400, checked=1, missed=0)  # decommissioned
+    for regions in (["eu", "ap"], ["ap"], ["eu", "us"]):
+        await make_monitor(regions=regions)
+    await make_monitor(regions=["sa"], paused=True)  # not checked anyway
+    await make_monitor(kind="heartbeat", url=None, period_seconds=60, regions=["sa"])
+
+    body = (await healthz(settings, sessions)).json()
+
+    assert body["status"] == "degraded"
+    workers = body["engines"]["workers"]
+    assert workers["state"] == "degraded"
+    assert workers["regions"]["ap"] == {
+        "state": "missing",
+        "live": 0,
+        "last_seen_at": None,
+        "monitors": 2,
+    }
+    assert workers["regions"]["us"]["state"] == "missing"  # gone, but still in use
+    assert (workers["regions"]["eu"]["state"], workers["regions"]["eu"]["monitors"]) == ("ok", 2)
+    assert "sa" not in workers["regions"]
 
 
 async def test_a_paused_or_heartbeat_only_setup_leaves_the_scheduler_unknown_not_stale(

@@ -12,13 +12,15 @@ from betteruptime.db.models import (
     Incident,
     MonitorState,
     OutboxEvent,
+    PendingDecision,
     RollupDay,
     RollupHour,
     RollupMinute,
 )
 from betteruptime.db.session import SessionFactory
-from betteruptime.domain.messages import CheckResult, Timings
+from betteruptime.domain.messages import CheckResult, Timings, WorkerHeartbeat
 from betteruptime.ingester.store import record_results
+from betteruptime.ingester.worker_heartbeats import record_heartbeats
 
 T0 = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 MonitorFactory = Callable[..., Awaitable[int]]
@@ -295,3 +297,52 @@ async def test_a_worker_clock_in_the_future_is_corrected_and_keeps_its_due_time(
     assert check.due_at == T0
     assert before <= check.checked_at <= datetime.now(UTC)
     assert state.last_checked_at == check.checked_at
+
+
+async def live_worker(sessions: SessionFactory, region: str) -> None:
+    """A worker of `region` that beat just now."""
+    now = datetime.now(UTC)
+    beat = WorkerHeartbeat(
+        worker_id=f"worker-{region}",
+        region=region,
+        started_at=now,
+        at=now,
+        checked_total=0,
+        missed_total=0,
+    )
+    async with sessions() as session, session.begin():
+        await record_heartbeats(session, [beat])
+
+
+async def test_a_region_with_no_live_worker_is_not_waited_for(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    await live_worker(sessions, "default")  # and none in eu
+    monitor_id = await make_monitor(regions=["default", "eu"], failure_threshold=1)
+
+    events = await ingest(sessions, [result(monitor_id, 0, up=False, region="default")])
+
+    # Decided at once, on the one region that can report: its failure is the majority.
+    assert [e.type for e in events] == ["down"]
+    assert events[0].cause == "default: connection refused by 127.0.0.1:9"
+    assert await count(sessions, PendingDecision) == 0
+
+
+async def test_min_failed_regions_is_not_reached_while_the_other_region_is_absent(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    from betteruptime.ingester.store import decide_overdue_pending
+
+    await live_worker(sessions, "default")
+    monitor_id = await make_monitor(
+        regions=["default", "eu"], min_failed_regions=2, failure_threshold=1
+    )
+
+    events = await ingest(sessions, [result(monitor_id, 0, up=False, region="default")])
+    async with sessions() as session, session.begin():
+        later = await decide_overdue_pending(session, now=T0 + timedelta(minutes=5))
+
+    # Two regions must agree, as the monitor says: one failing is not an outage.
+    assert events == later == []
+    state = await state_of(sessions, monitor_id)
+    assert (state.status, state.last_due_at) == ("up", T0)

@@ -1,11 +1,11 @@
 """Turning stored checks into decisions: quorum across regions, the state machine,
 incidents and their events.
 
-A due time is decided once: immediately when every region of the monitor has reported
-(single-region monitors always), otherwise when the last region reports or at its
-`decide_by` deadline, whichever comes first. Decisions for a monitor run in due-time
-order under a row lock on its state, so several ingesters never decide the same monitor
-at once.
+A due time is decided once: immediately when every region it waits for has reported
+(single-region monitors always), otherwise when the last of them reports or at its
+`decide_by` deadline, whichever comes first. It does not wait for a region with no live
+worker (domain/quorum.py). Decisions for a monitor run in due-time order under a row lock
+on its state, so several ingesters never decide the same monitor at once.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from betteruptime.db.types import utcnow
 from betteruptime.domain.degraded import judge_speed, machine_status, typical_response_ms
 from betteruptime.domain.heartbeats import PING_REGION
 from betteruptime.domain.messages import CheckResult
-from betteruptime.domain.quorum import RegionReport, Verdict, judge
+from betteruptime.domain.quorum import RegionReport, Verdict, awaited_regions, judge
 from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
 from betteruptime.services.in_maintenance import monitors_in_maintenance
+from betteruptime.services.regions import live_regions
 
 # How long past its timeout a due time waits for slower regions before it is decided.
 REGION_GRACE = timedelta(seconds=5)
@@ -89,13 +90,15 @@ async def decide_ready(
             )
     reports = {**single, **(await reports_for(session, multi) if multi else {})}
     parked = await _parked(session, {monitor_id for monitor_id, _ in multi})
+    live = set(await live_regions(session)) if multi else set()
     events: list[OutboxEvent] = []
     for monitor_id, due_at in sorted(reports):
         monitor, state = monitors[monitor_id]
         if state.last_due_at is not None and due_at <= state.last_due_at:
             continue  # an older due time arriving late: stored, but already decided past
         got = reports[(monitor_id, due_at)]
-        if {r.region for r in got} >= set(judged_regions(monitor)):
+        awaited = awaited_regions(judged_regions(monitor), live=live)
+        if {r.region for r in got} >= set(awaited):
             waiting = parked.get(monitor_id, [])
             earlier = [(monitor_id, d) for d in waiting if d < due_at]
             if earlier:
@@ -104,7 +107,7 @@ async def decide_ready(
             if due_at in waiting:
                 await _unpark(session, [(monitor_id, due_at)])
             parked[monitor_id] = [d for d in waiting if d > due_at]
-            events += await _decide(session, monitor, state, due_at, got)
+            events += await _decide(session, monitor, state, due_at, got, awaited=len(awaited))
         elif due_at not in parked.get(monitor_id, []):
             await _park(session, monitor, due_at)
             parked.setdefault(monitor_id, []).append(due_at)
@@ -131,13 +134,16 @@ async def decide_overdue(
 ) -> list[OutboxEvent]:
     """Decide parked due times whose deadline passed, with whatever regions reported."""
     reports = await reports_for(session, keys)
+    live = set(await live_regions(session))
     events: list[OutboxEvent] = []
     for monitor_id, due_at in sorted(keys):
         if monitor_id not in monitors:
             continue
         monitor, state = monitors[monitor_id]
         if state.last_due_at is None or due_at > state.last_due_at:
-            events += await _decide(session, monitor, state, due_at, reports[(monitor_id, due_at)])
+            awaited = len(awaited_regions(judged_regions(monitor), live=live))
+            got = reports[(monitor_id, due_at)]
+            events += await _decide(session, monitor, state, due_at, got, awaited=awaited)
     await _unpark(session, keys)
     return events
 
@@ -158,8 +164,11 @@ async def _decide(
     state: MonitorState,
     due_at: datetime,
     reports: list[RegionReport],
+    *,
+    awaited: int,
 ) -> list[OutboxEvent]:
     """Feed one due time's combined outcome into the state machine; record what it says.
+    `awaited`: how many of the monitor's regions the due time waited for.
 
     Returns its events: a transition's, and `degraded` when the monitor just became slow
     (after a recovery's `up` when it comes back slow)."""
@@ -167,6 +176,7 @@ async def _decide(
         reports,
         region_count=len(judged_regions(monitor)),
         min_failed=monitor.min_failed_regions,
+        awaited=awaited,
     )
     state.last_due_at = due_at
     if not verdict.up:

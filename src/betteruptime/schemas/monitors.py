@@ -236,6 +236,12 @@ class MonitorPublic(BaseModel):
     last_checked_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What keeps the monitor from being checked as configured, such as "
+        '"no live worker in eu" (a region none of whose workers is alive: it is not '
+        "checked from there); empty when nothing does.",
+    )
 
     @classmethod
     def from_row(
@@ -244,6 +250,7 @@ class MonitorPublic(BaseModel):
         state: MonitorState | None,
         channel_rules: list[ChannelRule],
         base_url: str = "",
+        warnings: list[str] | None = None,
     ) -> MonitorPublic:
         status = "paused" if monitor.paused else (state.status if state else "pending")
         rules = sorted(channel_rules, key=lambda rule: rule.channel_id)
@@ -254,11 +261,13 @@ class MonitorPublic(BaseModel):
             ping_url=f"{base_url}/ping/{monitor.ping_token}" if monitor.ping_token else None,
             status=status,
             last_checked_at=state.last_checked_at if state else None,
+            warnings=warnings or [],
         )
 
 
 _MONITOR_COLUMNS = tuple(
     name
     for name in MonitorPublic.model_fields
-    if name not in ("channel_ids", "channel_rules", "ping_url", "status", "last_checked_at")
+    if name
+    not in ("channel_ids", "channel_rules", "ping_url", "status", "last_checked_at", "warnings")
 )

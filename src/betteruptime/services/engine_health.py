@@ -8,10 +8,11 @@ the events it had to set aside (dead letters). `read_facts` gathers them in a fe
 queries; `assess` turns them into states with no I/O, so the rules are tested alone.
 
 States: `ok`; `stale` (the engine should have left a newer trace: it is stuck or gone);
-`unknown` (nothing to judge by yet, such as a scheduler with nothing to publish);
-`stopped` (embedded mode: the role's task in this process has ended); `degraded` (it
-works, but recently failed at part of its work: a notifier that set events aside).
-`stale`, `stopped` and `degraded` make the whole report `degraded`.
+`degraded` (it works, but part of its work fails: workers when a region active monitors
+are checked from has no live worker, so they are not checked; a notifier that recently
+set events aside); `unknown` (nothing to judge by yet, such as a scheduler with nothing
+to publish); `stopped` (embedded mode: the role's task in this process has ended).
+`stale`, `degraded` and `stopped` make the whole report `degraded`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from betteruptime.db.models import (
 )
 from betteruptime.domain.workers import LIVE_FOR
 from betteruptime.services.dead_letters import RecentCount, recent_count
+from betteruptime.services.regions import PROBED, monitored_regions
 
 # Whether each in-process role task is alive, by role name (embedded mode only).
 RoleLiveness = Callable[[], Mapping[str, bool]]
@@ -72,7 +74,8 @@ class EngineFacts:
     """What the database knows, read at `now`."""
 
     now: datetime
-    regions: dict[str, RegionFacts] = field(default_factory=dict)
+    regions: dict[str, RegionFacts] = field(default_factory=dict)  # where workers were seen
+    monitored: dict[str, int] = field(default_factory=dict)  # active probed monitors per region
     cursor_updated_at: datetime | None = None
     shortest_interval_seconds: int | None = None  # of active probed monitors
     last_check_at: datetime | None = None
@@ -84,7 +87,7 @@ class EngineFacts:
 
 
 async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
-    """Seven aggregate queries, each over a small table or an index."""
+    """Eight aggregate queries, over small tables, an index, or grouped to a few rows."""
     facts = EngineFacts(now=now)
     live = func.count().filter(WorkerStatus.last_seen_at >= now - LIVE_FOR)
     workers = await session.execute(
@@ -95,11 +98,10 @@ async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
     facts.regions = {
         region: RegionFacts(int(count or 0), seen) for region, count, seen in workers.all()
     }
+    facts.monitored = dict(await monitored_regions(session))
     facts.cursor_updated_at = await session.scalar(select(func.max(SchedulerCursor.updated_at)))
     facts.shortest_interval_seconds = await session.scalar(
-        select(func.min(Monitor.interval_seconds)).where(
-            Monitor.paused.is_(False), Monitor.kind != "heartbeat"
-        )
+        select(func.min(Monitor.interval_seconds)).where(*PROBED)
     )
     # One row per monitor, kept by the ingester: cheaper than the newest of `checks`.
     facts.last_check_at = await session.scalar(select(func.max(MonitorState.last_checked_at)))
@@ -143,23 +145,33 @@ def assess(facts: EngineFacts, roles: Mapping[str, bool] | None = None) -> dict[
 
 
 def _workers(facts: EngineFacts) -> dict[str, Any]:
+    """Per region (seen with workers, or checked from by active monitors): `ok` with a
+    live worker; `stale` when its workers went quiet within FORGET_REGION_AFTER;
+    `missing` when active monitors are checked from it and no worker is alive or was
+    lately (never started, or decommissioned while still in use); else `gone`."""
     regions: dict[str, Any] = {}
-    for name, region in sorted(facts.regions.items()):
+    for name in sorted(facts.regions.keys() | facts.monitored.keys()):
+        region = facts.regions.get(name, RegionFacts(0, None))
+        monitors = facts.monitored.get(name, 0)
         if region.live:
             state = "ok"
-        elif region.last_seen_at and facts.now - region.last_seen_at > FORGET_REGION_AFTER:
-            state = "gone"
-        else:
+        elif region.last_seen_at and facts.now - region.last_seen_at <= FORGET_REGION_AFTER:
             state = "stale"
+        else:
+            state = "missing" if monitors else "gone"
         regions[name] = {
             "state": state,
             "live": region.live,
             "last_seen_at": _iso(region.last_seen_at),
+            "monitors": monitors,
         }
-    overall = "unknown"
-    if regions:
-        lost = any(entry["state"] == "stale" for entry in regions.values())
-        overall = "stale" if lost else "ok"
+    states = {entry["state"] for entry in regions.values()}
+    if "stale" in states:
+        overall = "stale"
+    elif "missing" in states:
+        overall = "degraded"
+    else:
+        overall = "ok" if regions else "unknown"
     return {"state": overall, "regions": regions}
 
 

@@ -1,16 +1,19 @@
-"""Regions: which are live (a worker heartbeat in the last LIVE_FOR), their counters, and
-how many check jobs wait in each region's queue (read live from the broker)."""
+"""Regions: which are live (a worker heartbeat in the last LIVE_FOR), their counters, how
+many check jobs wait in each region's queue (read live from the broker), and which
+regions monitors are checked from, live or not."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.db.models import WorkerStatus
+from betteruptime.db.models import Monitor, WorkerStatus
 from betteruptime.db.types import utcnow
 from betteruptime.domain.workers import LIVE_FOR
 from betteruptime.logs import get_logger, kv
@@ -21,6 +24,9 @@ log = get_logger("api")
 
 # A broker that does not answer must not hold the regions page: its backlog reads null.
 BACKLOG_TIMEOUT_SECONDS = 2.0
+# The monitors workers check: active ones that are probed (a heartbeat is pinged by what
+# it watches, never probed).
+PROBED = (Monitor.paused.is_(False), Monitor.kind != "heartbeat")
 
 
 async def live_regions(session: AsyncSession, *, now: datetime | None = None) -> list[str]:
@@ -29,6 +35,22 @@ async def live_regions(session: AsyncSession, *, now: datetime | None = None) ->
         select(WorkerStatus.region).where(WorkerStatus.last_seen_at >= since).distinct()
     )
     return sorted(rows.all())
+
+
+async def monitored_regions(session: AsyncSession, *, owner_id: int | None = None) -> Counter[str]:
+    """How many active probed monitors (of `owner_id`, or everyone's) each region checks.
+
+    Grouped by the regions list as stored, so the database returns one row per distinct
+    list (a handful), not one per monitor."""
+    regions = cast(Monitor.regions, Text)
+    statement = select(regions, func.count()).where(*PROBED).group_by(regions)
+    if owner_id is not None:
+        statement = statement.where(Monitor.owner_id == owner_id)
+    counts: Counter[str] = Counter()
+    for stored, count in await session.execute(statement):
+        for region in json.loads(stored or "[]") or ["default"]:
+            counts[region] += int(count)
+    return counts
 
 
 async def region_backlogs(
@@ -57,10 +79,17 @@ async def region_backlogs(
 
 
 async def region_summary(
-    session: AsyncSession, *, broker: Broker | None = None, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    broker: Broker | None = None,
+    now: datetime | None = None,
 ) -> list[dict[str, object]]:
-    """Per region: live workers, checks and misses counted by the workers seen, and the
-    backlog of jobs waiting for them (from `broker`; None without one)."""
+    """Per region, every region a worker was seen in or a monitor of `owner_id` is
+    checked from: live workers, checks and misses counted by the workers seen, the
+    owner's active monitors checked from it, and the backlog of jobs waiting for them
+    (from `broker`; None without one). A region with monitors and no worker is listed
+    with `live_workers` 0: its monitors are never checked."""
     since = (now or utcnow()) - LIVE_FOR
     live = func.count().filter(WorkerStatus.last_seen_at >= since)
     rows = await session.execute(
@@ -84,6 +113,15 @@ async def region_summary(
         }
         for region, alive, checked, missed, last_seen in rows
     ]
+    monitors = await monitored_regions(session, owner_id=owner_id)
+    seen = {str(row["region"]) for row in summary}
+    summary += [
+        {"region": region, "live_workers": 0, "checked": 0, "missed": 0, "last_seen_at": None}
+        for region in monitors.keys() - seen
+    ]
+    summary.sort(key=lambda row: str(row["region"]))
+    for row in summary:
+        row["monitors"] = monitors[str(row["region"])]
     backlogs = await region_backlogs(broker, [str(row["region"]) for row in summary])
     for row in summary:
         row["backlog"] = backlogs[str(row["region"])]

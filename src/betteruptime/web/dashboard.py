@@ -27,6 +27,7 @@ from betteruptime.db.models import (
     RollupMinute,
 )
 from betteruptime.db.types import epoch_bucket
+from betteruptime.domain.quorum import region_warnings
 from betteruptime.domain.rollups import (
     BUCKET_LENGTH,
     WINDOWS,
@@ -35,6 +36,7 @@ from betteruptime.domain.rollups import (
     bucket_start,
     merge_all,
 )
+from betteruptime.services.regions import live_regions
 
 STATUSES = ("down", "degraded", "pending", "up", "paused")
 # Needing attention first; within a status, by name.
@@ -58,6 +60,8 @@ class MonitorRow:
     sparkline: list[float | None] = field(default_factory=list)
     # Where the sparkline starts when that is not 24 h ago.
     sparkline_since: datetime | None = None
+    # What keeps it from being checked as configured ("no live worker in eu").
+    warnings: list[str] = field(default_factory=list)
 
 
 def display_target(kind: str, url: str | None) -> str:
@@ -90,6 +94,8 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             Monitor.url,
             Monitor.paused,
             Monitor.created_at,
+            Monitor.regions,
+            Monitor.min_failed_regions,
             MonitorState.status,
             MonitorState.last_checked_at,
             MonitorState.last_error,
@@ -97,6 +103,7 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
         .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
         .where(Monitor.owner_id == owner_id)
     )
+    live = set(await live_regions(session))
     rows = {
         r.id: MonitorRow(
             id=r.id,
@@ -107,6 +114,7 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             last_checked_at=r.last_checked_at,
             last_error=r.last_error,
             created_at=r.created_at,
+            warnings=region_warnings(r.kind, r.regions, live=live, min_failed=r.min_failed_regions),
         )
         for r in (await session.execute(statement)).all()
     }

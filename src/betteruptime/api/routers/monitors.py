@@ -1,11 +1,14 @@
-"""Monitors of the current user, with their checks and statistics."""
+"""Monitors of the current user, with their checks and statistics.
+
+Every monitor answered carries its `warnings`, judged against the regions whose workers
+are alive now (one small query per request)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from betteruptime.api.deps import (
     MAX_ID,
@@ -16,12 +19,14 @@ from betteruptime.api.deps import (
     SettingsDep,
 )
 from betteruptime.api.errors import ErrorBody
+from betteruptime.domain.quorum import region_warnings
 from betteruptime.domain.rollups import WINDOWS
 from betteruptime.schemas.checks import CheckPublic, StatsPublic, StatsWindow
 from betteruptime.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
 from betteruptime.services import checks as check_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import stats as stats_service
+from betteruptime.services.regions import live_regions
 
 router = APIRouter(
     prefix="/monitors",
@@ -34,8 +39,23 @@ router = APIRouter(
 )
 
 
-def _public(record: monitor_service.MonitorRecord, base_url: str) -> MonitorPublic:
-    return MonitorPublic.from_row(record.monitor, record.state, record.channel_rules, base_url)
+async def _live_regions(session: SessionDep) -> frozenset[str]:
+    return frozenset(await live_regions(session))
+
+
+LiveRegions = Annotated[frozenset[str], Depends(_live_regions)]
+
+
+def _public(
+    record: monitor_service.MonitorRecord, base_url: str, live: frozenset[str]
+) -> MonitorPublic:
+    monitor = record.monitor
+    warnings = region_warnings(
+        monitor.kind, monitor.regions, live=live, min_failed=monitor.min_failed_regions
+    )
+    return MonitorPublic.from_row(
+        monitor, record.state, record.channel_rules, base_url, warnings=warnings
+    )
 
 
 def _as_utc(moment: datetime | None) -> datetime | None:
@@ -48,6 +68,7 @@ def _as_utc(moment: datetime | None) -> datetime | None:
 @router.get("")
 async def list_monitors(
     base_url: BaseUrl,
+    live: LiveRegions,
     session: SessionDep,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -57,12 +78,13 @@ async def list_monitors(
     records = await monitor_service.list_monitors(
         session, owner_id=user.id, limit=limit, offset=offset
     )
-    return [_public(record, base_url) for record in records]
+    return [_public(record, base_url, live) for record in records]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_monitor(
     base_url: BaseUrl,
+    live: LiveRegions,
     data: MonitorCreate,
     session: SessionDep,
     settings: SettingsDep,
@@ -72,17 +94,18 @@ async def create_monitor(
     record = await monitor_service.create_monitor(
         session, owner_id=user.id, data=data, settings=settings
     )
-    return _public(record, base_url)
+    return _public(record, base_url, live)
 
 
 @router.get("/{monitor_id}")
-async def get_monitor(base_url: BaseUrl, record: OwnedMonitor) -> MonitorPublic:
-    return _public(record, base_url)
+async def get_monitor(base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor) -> MonitorPublic:
+    return _public(record, base_url, live)
 
 
 @router.patch("/{monitor_id}")
 async def update_monitor(
     base_url: BaseUrl,
+    live: LiveRegions,
     changes: MonitorUpdate,
     record: OwnedMonitor,
     session: SessionDep,
@@ -91,7 +114,7 @@ async def update_monitor(
     """Change the fields sent. The whole monitor must still be valid afterwards
     (for example timeout_seconds below interval_seconds)."""
     await monitor_service.update_monitor(session, record=record, changes=changes, settings=settings)
-    return _public(record, base_url)
+    return _public(record, base_url, live)
 
 
 @router.delete("/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -103,20 +126,20 @@ async def delete_monitor(record: OwnedMonitor, session: SessionDep) -> Response:
 
 @router.post("/{monitor_id}/pause")
 async def pause_monitor(
-    base_url: BaseUrl, record: OwnedMonitor, session: SessionDep
+    base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor, session: SessionDep
 ) -> MonitorPublic:
     """Stop checking; status becomes `paused`."""
     await monitor_service.pause_monitor(session, monitor=record.monitor)
-    return _public(record, base_url)
+    return _public(record, base_url, live)
 
 
 @router.post("/{monitor_id}/resume")
 async def resume_monitor(
-    base_url: BaseUrl, record: OwnedMonitor, session: SessionDep
+    base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor, session: SessionDep
 ) -> MonitorPublic:
     """Check again, starting from `pending` (what was known before the pause is stale)."""
     await monitor_service.resume_monitor(session, record=record)
-    return _public(record, base_url)
+    return _public(record, base_url, live)
 
 
 @router.get("/{monitor_id}/checks")

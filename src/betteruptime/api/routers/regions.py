@@ -1,9 +1,11 @@
 """Regions: where workers run, whether they are alive, and what they checked and missed.
 
-A region appears once a worker of it has sent a heartbeat; `live_workers` counts those
-heard from in the last 15 s. `missed` counts jobs that expired before a worker of the
-region could start them (workers falling behind); `backlog` counts the jobs waiting in
-the region's queue right now, read from the broker (back-pressure, before jobs expire).
+A region appears once a worker of it has sent a heartbeat, or while one of your active
+monitors is checked from it; `live_workers` counts the workers heard from in the last
+15 s, so a region listed with monitors and `live_workers` 0 is one your monitors are not
+checked from. `missed` counts jobs that expired before a worker of the region could
+start them (workers falling behind); `backlog` counts the jobs waiting in the region's
+queue right now, read from the broker (back-pressure, before jobs expire).
 """
 
 from __future__ import annotations
@@ -29,5 +31,5 @@ async def list_regions(
 ) -> list[RegionPublic]:
     # The broker the api publishes pings through, when it has one (create_app).
     broker: Broker | None = request.app.state.broker
-    rows = await region_summary(session, broker=broker)
+    rows = await region_summary(session, owner_id=user.id, broker=broker)
     return [RegionPublic.model_validate(row) for row in rows]

@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse, Response
 
 from betteruptime.api.deps import SessionDep, SettingsDep
 from betteruptime.db.types import utcnow
+from betteruptime.domain.quorum import region_warnings
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
+from betteruptime.services.regions import live_regions
 from betteruptime.web.charts import CHART_RANGES, DEFAULT_RANGE, chart_series, opening_range
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
 from betteruptime.web.deps import (
@@ -53,6 +55,12 @@ async def monitor_page(
             created_at=monitor.created_at,
             last_checked_at=record.state.last_checked_at if record.state else None,
             now=now,
+        ),
+        "warnings": region_warnings(
+            monitor.kind,
+            monitor.regions,
+            live=await live_regions(db),
+            min_failed=monitor.min_failed_regions,
         ),
     }
     return render(request, "monitor.html", context)
