@@ -104,7 +104,7 @@ async def test_it_reports_status_latest_response_time_counters_and_certificate_p
         str(down): 0.0,
         str(degraded): 1.0,
     }
-    assert by_monitor(families["betteruptime_monitor_response_time_ms"]) == {str(up): 150.0}
+    assert by_monitor(families["betteruptime_monitor_response_time_seconds"]) == {str(up): 0.15}
     assert by_monitor(families["betteruptime_monitor_checks"], "_total") == {
         str(up): 150.0,
         str(down): 7.0,
@@ -115,6 +115,10 @@ async def test_it_reports_status_latest_response_time_counters_and_certificate_p
         str(down): 7.0,
         str(degraded): 0.0,
     }
+    expiry = by_monitor(families["betteruptime_monitor_certificate_expiry_timestamp_seconds"])
+    assert expiry == {str(up): (now + timedelta(days=10)).timestamp()}
+    # The names they replace, for one release.
+    assert by_monitor(families["betteruptime_monitor_response_time_ms"]) == {str(up): 150.0}
     days_left = by_monitor(families["betteruptime_monitor_certificate_days_left"])
     assert list(days_left) == [str(up)]
     assert days_left[str(up)] == pytest.approx(10.0, abs=0.01)
@@ -125,6 +129,21 @@ async def test_it_reports_status_latest_response_time_counters_and_certificate_p
         "kind": "http",
     }
     assert set(labels) == set(ids)
+
+
+async def test_deprecated_names_say_so_and_name_their_replacement(
+    client: httpx.AsyncClient,
+) -> None:
+    text = (await client.get("/metrics")).text
+
+    for old, new in (
+        ("response_time_ms", "response_time_seconds"),
+        ("certificate_days_left", "certificate_expiry_timestamp_seconds"),
+    ):
+        assert (
+            f"# HELP betteruptime_monitor_{old} DEPRECATED, removed in the next release: "
+            f"use betteruptime_monitor_{new}." in text
+        )
 
 
 async def test_pending_and_paused_monitors_have_no_up_sample_but_are_counted_by_status(

@@ -70,6 +70,13 @@ class TlsServer:
             await self._runner.cleanup()
             self._runner = None
 
+    async def __aenter__(self) -> TlsServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
 
 async def _ok(request: web.Request) -> web.Response:
     return web.Response(text="ok")

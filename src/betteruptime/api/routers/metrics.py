@@ -11,21 +11,27 @@ starts a new series):
 - `betteruptime_monitor_up`: 1 up or degraded, 0 down. Pending and paused monitors have
   no sample: nothing is known (or being learnt) about them, and a 0 would page someone.
   `betteruptime_monitors{status=…}` counts monitors in each status, so they are not lost.
-- `betteruptime_monitor_response_time_ms`: of the latest decided check (the mean of its
-  regions' times); absent while paused or before any timed check.
+- `betteruptime_monitor_response_time_seconds`: of the latest decided check (the mean of
+  its regions' times); absent while paused or before any timed check.
 - `betteruptime_monitor_checks_total`, `betteruptime_monitor_failures_total`: sums of the
   day rollups. Day rollups are never pruned and the ingester updates them in the same
   transaction as the checks, so the sums only grow and are current: true counters, read
   from one row per monitor per day instead of one per check.
-- `betteruptime_monitor_certificate_days_left`: days until the latest certificate seen
-  expires (negative once expired); only for monitors that have seen one.
+- `betteruptime_monitor_certificate_expiry_timestamp_seconds`: when the latest certificate
+  seen expires (Unix time, as blackbox_exporter's probe_ssl_earliest_cert_expiry); only
+  for monitors that have seen one.
+
+Names use base units, as Prometheus wants them: `promtool check metrics` runs on a live
+scrape in CI. The older `…_response_time_ms` and `…_certificate_days_left`, which it
+refuses, are served beside their replacements for one release (DEPRECATED_GAUGES, and
+README says so), then removed.
 """
 
 from __future__ import annotations
 
 import hmac
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, get_args
@@ -60,6 +66,7 @@ UP_STATUSES = frozenset({"up", "degraded"})
 # all but the newest partitions of `checks` when looking up the latest ones.
 LATEST_CHECK_WITHIN = timedelta(seconds=2 * MAX_INTERVAL_SECONDS)
 SECONDS_PER_DAY = 86400.0
+MS_PER_SECOND = 1000.0
 
 _bearer = HTTPBearer(auto_error=False, description="BETTERUPTIME_METRICS_TOKEN, when set.")
 
@@ -75,10 +82,57 @@ class MonitorSample:
     checks: int = 0
     failures: int = 0
     response_time_ms: float | None = None
+    certificate_expires_at: datetime | None = None
     certificate_days_left: float | None = None
 
     def labels(self) -> list[str]:
         return [str(self.monitor_id), self.name, self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Gauge:
+    """A per-monitor gauge: its name, HELP, and value for a sample (None: no sample)."""
+
+    name: str
+    help: str
+    value: Callable[[MonitorSample], float | None]
+
+
+def _seconds(sample: MonitorSample) -> float | None:
+    ms = sample.response_time_ms
+    return None if ms is None else ms / MS_PER_SECOND
+
+
+def _expiry(sample: MonitorSample) -> float | None:
+    expires = sample.certificate_expires_at
+    return None if expires is None else expires.timestamp()
+
+
+RESPONSE_TIME = Gauge(
+    "betteruptime_monitor_response_time_seconds",
+    "Response time of the latest decided check (mean of its regions), seconds.",
+    _seconds,
+)
+CERTIFICATE_EXPIRY = Gauge(
+    "betteruptime_monitor_certificate_expiry_timestamp_seconds",
+    "When the latest certificate seen expires, Unix time.",
+    _expiry,
+)
+# Served beside their replacements for one release, then removed. promtool refuses these
+# names themselves (abbreviated or non-base units): the CI check allows exactly that.
+DEPRECATED_GAUGES = {
+    RESPONSE_TIME.name: Gauge(
+        "betteruptime_monitor_response_time_ms",
+        "Response time of the latest decided check, milliseconds.",
+        lambda sample: sample.response_time_ms,
+    ),
+    CERTIFICATE_EXPIRY.name: Gauge(
+        "betteruptime_monitor_certificate_days_left",
+        "Days until the latest certificate seen expires; negative once expired.",
+        lambda sample: sample.certificate_days_left,
+    ),
+}
+DEPRECATED_METRICS = frozenset(gauge.name for gauge in DEPRECATED_GAUGES.values())
 
 
 async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorSample]:
@@ -131,6 +185,7 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
                 checks=checks,
                 failures=failures,
                 response_time_ms=None if paused else response_times.get(monitor_id),
+                certificate_expires_at=cert_expires_at,
                 certificate_days_left=(
                     (cert_expires_at - now).total_seconds() / SECONDS_PER_DAY
                     if cert_expires_at is not None
@@ -153,11 +208,6 @@ class MonitorCollector(Collector):
             "1 when the monitor is up or degraded, 0 when down; absent while pending or paused.",
             labels=LABELS,
         )
-        response_time = GaugeMetricFamily(
-            "betteruptime_monitor_response_time_ms",
-            "Response time of the latest decided check (mean of its regions), milliseconds.",
-            labels=LABELS,
-        )
         checks = CounterMetricFamily(
             "betteruptime_monitor_checks",
             "Check results recorded for the monitor (one per region per due time).",
@@ -168,24 +218,30 @@ class MonitorCollector(Collector):
             "Failed check results recorded for the monitor.",
             labels=LABELS,
         )
-        days_left = GaugeMetricFamily(
-            "betteruptime_monitor_certificate_days_left",
-            "Days until the latest certificate seen expires; negative once expired.",
-            labels=LABELS,
-        )
         for sample in self._samples:
             labels = sample.labels()
             if sample.status in UP_STATUSES:
                 up.add_metric(labels, 1.0)
             elif sample.status == "down":
                 up.add_metric(labels, 0.0)
-            if sample.response_time_ms is not None:
-                response_time.add_metric(labels, sample.response_time_ms)
             checks.add_metric(labels, float(sample.checks))
             failures.add_metric(labels, float(sample.failures))
-            if sample.certificate_days_left is not None:
-                days_left.add_metric(labels, sample.certificate_days_left)
-        yield from (up, response_time, checks, failures, days_left, self._by_status())
+        yield up
+        yield self._gauge(RESPONSE_TIME)
+        yield from (checks, failures)
+        yield self._gauge(CERTIFICATE_EXPIRY)
+        yield self._by_status()
+        for replacement, old in DEPRECATED_GAUGES.items():
+            help_text = f"DEPRECATED, removed in the next release: use {replacement}. {old.help}"
+            yield self._gauge(Gauge(old.name, help_text, old.value))
+
+    def _gauge(self, gauge: Gauge) -> GaugeMetricFamily:
+        family = GaugeMetricFamily(gauge.name, gauge.help, labels=LABELS)
+        for sample in self._samples:
+            value = gauge.value(sample)
+            if value is not None:
+                family.add_metric(sample.labels(), value)
+        return family
 
     def _by_status(self) -> GaugeMetricFamily:
         counts = Counter(sample.status for sample in self._samples)
