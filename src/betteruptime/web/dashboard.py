@@ -2,10 +2,10 @@
 
 The overview reads three things for all of a user's monitors at once: monitors joined
 with their states, the hour rollups of the last 24 h (sparklines and 24 h uptime), and
-the day rollups of 30 days summed per monitor in the database; a fourth, the minute
-rollups of monitors younger than an hour, only when there are such monitors. Uptime and
-response times come from rollups only, as the stats API's do (services/stats.py), so
-both agree.
+the day rollups of 30 days summed per monitor in the database, and which regions have a
+live worker, for each monitor's warnings; one more, the minute rollups of monitors
+younger than an hour, only when there are such monitors. Uptime and response times come
+from rollups only, as the stats API's do (services/stats.py), so both agree.
 """
 
 from __future__ import annotations
