@@ -23,8 +23,10 @@ from betteruptime.api.ping_tokens import (
 )
 from betteruptime.api.pings import PingIntake
 from betteruptime.config_as_code.apply import apply_text
+from betteruptime.db.changes import MonitorChange
 from betteruptime.db.models import Monitor
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
+from betteruptime.db.types import utcnow
 from betteruptime.runtime.app import create_app
 from betteruptime.services import monitors as monitor_service
 from betteruptime.settings import Settings
@@ -311,6 +313,18 @@ async def test_a_lookup_the_database_cannot_answer_is_unavailable_not_unknown(
         await known.resolve("A" * 32)
     with pytest.raises(LookupUnavailable):  # not remembered as unknown
         await known.resolve("A" * 32)
+
+
+async def test_a_paused_heartbeat_stays_paused_while_the_database_cannot_be_asked() -> None:
+    def broken() -> Any:
+        raise ConnectionError("database unreachable")
+
+    known = PingTokens(broken)  # type: ignore[arg-type]
+    known.apply_changes([MonitorChange(7, "P" * 32, paused=True, updated_at=utcnow())])
+
+    target = await known.resolve("P" * 32)
+
+    assert target is not None and (target.monitor_id, target.paused) == (7, True)
 
 
 def test_recent_misses_are_bounded_in_number_and_in_time() -> None:
