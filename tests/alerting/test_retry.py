@@ -65,3 +65,18 @@ def test_the_default_cap_is_an_hour() -> None:
 def test_total_span_is_the_sum_of_the_waits_between_attempts() -> None:
     policy = RetryPolicy(max_attempts=4, first_delay_seconds=1.0, factor=3.0)
     assert policy.total_span_seconds() == 1.0 + 3.0 + 9.0
+
+
+def test_a_retry_after_longer_than_the_back_off_sets_the_next_attempt() -> None:
+    assert DEFAULT.delay_after(1, retry_after=120.0) == 120.0
+    # Shorter than ours: the back-off still spaces the attempts.
+    assert DEFAULT.delay_after(3, retry_after=5.0) == 120.0
+
+
+def test_a_retry_after_is_honoured_only_up_to_fifteen_minutes() -> None:
+    assert DEFAULT.delay_after(1, retry_after=86_400.0) == 900.0
+    assert RetryPolicy(max_retry_after_seconds=60.0).delay_after(1, retry_after=600.0) == 60.0
+
+
+def test_a_retry_after_still_counts_towards_the_attempt_limit() -> None:
+    assert DEFAULT.delay_after(DEFAULT.max_attempts, retry_after=30.0) is None

@@ -3,6 +3,7 @@ webhook: what arrives, how often, after failures, under a storm and with escalat
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,10 @@ from testkit.waiting import eventually
 async def _notifications(sessions: SessionFactory) -> list[Notification]:
     async with sessions() as session:
         return list((await session.scalars(select(Notification).order_by(Notification.id))).all())
+
+
+async def _one_failed(sessions: SessionFactory) -> bool:
+    return [n.status for n in await _notifications(sessions)] == ["failed"]
 
 
 async def _attempts(sessions: SessionFactory) -> list[DeliveryAttempt]:
@@ -99,11 +104,9 @@ async def test_a_webhook_that_always_fails_ends_recorded_as_failed(
         monitor = await world.monitor("cdn", [(channel, {})])
         start_notifier(retry=RetryPolicy(max_attempts=5, first_delay_seconds=0.1, factor=1.0))
         await world.go_down(monitor)
-
-        async def failed() -> bool:
-            return [n.status for n in await _notifications(sessions)] == ["failed"]
-
-        await eventually(failed, within=15, what="the notification to end failed")
+        await eventually(
+            lambda: _one_failed(sessions), within=15, what="the notification to end failed"
+        )
     finally:
         await dead.stop()
 
@@ -189,7 +192,49 @@ async def _count(webhook: WebhookReceiver, expected: int) -> bool:
 
 async def _assert_no_more_messages(webhook: WebhookReceiver, expected: int) -> None:
     """Give a notifier that would send a duplicate the time to do it."""
-    import asyncio
-
     await asyncio.sleep(1.5)
     assert len(webhook.received) == expected, webhook.titles()
+
+
+async def test_a_webhook_answering_404_is_tried_once_and_fails_for_good_with_its_reason(
+    world: World, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    gone = WebhookReceiver(always_fail=True, fail_status=404)
+    await gone.start()
+    try:
+        channel = await world.channel(gone.url())
+        monitor = await world.monitor("shop", [(channel, {})])
+        start_notifier()
+        await world.go_down(monitor)
+        await eventually(lambda: _one_failed(sessions), within=10, what="the notification to fail")
+        await asyncio.sleep(1.0)  # FAST_RETRY would have tried again by now
+    finally:
+        await gone.stop()
+
+    assert gone.requests == 1
+    (attempt,) = await _attempts(sessions)
+    assert not attempt.ok and attempt.permanent
+    assert attempt.error and attempt.error.startswith("HTTP 404 Not Found")
+    (notification,) = await _notifications(sessions)
+    assert notification.attempts == 1 and notification.last_error == attempt.error
+
+
+async def test_a_429_with_retry_after_holds_the_next_attempt_back_that_long(
+    world: World, start_notifier: Any, sessions: SessionFactory
+) -> None:
+    busy = WebhookReceiver(fail_first=1, fail_status=429, fail_headers={"Retry-After": "2"})
+    await busy.start()
+    try:
+        channel = await world.channel(busy.url())
+        monitor = await world.monitor("api", [(channel, {})])
+        start_notifier()  # FAST_RETRY: its own back-off would try again after 0.1 s
+        await world.go_down(monitor)
+        await eventually(lambda: _count(busy, 1), within=10, what="the second attempt")
+    finally:
+        await busy.stop()
+
+    first, second = busy.request_times
+    assert second - first >= 2.0
+    attempts = await _attempts(sessions)
+    assert [(a.ok, a.permanent) for a in attempts] == [(False, False), (True, False)]
+    assert attempts[0].error and "HTTP 429 Too Many Requests" in attempts[0].error

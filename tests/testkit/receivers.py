@@ -1,5 +1,6 @@
 """A local webhook receiver for Apprise's `json://` channels: it records every message
-and can be told to fail the first N requests, or all of them."""
+and can be told to fail the first N requests, or all of them, with a status (503 unless
+told otherwise) and headers of the test's choosing (Retry-After)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,22 @@ class Received:
 
 
 class WebhookReceiver(LocalServer):
-    def __init__(self, *, fail_first: int = 0, always_fail: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        fail_first: int = 0,
+        always_fail: bool = False,
+        fail_status: int = 503,
+        fail_headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.fail_first = fail_first
         self.always_fail = always_fail
+        self.fail_status = fail_status
+        self.fail_headers = fail_headers or {}
         self.requests = 0
+        # When each request came (time.time()), taken or refused.
+        self.request_times: list[float] = []
         self.received: list[Received] = []
         # Seconds before answering a message it took: a sender killed meanwhile is
         # killed mid-send, after the message arrived and before it knew.
@@ -50,9 +62,10 @@ class WebhookReceiver(LocalServer):
 
     async def _answer(self, request: web.Request) -> web.Response:
         self.requests += 1
+        self.request_times.append(time.time())
         body = await request.json()
         if self.always_fail or self.requests <= self.fail_first:
-            return web.Response(status=503, text="try later")
+            return web.Response(status=self.fail_status, text="no", headers=self.fail_headers)
         self.received.append(Received(body))
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)

@@ -1,6 +1,6 @@
 """A real SMTP server on a free loopback port (aiosmtpd), for `mailto://` channels: it
-stores every e-mail it accepts, parsed, and can require a login (AUTH PLAIN/LOGIN
-without TLS, as a local relay might).
+stores every e-mail it accepts, parsed, can require a login (AUTH PLAIN/LOGIN without
+TLS, as a local relay might), and can answer chosen recipients with a refusal.
 
 aiosmtpd serves from a thread of its own, so a notifier on the test's event loop talks to
 it over a real socket, as it would to any mail server."""
@@ -40,6 +40,15 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self._server = server
 
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        refusal = self._server.refuse.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
@@ -51,10 +60,14 @@ class _Handler:
 
 
 class SmtpServer:
-    def __init__(self, *, login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, *, login: tuple[str, str] | None = None, refuse: dict[str, str] | None = None
+    ) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.login = login
+        # Recipient address -> the reply refusing it, such as "550 5.1.1 No such user".
+        self.refuse = refuse or {}
         self.lock = threading.Lock()
         self.received: list[ReceivedMail] = []
         # Logins tried, as (user, accepted).

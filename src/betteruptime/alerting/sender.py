@@ -4,6 +4,10 @@ Apprise is synchronous, so each send runs in a thread of our own pool: the event
 never blocks on a slow SMTP server or webhook. Apprise's own log lines for the call are
 returned as the error text; Apprise masks secrets in them (secure logging), and we
 strip anything that still looks like the channel URL.
+
+Whether a failure is worth a retry is judged on what the receiver answered (the HTTP
+status and Retry-After, the SMTP reply, whether the host name exists), seen by
+`wire.observed()` while Apprise sends, never parsed from its log text (`failures.py`).
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from apprise import Apprise, AppriseAsset, NotifyFormat, NotifyType
 
+from betteruptime.alerting.failures import classify
 from betteruptime.alerting.guard import guarded
 from betteruptime.alerting.render import Rendered
 from betteruptime.alerting.urls import mask_url
+from betteruptime.alerting.wire import observed
 from betteruptime.domain.addresses import TargetPolicy
 
 # E-mail gets HTML (Apprise adds the plain-text part); everything else gets text.
@@ -37,8 +44,11 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 class SendOutcome:
     ok: bool
     error: str | None = None
-    # A retry cannot help (the URL itself is unusable).
+    # A retry cannot help: the URL is unusable, or the receiver refused it for good
+    # (a 4xx but 408 and 429, an SMTP 5xx, a host name that does not exist).
     permanent: bool = False
+    # The receiver asked for the next attempt no sooner than this (429/503 Retry-After).
+    retry_after: float | None = None
 
 
 class Sender(Protocol):
@@ -78,7 +88,7 @@ class AppriseSender:
         if not apprise.add(url):
             return SendOutcome(False, "Apprise cannot use this channel URL", permanent=True)
         html = _scheme(url) in HTML_SCHEMES
-        with guarded(self._policy) as refusals:
+        with guarded(self._policy) as refusals, observed() as answers:
             result = apprise.notify(
                 body=message.html if html else message.text,
                 title=message.title,
@@ -91,7 +101,16 @@ class AppriseSender:
             return SendOutcome(True)
         if refusals:  # the target policy forbids this address: retrying cannot help
             return SendOutcome(False, _error_text(refusals, url), permanent=True)
-        return SendOutcome(False, _error_text([entry.message for entry in result.logs()], url))
+        verdict = classify(answers, now=datetime.now(UTC))
+        lines = [entry.message for entry in result.logs()]
+        if verdict.reason:  # ours first: what the receiver answered, in a few words
+            lines.insert(0, verdict.reason)
+        return SendOutcome(
+            False,
+            _error_text(lines, url),
+            permanent=verdict.permanent,
+            retry_after=verdict.retry_after_seconds,
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

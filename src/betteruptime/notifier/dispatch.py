@@ -4,7 +4,8 @@ A notification is claimed (status `sending`, a lease) in one short transaction, 
 outside any transaction, and its outcome recorded in another: a slow receiver never
 holds a database lock. Rows are claimed with SKIP LOCKED, so several notifiers share the
 work without sending anything twice; a notifier that dies mid-send leaves a lease that
-expires, and the message is then sent again (at-least-once: the record decides).
+expires, and the message is then sent again (at-least-once: the record decides). A
+failure the receiver meant for good (`alerting/failures.py`) is not retried.
 """
 
 from __future__ import annotations
@@ -246,6 +247,7 @@ class Dispatcher:
                         finished_at=now,
                         ok=outcome.ok,
                         error=outcome.error,
+                        permanent=outcome.permanent and not outcome.ok,
                     )
                 )
                 await session.execute(
@@ -260,7 +262,9 @@ class Dispatcher:
         if outcome.ok:
             self.sent += 1
             return {"status": "sent", "sent_at": now, "lease_until": None, "last_error": None}
-        delay = None if outcome.permanent else self._retry.delay_after(item.attempt)
+        delay = None
+        if not outcome.permanent:
+            delay = self._retry.delay_after(item.attempt, retry_after=outcome.retry_after)
         if delay is None:
             self.failed += 1
             return {"status": "failed", "lease_until": None, "last_error": outcome.error}

@@ -206,6 +206,8 @@ class DeliveryAttempt(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The receiver refused it for good (alerting/failures.py): not tried again.
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class DeadLetter(Base):
