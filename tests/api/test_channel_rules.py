@@ -95,7 +95,7 @@ async def test_the_test_endpoint_sends_a_real_message(
     response = await client.post(f"{CHANNELS}/{channel['id']}/test", headers=alice)
 
     assert response.status_code == 200
-    assert response.json() == {"delivered": True, "error": None}
+    assert response.json() == {"delivered": True, "error": None, "permanent": False}
     (message,) = webhook.received
     assert message.title == "[TEST] BetterUptime" and "ops hook" in message.message
 

@@ -27,7 +27,15 @@ async def test_it_creates_lists_and_deletes_a_channel(
 
     assert created.status_code == 201
     channel = created.json()
-    assert set(channel) == {"id", "name", "url", "created_at"}
+    assert set(channel) == {
+        "id",
+        "name",
+        "url",
+        "created_at",
+        "last_delivered_at",
+        "last_failure",
+    }
+    assert channel["last_delivered_at"] is None and channel["last_failure"] is None
     assert (channel["name"], channel["url"]) == ("Ops", "json://hooks.example.com/al***")
     assert (await client.get(CHANNELS, headers=alice)).json() == [channel]
 

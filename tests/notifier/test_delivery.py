@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from betteruptime.alerting.retry import RetryPolicy
-from betteruptime.db.models import DeliveryAttempt, Notification
+from betteruptime.db.models import Channel, DeliveryAttempt, Notification
 from betteruptime.db.session import SessionFactory
+from betteruptime.schemas.channels import ChannelPublic
 from notifier.conftest import World
 from testkit.receivers import WebhookReceiver
 from testkit.waiting import eventually
@@ -217,6 +218,13 @@ async def test_a_webhook_answering_404_is_tried_once_and_fails_for_good_with_its
     assert attempt.error and attempt.error.startswith("HTTP 404 Not Found")
     (notification,) = await _notifications(sessions)
     assert notification.attempts == 1 and notification.last_error == attempt.error
+    async with sessions() as session:
+        row = await session.get(Channel, channel)
+        assert row is not None
+        shown = ChannelPublic.from_row(row)
+    assert shown.last_failure is not None
+    assert shown.last_failure.permanent and shown.last_failure.still_failing
+    assert shown.last_failure.error == attempt.error
 
 
 async def test_a_429_with_retry_after_holds_the_next_attempt_back_that_long(

@@ -15,6 +15,13 @@ API = "/api/v1/channels"
 SECRET = "Sup3rSecretToken"
 
 
+async def _add(browser: httpx.AsyncClient, name: str, url: str) -> str:
+    """Add a channel with the form; its id."""
+    await post_form(browser, "/channels", "/channels", name=name, url=url)
+    page = (await browser.get("/channels")).text
+    return page.split('action="/channels/')[1].split("/")[0]
+
+
 async def _channels(client: httpx.AsyncClient, headers: Headers) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = (await client.get(API, headers=headers)).json()
     return result
@@ -138,3 +145,42 @@ async def test_a_script_in_a_channel_name_is_shown_as_text(
     page = (await (await open_browser("alice@example.com")).get("/channels")).text
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+async def test_a_test_refused_for_good_is_said_so_and_the_channel_shows_it_masked(
+    open_browser: OpenBrowser,
+) -> None:
+    gone = WebhookReceiver(always_fail=True, fail_status=410)
+    await gone.start()
+    try:
+        browser = await open_browser("alice@example.com")
+        url = f"json://hookuser:{SECRET}@127.0.0.1:{gone.port}/hook"
+        channel_id = await _add(browser, "Gone hook", url)
+
+        await post_form(browser, "/channels", f"/channels/{channel_id}/test")
+    finally:
+        await gone.stop()
+
+    shown = (await browser.get("/channels")).text
+    assert "test message to “Gone hook” failed for good (check the URL): HTTP 410 Gone" in shown
+    assert 'class="delivery failing"' in shown and "failed for good" in shown
+    assert "the service refused it, so it was not retried" in shown
+    assert SECRET not in shown
+    again = (await browser.get("/channels")).text  # the flash is gone, the state stays
+    assert "HTTP 410 Gone" in again and "test message to" not in again
+
+
+async def test_send_test_says_when_the_channel_had_enough_test_messages(
+    open_browser: OpenBrowser, webhook: WebhookReceiver
+) -> None:
+    browser = await open_browser("alice@example.com")
+    channel_id = await _add(browser, "Local hook", webhook.url())
+
+    for _ in range(6):
+        sent = await post_form(browser, "/channels", f"/channels/{channel_id}/test")
+        assert sent.status_code == 303
+
+    shown = (await browser.get("/channels")).text
+    assert 'class="flash flash-error"' in shown
+    assert "No test message sent to “Local hook”: Too many test messages; try again in" in shown
+    assert len(webhook.received) == 5

@@ -36,6 +36,7 @@ from betteruptime.db.models import (
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.logs import get_logger, kv
+from betteruptime.services.channels import record_delivery
 
 log = get_logger("notifier")
 
@@ -237,6 +238,7 @@ class Dispatcher:
 
     async def _record(self, results: list[tuple[Claimed, SendOutcome]]) -> None:
         now = utcnow()
+        by_channel: dict[int, list[SendOutcome]] = defaultdict(list)
         async with self._sessions() as session, session.begin():
             for item, outcome in results:
                 session.add(
@@ -256,7 +258,24 @@ class Dispatcher:
                     .values(**self._outcome_values(item, outcome, now))
                     .execution_options(synchronize_session=False)
                 )
+                by_channel[item.channel_id].append(outcome)
                 self._log(item, outcome)
+            # In channel order, so notifiers recording at once never wait on each other
+            # in a cycle. A channel that took one message and refused another is not
+            # "still failing": the failure is noted, at the same time as the delivery.
+            for channel_id, outcomes in sorted(by_channel.items()):
+                failures = [outcome for outcome in outcomes if not outcome.ok]
+                if len(failures) < len(outcomes):
+                    await record_delivery(session, channel_id=channel_id, at=now, ok=True)
+                if failures:
+                    await record_delivery(
+                        session,
+                        channel_id=channel_id,
+                        at=now,
+                        ok=False,
+                        error=failures[-1].error,
+                        permanent=failures[-1].permanent,
+                    )
 
     def _outcome_values(self, item: Claimed, outcome: SendOutcome, now: datetime) -> dict[str, Any]:
         if outcome.ok:

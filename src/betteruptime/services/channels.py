@@ -2,16 +2,21 @@
 
 A channel's URL is checked with Apprise before it is saved, and stored whole (the
 notifier needs it); whatever leaves this module for display goes through `mask_url`.
+Each channel also keeps how its deliveries went lately (`record_delivery`), written by
+the notifier and by test messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from betteruptime.alerting.render import render_test
 from betteruptime.alerting.rules import DEFAULT_EVENTS
+from betteruptime.alerting.sender import Sender, SendOutcome
 from betteruptime.alerting.urls import validate_apprise_url
 from betteruptime.db.models import Channel, MonitorChannel
 from betteruptime.db.types import utcnow
@@ -41,7 +46,47 @@ async def change_channel_url(session: AsyncSession, *, channel: Channel, url: st
         channel.url = validate_apprise_url(url)
     except ValueError as error:
         raise ChannelInvalidError("url", str(error)) from None
+    # The old address's failures say nothing about the new one.
+    channel.last_failure_at, channel.last_failure = None, None
+    channel.last_failure_permanent = False
     await session.commit()
+
+
+async def record_delivery(
+    session: AsyncSession,
+    *,
+    channel_id: int,
+    at: datetime,
+    ok: bool,
+    error: str | None = None,
+    permanent: bool = False,
+) -> None:
+    """Note how a delivery to the channel went (uncommitted): its last success, or its
+    last failure with the error (secrets already masked by the sender)."""
+    values: dict[str, object] = {"last_delivered_at": at}
+    if not ok:
+        values = {"last_failure_at": at, "last_failure": error, "last_failure_permanent": permanent}
+    await session.execute(
+        update(Channel)
+        .where(Channel.id == channel_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def send_test(session: AsyncSession, *, channel: Channel, sender: Sender) -> SendOutcome:
+    """Send the channel a test message now, and note how it went on the channel."""
+    outcome = await sender.send(channel.url, render_test(channel.name), kind="test")
+    await record_delivery(
+        session,
+        channel_id=channel.id,
+        at=utcnow(),
+        ok=outcome.ok,
+        error=outcome.error,
+        permanent=outcome.permanent,
+    )
+    await session.commit()
+    return outcome
 
 
 async def list_channels(session: AsyncSession, *, owner_id: int) -> list[Channel]:

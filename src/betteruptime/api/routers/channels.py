@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
-from betteruptime.alerting.render import render_test
 from betteruptime.api.deps import CurrentUser, SenderDep, SessionDep, valid_id
 from betteruptime.api.errors import ErrorBody, not_found
+from betteruptime.api.throttling import enforce_test_limits
 from betteruptime.schemas.channels import ChannelCreate, ChannelPublic, ChannelTestResult
 from betteruptime.services import channels as channel_service
 
@@ -42,22 +42,34 @@ async def create_channel(
     return ChannelPublic.from_row(channel)
 
 
-@router.post("/{channel_id}/test")
+@router.post(
+    "/{channel_id}/test",
+    responses={
+        429: {
+            "model": ErrorBody,
+            "description": "Too many test messages: 5 a minute per channel, 20 per user. "
+            "`Retry-After` says when to try again.",
+        }
+    },
+)
 async def test_channel(
+    request: Request,
     channel_id: Annotated[int, Path(description="The channel's id.")],
     session: SessionDep,
     user: CurrentUser,
     sender: SenderDep,
 ) -> ChannelTestResult:
     """Send a test message through the channel now and say whether it arrived. A refusal
-    is reported in the body (200), as it is the answer to the question asked."""
+    is reported in the body (200), as it is the answer to the question asked; `permanent`
+    says whether the service refused it for good (fix the URL) or only for now."""
     channel = await channel_service.get_channel(
         session, owner_id=user.id, channel_id=valid_id(channel_id, "Channel")
     )
     if channel is None:
         raise not_found("Channel")
-    outcome = await sender.send(channel.url, render_test(channel.name), kind="test")
-    return ChannelTestResult(delivered=outcome.ok, error=outcome.error)
+    enforce_test_limits(request, user_id=user.id, channel_id=channel.id)
+    outcome = await channel_service.send_test(session, channel=channel, sender=sender)
+    return ChannelTestResult(delivered=outcome.ok, error=outcome.error, permanent=outcome.permanent)
 
 
 @router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -36,6 +36,13 @@ class Channel(Base):
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How its deliveries (and test messages) went lately, for the channel list: the last
+    # success, and the last failure with its error (secrets masked) and whether it was
+    # permanent (no retry could help). Cleared when the URL changes.
+    last_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_failure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_failure_permanent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MonitorChannel(Base):

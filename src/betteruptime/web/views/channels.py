@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from betteruptime.alerting.render import render_test
 from betteruptime.api.deps import SenderDep, SessionDep
+from betteruptime.api.errors import ApiError
+from betteruptime.api.throttling import enforce_test_limits
 from betteruptime.db.models import User
 from betteruptime.schemas.channels import ChannelCreate, ChannelPublic
 from betteruptime.services import channels as channel_service
@@ -61,13 +62,23 @@ async def add_channel(request: Request, db: SessionDep, user: PageUser) -> Respo
 
 
 @router.post("/channels/{channel_id}/test", dependencies=[CsrfChecked])
-async def test_channel(request: Request, channel: PageChannel, sender: SenderDep) -> Response:
-    outcome = await sender.send(channel.url, render_test(channel.name), kind="test")
+async def test_channel(
+    request: Request, channel: PageChannel, db: SessionDep, user: PageUser, sender: SenderDep
+) -> Response:
+    try:
+        enforce_test_limits(request, user_id=user.id, channel_id=channel.id)
+    except ApiError as error:
+        flash(request, "error", f"No test message sent to “{channel.name}”: {error.message}")
+        return redirect(request, "/channels")
+    outcome = await channel_service.send_test(db, channel=channel, sender=sender)
     if outcome.ok:
         flash(request, "ok", f"Test message sent to “{channel.name}”.")
     else:
-        # The sender's error text has the URL's secrets masked already.
-        flash(request, "error", f"The test message to “{channel.name}” failed: {outcome.error}")
+        # A permanent refusal needs the URL fixed, not patience. The sender's error text
+        # has the URL's secrets masked already.
+        how = " for good (check the URL)" if outcome.permanent else ""
+        failed = f"The test message to “{channel.name}” failed{how}: {outcome.error}"
+        flash(request, "error", failed)
     return redirect(request, "/channels")
 
 

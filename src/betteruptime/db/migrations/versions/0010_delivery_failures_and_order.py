@@ -1,4 +1,5 @@
-"""Delivery failures and order: whether an attempt's failure was permanent
+"""Delivery failures and order: a channel's last delivery and failure (permanent or
+not), whether an attempt's failure was permanent
 
 Revision ID: 0010
 Revises: 0009
@@ -10,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import betteruptime.db.types
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -17,6 +20,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("channels", schema=None) as batch_op:
+        for name in ("last_delivered_at", "last_failure_at"):
+            batch_op.add_column(
+                sa.Column(name, betteruptime.db.types.UTCDateTime(timezone=True), nullable=True)
+            )
+        batch_op.add_column(sa.Column("last_failure", sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "last_failure_permanent", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
+
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("permanent", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -26,3 +41,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.drop_column("permanent")
+
+    with op.batch_alter_table("channels", schema=None) as batch_op:
+        batch_op.drop_column("last_failure_permanent")
+        batch_op.drop_column("last_failure")
+        batch_op.drop_column("last_failure_at")
+        batch_op.drop_column("last_delivered_at")
