@@ -57,7 +57,8 @@ async def set_last_check(sessions: SessionFactory, monitor_id: int, *, age_s: fl
         state.last_checked_at = utcnow() - timedelta(seconds=age_s)
 
 
-async def add_due_notification(sessions: SessionFactory, *, age_s: float) -> None:
+async def add_due_notification(sessions: SessionFactory, *, age_s: float, **fields: Any) -> None:
+    """A pending notification due `age_s` ago (negative: due later)."""
     async with sessions() as session, session.begin():
         user = User(email=f"n{age_s}@example.com", password_hash="x")
         session.add(user)
@@ -73,6 +74,7 @@ async def add_due_notification(sessions: SessionFactory, *, age_s: float) -> Non
                 payload={},
                 status="pending",
                 next_attempt_at=utcnow() - timedelta(seconds=age_s),
+                **fields,
             )
         )
 
@@ -92,6 +94,7 @@ async def test_it_reports_ok_when_the_database_answers_and_nothing_ran_yet(
     assert engines["notifier"] == {
         "state": "ok",
         "pending": 0,
+        "retrying": 0,
         "oldest_pending_seconds": None,
         "unplanned_events": 0,
         "oldest_unplanned_seconds": None,
@@ -212,6 +215,23 @@ async def test_an_event_no_notifier_planned_for_five_minutes_makes_the_notifier_
     assert body["status"] == "degraded"
     stuck = body["engines"]["notifier"]
     assert (stuck["state"], stuck["unplanned_events"], stuck["pending"]) == ("stale", 2, 0)
+
+
+async def test_pending_counts_deliveries_waiting_for_a_retry_and_those_behind_them(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    await add_due_notification(sessions, age_s=-60, attempts=2)  # its retry is in a minute
+    await add_due_notification(sessions, age_s=-59, blocked_by=1)  # waits behind it
+    await add_due_notification(sessions, age_s=-300, escalation=True)  # pages in 5 minutes
+
+    notifier = (await healthz(settings, sessions)).json()["engines"]["notifier"]
+
+    assert notifier == {
+        "state": "ok",
+        "pending": 2,
+        "retrying": 1,
+        "oldest_pending_seconds": None,  # nothing is overdue
+    }
 
 
 async def test_a_region_quiet_for_days_is_gone_and_does_not_degrade(

@@ -177,6 +177,9 @@ async def test_a_notifier_killed_mid_send_every_alert_arrives_and_none_recorded_
         unrecorded = len(webhook.received)
         cluster.start("notifier-2", "notifier")
         await eventually(lambda: all_status(api, ids, "down"), within=30, what="down")
+        # The outage lasts until every down got out (those the dead notifier held, once its
+        # lease ran out): a down still unsent when its monitor recovers would be dropped.
+        await eventually(lambda: _every_down(webhook, MONITORS), within=60, what="every down")
         target.failing_regions = set()
         await eventually(lambda: all_status(api, ids, "up"), within=30, what="back up")
         await eventually(
@@ -196,6 +199,12 @@ async def test_a_notifier_killed_mid_send_every_alert_arrives_and_none_recorded_
     # Only a message whose send was never recorded may come twice.
     assert len(downs) - MONITORS <= unrecorded
     assert len(ups) == MONITORS  # sent after the kill, recorded: never again
+    for n in range(MONITORS):  # and each monitor's last word is its recovery
+        assert [t for t in titles if t.endswith(f"] shop {n}")][-1] == f"[RECOVERED] shop {n}"
+
+
+async def _every_down(webhook: WebhookReceiver, monitors: int) -> bool:
+    return len({title for title in webhook.titles() if title.startswith("[DOWN]")}) >= monitors
 
 
 async def _every_title(webhook: WebhookReceiver, monitors: int) -> bool:

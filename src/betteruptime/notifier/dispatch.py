@@ -4,8 +4,13 @@ A notification is claimed (status `sending`, a lease) in one short transaction, 
 outside any transaction, and its outcome recorded in another: a slow receiver never
 holds a database lock. Rows are claimed with SKIP LOCKED, so several notifiers share the
 work without sending anything twice; a notifier that dies mid-send leaves a lease that
-expires, and the message is then sent again (at-least-once: the record decides). A
-failure the receiver meant for good (`alerting/failures.py`) is not retried.
+expires, and the message is then sent again (at-least-once: the record decides).
+
+Before the rate limit, the claimed rows are put in line (`lineup.py`): per monitor and
+channel one message at a time, in the order of their events, and a down whose incident
+resolved before it could be sent is dropped. A failure the receiver meant for good (see
+`alerting/failures.py`) is not retried; finishing a message, sent or failed, releases the
+ones that waited for it at once.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,13 +33,13 @@ from betteruptime.alerting.sender import Sender, SendOutcome
 from betteruptime.db.models import (
     Channel,
     DeliveryAttempt,
-    Incident,
     Notification,
     notification_values,
 )
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.logs import get_logger, kv
+from betteruptime.notifier.lineup import line_up
 from betteruptime.services.channels import record_delivery
 
 log = get_logger("notifier")
@@ -66,14 +70,6 @@ def contexts_of(row: Notification) -> list[AlertContext]:
 def _message(row: Notification) -> Rendered:
     contexts = contexts_of(row)
     return render_digest(contexts) if row.kind == "digest" else render(contexts[0])
-
-
-def _still_wanted(row: Notification, incidents: dict[int, Incident]) -> bool:
-    """Escalations and reminders are only worth sending while nobody is on it."""
-    if not (row.escalation or row.kind == "reminder") or row.incident_id is None:
-        return True
-    incident = incidents.get(row.incident_id)
-    return incident is not None and incident.status == "open" and incident.acknowledged_at is None
 
 
 class Dispatcher:
@@ -140,14 +136,9 @@ class Dispatcher:
             if not rows:
                 return []
             urls = {row.channel_id: url for row, url in rows}
-            incidents = await self._incidents(session, [row for row, _ in rows])
             by_channel: dict[int, list[Notification]] = defaultdict(list)
-            for row, _ in rows:
-                if _still_wanted(row, incidents):
-                    by_channel[row.channel_id].append(row)
-                else:
-                    row.status = "cancelled"
-                    row.last_error = "acknowledged or resolved before it was due"
+            for row in await line_up(session, [row for row, _ in rows], now=now):
+                by_channel[row.channel_id].append(row)
             recent = await self._recent_sends(
                 session, set(by_channel), now, [r.id for r, _ in rows]
             )
@@ -181,15 +172,6 @@ class Dispatcher:
                         )
                     )
             return claimed
-
-    async def _incidents(
-        self, session: AsyncSession, rows: Sequence[Notification]
-    ) -> dict[int, Incident]:
-        ids = {row.incident_id for row in rows if row.incident_id is not None}
-        if not ids:
-            return {}
-        found = await session.scalars(select(Incident).where(Incident.id.in_(ids)))
-        return {incident.id: incident for incident in found}
 
     async def _recent_sends(
         self, session: AsyncSession, channel_ids: set[int], now: datetime, claiming: list[int]
@@ -252,12 +234,15 @@ class Dispatcher:
                         permanent=outcome.permanent and not outcome.ok,
                     )
                 )
+                values = self._outcome_values(item, outcome, now)
                 await session.execute(
                     update(Notification)
                     .where(Notification.id == item.id, Notification.status == "sending")
-                    .values(**self._outcome_values(item, outcome, now))
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
+                if values["status"] != "pending":
+                    await self._release(session, item.id, now)
                 by_channel[item.channel_id].append(outcome)
                 self._log(item, outcome)
             # In channel order, so notifiers recording at once never wait on each other
@@ -276,6 +261,16 @@ class Dispatcher:
                         error=failures[-1].error,
                         permanent=failures[-1].permanent,
                     )
+
+    @staticmethod
+    async def _release(session: AsyncSession, finished: int, now: datetime) -> None:
+        """The messages waiting for `finished` (alerting/ordering.py) are due at once."""
+        await session.execute(
+            update(Notification)
+            .where(Notification.blocked_by == finished, Notification.status == "pending")
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     def _outcome_values(self, item: Claimed, outcome: SendOutcome, now: datetime) -> dict[str, Any]:
         if outcome.ok:

@@ -3,8 +3,9 @@
 Every role leaves traces in the database as it works: workers' heartbeats (recorded by
 the ingester in `worker_status`), the scheduler's cursor (advanced by the leader as it
 publishes), the monitors' last stored checks (written by the ingester), notifications
-waiting to be sent and events waiting to be planned (both drained by the notifier), and
-the events it had to set aside (dead letters). `read_facts` gathers them in a few cheap
+waiting to be sent (drained by the notifier: due now, waiting for a retry, or waiting
+behind one) and events waiting to be planned, and the events the notifier had to set
+aside (dead letters). `read_facts` gathers them in a few cheap
 queries; `assess` turns them into states with no I/O, so the rules are tested alone.
 
 States: `ok`; `stale` (the engine should have left a newer trace: it is stuck or gone);
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import (
@@ -79,7 +80,8 @@ class EngineFacts:
     cursor_updated_at: datetime | None = None
     shortest_interval_seconds: int | None = None  # of active probed monitors
     last_check_at: datetime | None = None
-    pending: int = 0
+    pending: int = 0  # due, waiting for a retry, or held behind one
+    retrying: int = 0  # of which tried before and waiting for a retry
     oldest_due_at: datetime | None = None
     unplanned: int = 0
     oldest_unplanned_at: datetime | None = None
@@ -105,13 +107,22 @@ async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
     )
     # One row per monitor, kept by the ingester: cheaper than the newest of `checks`.
     facts.last_check_at = await session.scalar(select(func.max(MonitorState.last_checked_at)))
-    due = and_(Notification.status == "pending", Notification.next_attempt_at <= now)
-    pending, oldest = (
+    # Waiting: due now, or tried and waiting for a retry, or held behind one of those
+    # (alerting/ordering.py); not an escalation whose delay has not passed.
+    due = Notification.next_attempt_at <= now
+    retrying = Notification.attempts > 0
+    waiting = or_(due, retrying, Notification.blocked_by.is_not(None))
+    pending, retries, oldest = (
         await session.execute(
-            select(func.count(), func.min(Notification.next_attempt_at)).where(due)
+            select(
+                func.count(),
+                func.count().filter(retrying),
+                func.min(Notification.next_attempt_at).filter(due),
+            ).where(Notification.status == "pending", waiting)
         )
     ).one()
-    facts.pending, facts.oldest_due_at = int(pending or 0), oldest
+    facts.pending, facts.retrying = int(pending or 0), int(retries or 0)
+    facts.oldest_due_at = oldest
     unplanned, oldest_event = (
         await session.execute(
             select(func.count(), func.min(OutboxEvent.created_at)).where(
@@ -222,6 +233,7 @@ def _notifier(facts: EngineFacts) -> dict[str, Any]:
         # Not working is worse than having set something aside: stale wins.
         "state": "stale" if stale else "degraded" if letters.count else "ok",
         "pending": facts.pending,
+        "retrying": facts.retrying,
         "oldest_pending_seconds": oldest,
         "unplanned_events": facts.unplanned,
         "oldest_unplanned_seconds": oldest_event,

@@ -152,8 +152,9 @@ class Notification(Base):
     monitor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # pending → sending → sent | failed; or cancelled (escalation no longer needed),
-    # or folded (sent as part of the digest `digest_id`).
+    # pending → sending → sent | failed; or cancelled (an escalation no longer needed, a
+    # down whose incident resolved before it could be sent: `last_error` says why), or
+    # folded (sent as part of the digest `digest_id`).
     status: Mapped[str] = mapped_column(String(10), default="pending")
     # A delayed link's down message: sent only if the incident is still open and
     # unacknowledged when it comes due.
@@ -162,7 +163,11 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A notifier that dies mid-send leaves its claim; it is taken again after this time.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    digest_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Indexed: a digest's messages are looked up when it is retried or holds a line.
+    digest_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # Waiting for this earlier message (or digest) of the same monitor and channel to
+    # finish (alerting/ordering.py); finishing it releases this one at once.
+    blocked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)

@@ -1,5 +1,6 @@
 """Delivery failures and order: a channel's last delivery and failure (permanent or
-not), whether an attempt's failure was permanent
+not), whether an attempt's failure was permanent, the earlier message a notification
+waits for, and an index on the digest a notification was folded into
 
 Revision ID: 0010
 Revises: 0009
@@ -37,8 +38,18 @@ def upgrade() -> None:
             sa.Column("permanent", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("blocked_by", sa.BigInteger(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_notifications_blocked_by"), ["blocked_by"])
+        batch_op.create_index(batch_op.f("ix_notifications_digest_id"), ["digest_id"])
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notifications_digest_id"))
+        batch_op.drop_index(batch_op.f("ix_notifications_blocked_by"))
+        batch_op.drop_column("blocked_by")
+
     with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
         batch_op.drop_column("permanent")
 
