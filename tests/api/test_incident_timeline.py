@@ -10,6 +10,7 @@ import httpx
 
 from betteruptime.db.models import DeliveryAttempt, Incident, Notification, OutboxEvent
 from betteruptime.db.session import SessionFactory
+from betteruptime.services.timeline import WAITING
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -124,3 +125,68 @@ async def test_the_timeline_tells_the_incident_in_order(
         (2, True, None),
     ]
     assert timeline[4]["in_digest"] is True and len(timeline[4]["attempts"]) == 1
+
+
+async def test_the_timeline_says_which_messages_failed_for_good_were_dropped_or_wait(
+    client: httpx.AsyncClient,
+    alice: dict[str, str],
+    create_monitor: Create,
+    create_channel: Create,
+    sessions: SessionFactory,
+) -> None:
+    monitor = await create_monitor(alice)
+    hook = (await create_channel(alice, name="hook"))["id"]
+    chat = (await create_channel(alice, name="chat"))["id"]
+    async with sessions() as session, session.begin():
+        incident = Incident(
+            monitor_id=monitor["id"], status="open", started_at=_at(0), confirmed_at=_at(60)
+        )
+        session.add(incident)
+        await session.flush()
+        refused = _notification(
+            hook, incident.id, "down", status="failed", last_error="HTTP 404 Not Found"
+        )
+        retried = _notification(
+            chat, incident.id, "down", status="pending", last_error="HTTP 503", key="r"
+        )
+        session.add_all([refused, retried])
+        await session.flush()
+        waiting = _notification(
+            chat, incident.id, "acknowledged", status="pending", blocked_by=retried.id, key="w"
+        )
+        stale = _notification(
+            hook,
+            incident.id,
+            "reminder",
+            status="cancelled",
+            key="s",
+            last_error="resolved before it could be sent",
+        )
+        session.add_all([waiting, stale])
+        for notification, permanent, error in (
+            (refused, True, "HTTP 404 Not Found"),
+            (retried, False, "HTTP 503"),
+        ):
+            session.add(
+                DeliveryAttempt(
+                    notification_id=notification.id,
+                    attempt=1,
+                    started_at=_at(60),
+                    finished_at=_at(61),
+                    ok=False,
+                    error=error,
+                    permanent=permanent,
+                )
+            )
+        incident_id = incident.id
+
+    response = await client.get(f"/api/v1/incidents/{incident_id}", headers=alice)
+
+    entries = [e for e in response.json()["timeline"] if e["type"] == "notification"]
+    assert [(e["event"], e["status"], e["permanent"], e["detail"]) for e in entries] == [
+        ("down", "failed", True, "failed for good, not retried: HTTP 404 Not Found"),
+        ("down", "pending", False, "HTTP 503"),
+        ("acknowledged", "pending", False, WAITING),
+        ("reminder", "cancelled", False, "resolved before it could be sent"),
+    ]
+    assert entries[0]["attempts"][0]["permanent"] is True

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.conftest import CreateMonitor, Headers
-from betteruptime.db.models import Incident, OutboxEvent
+from betteruptime.db.models import DeliveryAttempt, Incident, Notification, OutboxEvent
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from web.conftest import OpenBrowser, post_form
@@ -211,3 +211,46 @@ async def test_the_page_reads_its_lists_in_a_few_queries(
 
     assert len(listed_ids(page)) == 12
     assert len(statements) <= 4, statements  # the user, open ones, resolved ones
+
+
+async def test_the_timeline_shows_a_message_that_failed_for_good_and_why(
+    open_browser: OpenBrowser,
+    sessions: SessionFactory,
+    open_incident: int,
+    alice: Headers,
+    create_channel: CreateMonitor,
+) -> None:
+    channel = await create_channel(alice, name="Ops hook")
+    async with sessions() as session, session.begin():
+        refused = Notification(
+            channel_id=channel["id"],
+            key="event:1",
+            kind="down",
+            incident_id=open_incident,
+            payload={},
+            status="failed",
+            attempts=1,
+            next_attempt_at=utcnow(),
+            last_error="HTTP 404 Not Found",
+        )
+        session.add(refused)
+        await session.flush()
+        now = utcnow()
+        session.add(
+            DeliveryAttempt(
+                notification_id=refused.id,
+                attempt=1,
+                started_at=now,
+                finished_at=now,
+                ok=False,
+                error="HTTP 404 Not Found",
+                permanent=True,
+            )
+        )
+    browser = await open_browser("alice@example.com")
+
+    page = (await browser.get(f"/incidents/{open_incident}")).text
+
+    assert "down message to Ops hook" in page
+    assert ">failed for good</span>" in page
+    assert "failed for good, not retried: HTTP 404 Not Found" in page

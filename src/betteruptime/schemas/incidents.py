@@ -32,6 +32,9 @@ class DeliveryAttemptPublic(BaseModel):
     at: datetime
     ok: bool
     error: str | None
+    permanent: bool = Field(
+        default=False, description="The receiver refused it for good: it was not retried."
+    )
 
 
 class TimelineEntryPublic(BaseModel):
@@ -41,7 +44,10 @@ class TimelineEntryPublic(BaseModel):
     type: Literal[
         "first_failure", "confirmed", "notification", "reminder", "acknowledged", "resolved"
     ]
-    detail: str | None = Field(description="The cause, or a notification's last error.")
+    detail: str | None = Field(
+        description="The cause; for a notification, why it failed (for good, or last), why "
+        "it was cancelled (such as `resolved before it could be sent`), or what it waits for."
+    )
     event: str | None = Field(description="For a notification: down, up, reminder, …")
     channel_id: int | None
     channel_name: str | None
@@ -50,6 +56,11 @@ class TimelineEntryPublic(BaseModel):
     )
     in_digest: bool = Field(description="Sent folded into a digest by the rate limit.")
     attempts: list[DeliveryAttemptPublic]
+    permanent: bool = Field(
+        default=False,
+        description="For a notification: it failed for good (the receiver refused it, "
+        "such as an HTTP 404), so it was not retried.",
+    )
 
 
 class IncidentDetail(IncidentPublic):

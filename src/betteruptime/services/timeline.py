@@ -1,6 +1,11 @@
 """An incident's story in order: first failure, confirmation, every notification with
 its delivery result, reminders, acknowledgement and resolution.
 
+A notification's entry says why it did not go out when it did not: failed for good (the
+receiver refused it, so it was not retried, and what it answered), cancelled (resolved
+before it could be sent, acknowledged before it was due), or waiting for an earlier
+message to the same channel to finish first.
+
 Four small queries whatever the incident's length: notifications, the digests some were
 folded into, their delivery attempts, and the incident's reminder events.
 """
@@ -16,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import Channel, DeliveryAttempt, Incident, Notification, OutboxEvent
 
+WAITING = "waiting for an earlier message about this monitor to this channel to finish"
+
 
 @dataclass(slots=True)
 class Attempt:
@@ -23,6 +30,7 @@ class Attempt:
     at: datetime
     ok: bool
     error: str | None
+    permanent: bool = False
 
 
 @dataclass(slots=True)
@@ -37,6 +45,8 @@ class TimelineEntry:
     status: str | None = None
     in_digest: bool = False
     attempts: list[Attempt] = field(default_factory=list)
+    # Failed for good: the receiver refused it and it was not retried.
+    permanent: bool = False
 
 
 async def _attempts_by_notification(
@@ -51,8 +61,20 @@ async def _attempts_by_notification(
         .order_by(DeliveryAttempt.notification_id, DeliveryAttempt.attempt)
     )
     for row in rows:
-        found[row.notification_id].append(Attempt(row.attempt, row.finished_at, row.ok, row.error))
+        found[row.notification_id].append(
+            Attempt(row.attempt, row.finished_at, row.ok, row.error, row.permanent)
+        )
     return found
+
+
+def _detail(carrier: Notification, attempts: list[Attempt]) -> tuple[str | None, bool]:
+    """What the entry says about how it went, and whether it failed for good."""
+    permanent = carrier.status == "failed" and bool(attempts) and attempts[-1].permanent
+    if permanent:
+        return f"failed for good, not retried: {carrier.last_error}", True
+    if carrier.status == "pending" and carrier.blocked_by is not None:
+        return WAITING, False
+    return carrier.last_error, False
 
 
 async def _notification_entries(session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
@@ -72,8 +94,12 @@ async def _notification_entries(session: AsyncSession, incident_id: int) -> list
     attempts = await _attempts_by_notification(session, {row.id for row, _ in rows} | set(digests))
     entries = []
     for row, channel_name in rows:
-        # A folded message's fate is its digest's.
-        carrier = digests.get(row.digest_id, row) if row.digest_id is not None else row
+        # A folded message's fate is its digest's (unless it was dropped from it).
+        carrier = row
+        if row.status == "folded" and row.digest_id is not None:
+            carrier = digests.get(row.digest_id, row)
+        tries = attempts.get(carrier.id, [])
+        detail, permanent = _detail(carrier, tries)
         entries.append(
             TimelineEntry(
                 at=carrier.sent_at or row.next_attempt_at,
@@ -83,8 +109,9 @@ async def _notification_entries(session: AsyncSession, incident_id: int) -> list
                 channel_name=channel_name,
                 status=carrier.status,
                 in_digest=carrier is not row,
-                detail=carrier.last_error,
-                attempts=attempts.get(carrier.id, []),
+                detail=detail,
+                attempts=tries,
+                permanent=permanent,
             )
         )
     return entries
