@@ -64,7 +64,6 @@ def connect_failure(host: str, port: int | None, cause: BaseException | None) ->
 
 def _watch_http() -> None:
     getresponse = HTTPConnection.getresponse
-    new_conn = HTTPConnection._new_conn
 
     @wraps(getresponse)
     def watched_getresponse(self: HTTPConnection, *args: Any, **kwargs: Any) -> Any:
@@ -72,15 +71,22 @@ def _watch_http() -> None:
         _note(HttpAnswer(response.status, response.headers.get("Retry-After")))
         return response
 
-    @wraps(new_conn)
+    HTTPConnection.getresponse = watched_getresponse  # type: ignore[method-assign]
+    # Private in urllib3 2.x: should it go, failed connections are no longer told apart
+    # (all are retried), and tests/alerting/test_sender_failures.py fails to say so.
+    new_conn: Callable[[HTTPConnection], Any] | None = getattr(HTTPConnection, "_new_conn", None)
+    if new_conn is None:
+        return
+    connect = new_conn
+
+    @wraps(connect)
     def watched_new_conn(self: HTTPConnection) -> Any:
         try:
-            return new_conn(self)
+            return connect(self)
         except ConnectTimeoutError as error:  # NameResolution- and NewConnectionError too
             _note(connect_failure(self.host, self.port, error.__cause__))
             raise
 
-    HTTPConnection.getresponse = watched_getresponse  # type: ignore[method-assign]
     HTTPConnection._new_conn = watched_new_conn  # type: ignore[method-assign]
 
 
