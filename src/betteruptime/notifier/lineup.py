@@ -231,6 +231,8 @@ def _apply(row: Notification, decision: Decision) -> bool:
     if isinstance(decision, Drop):
         _drop(row, decision.reason)
     elif isinstance(decision, Wait):
+        # Back to pending: a row re-claimed from a dead notifier's lapsed lease waits too.
+        row.status, row.lease_until = "pending", None
         row.blocked_by, row.next_attempt_at = decision.behind, decision.until
     return isinstance(decision, Send)
 
