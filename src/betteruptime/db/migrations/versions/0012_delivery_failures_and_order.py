@@ -2,8 +2,8 @@
 not), whether an attempt's failure was permanent, the earlier message a notification
 waits for, and an index on the digest a notification was folded into
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import betteruptime.db.types
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
