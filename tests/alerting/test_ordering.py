@@ -1,5 +1,6 @@
 """The order of a monitor's messages on a channel, decided without I/O: one at a time in
-the order planned, stale downs dropped, nothing held up for ever."""
+the order planned (a down goes out before its recovery, even late), stale reminders and
+paging dropped, nothing held up for ever."""
 
 from __future__ import annotations
 
@@ -39,19 +40,19 @@ def test_with_nothing_ahead_everything_due_is_sent() -> None:
     assert decide(claimed, [], now=NOW) == {1: Send(), 2: Send(), 3: Send()}
 
 
-def test_a_recovery_behind_a_down_waiting_for_a_retry_goes_once_the_down_is_dropped() -> None:
+def test_a_recovery_behind_a_down_waiting_for_a_retry_waits_for_it() -> None:
     down = message(1, incident="resolved", due_at=LATER)  # waiting for its retry
     up = message(2, "up", incident="resolved")
 
-    assert decide([up], [down], now=NOW) == {2: Send()}
-    # When the down comes due itself, it is dropped: its incident is over.
-    assert decide([down], [], now=LATER) == {1: Drop(RESOLVED)}
+    assert decide([up], [down], now=NOW) == {2: Wait(behind=1, until=LATER)}
+    # When the down comes due, it still goes out: the outage happened, and it comes first.
+    assert decide([down], [up], now=LATER) == {1: Send()}
 
 
-def test_a_down_and_its_recovery_due_together_send_only_the_recovery() -> None:
+def test_a_down_and_its_recovery_due_together_go_down_first() -> None:
     down, up = message(1, incident="resolved"), message(2, "up", incident="resolved")
 
-    assert decide([up, down], [], now=NOW) == {1: Drop(RESOLVED), 2: Send()}
+    assert decide([up, down], [], now=NOW) == {1: Send(), 2: Wait(behind=1, until=NOW + POLL)}
 
 
 def test_an_acknowledgement_waits_for_the_down_ahead_of_it_until_its_retry() -> None:
@@ -68,7 +69,7 @@ def test_a_message_behind_one_being_sent_looks_again_after_a_short_poll() -> Non
     assert decide([ack], [sending], now=NOW) == {2: Wait(behind=1, until=NOW + POLL)}
 
 
-def test_a_stale_down_being_sent_still_holds_the_line_it_will_arrive_first() -> None:
+def test_a_down_being_sent_holds_the_line_it_will_arrive_first() -> None:
     sending = message(1, incident="resolved", in_flight=True)
     up = message(2, "up", incident="resolved")
 
@@ -108,11 +109,18 @@ def test_a_message_folded_into_a_digest_holds_its_line_through_the_digest() -> N
     assert decide([ack], [folded], now=NOW) == {2: Wait(behind=40, until=LATER)}
 
 
-def test_a_stale_message_in_a_waiting_digest_holds_nothing_up() -> None:
-    folded = message(1, incident="resolved", carrier_id=40, due_at=LATER)
+def test_a_stale_reminder_in_a_waiting_digest_holds_nothing_up() -> None:
+    folded = message(1, "reminder", incident="resolved", carrier_id=40, due_at=LATER)
     up = message(2, "up", incident="resolved")
 
     assert decide([up], [folded], now=NOW) == {2: Send()}
+
+
+def test_a_resolved_outage_in_a_waiting_digest_keeps_its_recovery_behind_it() -> None:
+    folded = message(1, incident="resolved", carrier_id=40, due_at=LATER)
+    up = message(2, "up", incident="resolved")
+
+    assert decide([up], [folded], now=NOW) == {2: Wait(behind=40, until=LATER)}
 
 
 def test_digests_are_not_ordered_themselves() -> None:
@@ -121,15 +129,16 @@ def test_digests_are_not_ordered_themselves() -> None:
     assert decide([digest], [message(1, due_at=LATER)], now=NOW) == {40: Send()}
 
 
-def test_news_of_an_outage_is_dropped_once_it_is_over_and_paging_once_someone_is_on_it() -> None:
+def test_reminders_are_dropped_once_it_is_over_and_paging_once_someone_is_on_it() -> None:
     claimed = [
         message(1, "reminder", incident="acknowledged"),
         message(2, "down", escalation=True, incident="acknowledged", channel_id=8),
         message(3, "reminder", incident="resolved", monitor_id=2),
         message(4, "down", escalation=True, incident="gone", monitor_id=3),
         message(5, "down", incident="acknowledged", monitor_id=4),  # at once: still sent
-        message(6, "acknowledged", incident="resolved", monitor_id=5),  # the outage is over
+        message(6, "acknowledged", incident="resolved", monitor_id=5),  # history: still told
         message(7, "acknowledged", incident="acknowledged", monitor_id=6),
+        message(8, "down", incident="resolved", monitor_id=7),  # history: still told
     ]
 
     assert decide(claimed, [], now=NOW) == {
@@ -138,8 +147,9 @@ def test_news_of_an_outage_is_dropped_once_it_is_over_and_paging_once_someone_is
         3: Drop(RESOLVED),
         4: Drop(GONE),
         5: Send(),
-        6: Drop(RESOLVED),
+        6: Send(),
         7: Send(),
+        8: Send(),
     }
 
 

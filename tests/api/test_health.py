@@ -231,6 +231,10 @@ async def test_pending_counts_deliveries_waiting_for_a_retry_and_those_behind_th
         "pending": 2,
         "retrying": 1,
         "oldest_pending_seconds": None,  # nothing is overdue
+        "unplanned_events": 0,
+        "oldest_unplanned_seconds": None,
+        "dead_letters": 0,
+        "last_dead_letter_at": None,
     }
 
 

@@ -7,8 +7,9 @@ after it leaves the receiver believing the monitor is down. So, per (monitor, ch
 - a message goes out only once every earlier one of that monitor and channel has finished
   (sent, failed for good, cancelled): one at a time, in the order of their events (an
   event's id grows with the order they were decided in);
-- a down, reminder or acknowledgement whose incident resolved before it could be sent is
-  dropped with that reason, and holds nothing up (the recovery tells the story);
+- a reminder whose incident resolved before it could be sent ("still down") is dropped
+  with that reason and holds nothing up; a down or an acknowledgement is history the
+  receiver should still hear, so it goes out, ahead of the recovery;
 - an escalation or reminder is dropped once its incident is acknowledged (nobody needs
   paging any more) or gone;
 - a message held up waits for the one ahead of it: until that one's next attempt if it
@@ -19,10 +20,9 @@ An escalation whose delay has not passed is not in line yet (it was planned for 
 purpose), so the caller leaves it out of `ahead`. Digests speak of many monitors and are
 not ordered themselves; the messages folded into one hold their line through it.
 
-The order covers the messages planned so far. An event planned late (its notifier died
-before planning it, and another took it over half a minute later) finds nothing of what
-already went out ahead of it: if its incident has resolved, it is dropped as above, so a
-recovery stays the last word; otherwise it goes out late, as news still true.
+The order covers the messages planned so far. A notifier that plans an event plans the
+monitor's earlier events still unplanned first (notifier/planning.py), so an outage whose
+stream entry was lost (Redis restarted) is planned, and told, before its recovery.
 
 Pure: no I/O. `notifier/lineup.py` reads the line from the database and applies this.
 """
@@ -38,8 +38,9 @@ from typing import Literal
 RESOLVED = "resolved before it could be sent"
 ACKNOWLEDGED = "acknowledged before it was due"
 GONE = "its incident is gone"
-# What a recovery makes stale: news of an outage that is over.
-STALE_ONCE_RESOLVED = frozenset({"down", "reminder", "acknowledged"})
+# What a recovery makes stale: "it is still down". A down or an acknowledgement is part of
+# the story and goes out in its place, before the recovery (the outage must not be lost).
+STALE_ONCE_RESOLVED = frozenset({"reminder"})
 # How soon a message held up by one being sent looks again, should the release be missed.
 POLL = timedelta(seconds=5)
 
