@@ -20,6 +20,7 @@ from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
 from betteruptime.runtime.app import create_app
 from betteruptime.settings import Settings
+from conftest import MonitorFactory
 
 Headers = dict[str, str]
 CreateMonitor = Callable[..., Awaitable[dict[str, Any]]]
@@ -168,10 +169,11 @@ async def test_pending_and_paused_monitors_have_no_up_sample_but_are_counted_by_
 
 
 async def test_label_values_with_quotes_backslashes_and_newlines_survive_the_exposition(
-    client: httpx.AsyncClient, alice: Headers, create_monitor: CreateMonitor
+    client: httpx.AsyncClient, make_monitor: MonitorFactory
 ) -> None:
+    # The API refuses line breaks in names now; rows saved before that may hold them.
     name = 'say "hi" \\ to\nme'
-    await create_monitor(alice, name=name)
+    await make_monitor(name=name)
 
     families = await scrape(client)
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from betteruptime import __version__
 from betteruptime.alerting.sender import AppriseSender
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
+from betteruptime.api.inputs import NulGuard
 from betteruptime.api.pings import PingIntake, ping_lifespan
 from betteruptime.api.routers import (
     auth,
@@ -72,6 +73,7 @@ def create_api(
         policy=settings.target_policy(),
     )
     install_error_handlers(app)
+    app.add_middleware(NulGuard)
     # Added last, so outermost: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
     ping.install(app)  # first: routes match in order, and pings are the hot path

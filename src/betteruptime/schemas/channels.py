@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from betteruptime.alerting.urls import MAX_URL_LENGTH, mask_url
 from betteruptime.db.models import Channel
+from betteruptime.schemas.text import LINE, RequestModel
 
 PERMANENT = (
     "The service refused it for good (an HTTP 4xx other than 408 and 429, an SMTP 5xx, a "
     "host name that does not exist): a retry cannot help; fix the URL."
 )
-ChannelName = Annotated[str, Field(min_length=1, max_length=100)]
+ChannelName = Annotated[str, Field(min_length=1, max_length=100), LINE]
 AppriseUrl = Annotated[
     str,
     Field(
@@ -24,12 +25,11 @@ AppriseUrl = Annotated[
         "`slack://TokenA/TokenB/TokenC/#channel` or `json://example.com/hook`. "
         "Checked with Apprise before it is saved; returned with its secrets masked.",
     ),
+    LINE,
 ]
 
 
-class ChannelCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class ChannelCreate(RequestModel):
     name: ChannelName
     url: AppriseUrl
 

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field
 
 from betteruptime.domain.heartbeats import cron_problem
 from betteruptime.domain.targets import resolver_address
+from betteruptime.schemas.text import LINE, TEXT
 
 DnsRecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"]
 MAX_TCP_BYTES = 4096
@@ -45,6 +46,7 @@ def _cron(value: str) -> str:
 TcpBytes = Annotated[
     str,
     Field(min_length=1, max_length=MAX_TCP_BYTES, description="Text, sent or expected as UTF-8."),
+    TEXT,
 ]
 DnsResolver = Annotated[
     str,
@@ -52,7 +54,7 @@ DnsResolver = Annotated[
     AfterValidator(_resolver),
 ]
 ExpectedValues = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=1000)]],
+    list[Annotated[str, Field(min_length=1, max_length=1000), TEXT]],
     Field(
         max_length=50,
         description="dns: values the answer must contain (all of them); empty: any answer.",
@@ -102,6 +104,7 @@ Cron = Annotated[
         max_length=100,
         description='heartbeat: a cron expression ("0 3 * * *") instead of a period.',
     ),
+    LINE,
     AfterValidator(_cron),
 ]
-TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
+TimeZone = Annotated[str, Field(max_length=64), LINE, AfterValidator(_timezone)]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from betteruptime.alerting.rules import DEFAULT_EVENTS, EVENT_TYPES, MAX_DELAY_MINUTES
 from betteruptime.domain.messages import EventType
+from betteruptime.schemas.text import RequestModel
 
 MAX_CHANNELS = 100
 M = TypeVar("M", bound=BaseModel)
@@ -35,7 +36,7 @@ RemindEvery = Annotated[
 ]
 
 
-class ChannelRule(BaseModel):
+class ChannelRule(RequestModel):
     """One channel of a monitor: which events it gets, and after what delay.
 
     A delay makes it an escalation: the down message goes out only if the incident is
@@ -43,7 +44,7 @@ class ChannelRule(BaseModel):
     minutes); that channel then also hears the incident's later events.
     """
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     channel_id: ChannelId
     events: list[EventType] = Field(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from betteruptime.db.models import MaintenanceWindow
 from betteruptime.domain.maintenance import (
@@ -21,11 +21,10 @@ from betteruptime.domain.maintenance import (
     parse_start_time,
 )
 from betteruptime.schemas.kinds import TimeZone
+from betteruptime.schemas.text import LINE, RequestModel
 from betteruptime.schemas.updates import not_null
 
 MAX_MONITORS = 1000
-# Strict, as monitors: a string is not silently read as a number or a boolean.
-_CONFIG = ConfigDict(extra="forbid", strict=True)
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -42,7 +41,7 @@ def _distinct_days(days: list[int]) -> list[int]:
     return sorted(set(days))
 
 
-WindowName = Annotated[str, Field(min_length=1, max_length=200)]
+WindowName = Annotated[str, Field(min_length=1, max_length=200), LINE]
 # JSON has no date type: an ISO 8601 string is the only way in, so not strict here.
 Instant = Annotated[
     datetime,
@@ -79,12 +78,10 @@ Notify = Annotated[
 ]
 
 
-class MaintenanceWindowCreate(BaseModel):
+class MaintenanceWindowCreate(RequestModel):
     """A window: one-off (`starts_at`, `ends_at`) or recurring (`weekdays`, `start_time`,
     `duration_minutes`, `timezone`). Inside it the covered monitors are still checked
     and their incidents recorded, but no down, up, reminder or degraded message goes out."""
-
-    model_config = _CONFIG
 
     name: WindowName
     starts_at: Instant | None = None
@@ -101,11 +98,9 @@ class MaintenanceWindowCreate(BaseModel):
 _REQUIRED_ON_UPDATE = ("name", "weekdays", "timezone", "notify", "monitor_ids")
 
 
-class MaintenanceWindowUpdate(BaseModel):
+class MaintenanceWindowUpdate(RequestModel):
     """A partial change: only the fields sent change; null clears the optional ones (to
     switch forms, null the other form's fields)."""
-
-    model_config = _CONFIG
 
     name: WindowName | None = None
     starts_at: Instant | None = None

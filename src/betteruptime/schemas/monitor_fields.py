@@ -18,6 +18,7 @@ from betteruptime.domain.assertions import parse_status_pattern, validate_json_p
 from betteruptime.domain.messages import MonitorKind
 from betteruptime.domain.names import validate_region
 from betteruptime.domain.targets import SCHEMES, split_target
+from betteruptime.schemas.text import LINE, TEXT
 
 SupportedKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -109,7 +110,7 @@ def _plain_json(value: Any) -> Any:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=200), LINE]
 Kind = Annotated[
     SupportedKind,
     BeforeValidator(_kind),
@@ -126,13 +127,14 @@ Url = Annotated[
         description="What to check; its scheme must fit the kind (see `kind`). "
         "Null for a heartbeat.",
     ),
+    LINE,
     AfterValidator(_url),
 ]
 HttpMethod = Annotated[Method, BeforeValidator(_upper)]
 HeaderName = Annotated[str, Field(max_length=256), AfterValidator(_header_name)]
 HeaderValue = Annotated[str, Field(max_length=4096), AfterValidator(_header_value)]
 Headers = Annotated[dict[HeaderName, HeaderValue], Field(max_length=50)]
-Body = Annotated[str, AfterValidator(_body_size), Field(description="At most 64 KiB.")]
+Body = Annotated[str, TEXT, AfterValidator(_body_size), Field(description="At most 64 KiB.")]
 Interval = Annotated[
     int,
     Field(
@@ -171,8 +173,8 @@ ExpectedStatus = Annotated[
         "stored as strings. An empty list accepts any status.",
     ),
 ]
-Keyword = Annotated[str, Field(min_length=1, max_length=1000)]
-JsonPath = Annotated[str, Field(max_length=500), AfterValidator(validate_json_path)]
+Keyword = Annotated[str, Field(min_length=1, max_length=1000), TEXT]
+JsonPath = Annotated[str, Field(max_length=500), TEXT, AfterValidator(validate_json_path)]
 JsonExpected = Annotated[Any, AfterValidator(_plain_json)]
 MaxResponseTime = Annotated[int, Field(ge=1, le=600_000)]
 Threshold = Annotated[int, Field(ge=1, le=100)]

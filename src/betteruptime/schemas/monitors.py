@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from betteruptime.db.models import Monitor, MonitorState
 from betteruptime.schemas.kinds import (
@@ -56,16 +56,12 @@ from betteruptime.schemas.monitor_fields import (
     Timeout,
     Url,
 )
+from betteruptime.schemas.text import RequestModel
 from betteruptime.schemas.updates import not_null
 
-# Strict: a string is not silently read as a number or a boolean.
-_CONFIG = ConfigDict(extra="forbid", strict=True)
 
-
-class MonitorCreate(BaseModel):
+class MonitorCreate(RequestModel):
     """A new monitor. Fields left out take the defaults described on each."""
-
-    model_config = _CONFIG
 
     name: Name
     kind: Kind = "http"
@@ -137,10 +133,8 @@ _REQUIRED_ON_UPDATE = (
 )
 
 
-class MonitorUpdate(BaseModel):
+class MonitorUpdate(RequestModel):
     """A partial change: only the fields sent are changed; null clears optional ones."""
-
-    model_config = _CONFIG
 
     name: Name | None = None
     kind: Kind | None = None

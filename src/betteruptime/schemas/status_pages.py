@@ -6,21 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from betteruptime.db.models import StatusPage
+from betteruptime.schemas.text import LINE, RequestModel
 from betteruptime.schemas.updates import not_null
 
 MIN_SLUG, MAX_SLUG = 3, 64
 MAX_MONITORS = 100
 _SLUG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_CONFIG = ConfigDict(extra="forbid", strict=True)
 
 
 def _slug(value: str) -> str:
@@ -51,6 +45,7 @@ Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     Field(description="Shown at the top of the page and in its browser title."),
+    LINE,
 ]
 MonitorIds = Annotated[
     list[Annotated[int, Field(ge=1, le=2**31 - 1)]],
@@ -64,18 +59,14 @@ MonitorIds = Annotated[
 ]
 
 
-class StatusPageCreate(BaseModel):
-    model_config = _CONFIG
-
+class StatusPageCreate(RequestModel):
     slug: Slug
     title: Title
     monitor_ids: MonitorIds = Field(default_factory=list)
 
 
-class StatusPageUpdate(BaseModel):
+class StatusPageUpdate(RequestModel):
     """A partial change: only the fields sent change."""
-
-    model_config = _CONFIG
 
     slug: Slug | None = None
     title: Title | None = None

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.auth import passwords
 from betteruptime.db.models import User
+from betteruptime.schemas.text import is_control
 from betteruptime.services.tokens import revoke_all
 
 MAX_EMAIL_LENGTH = 254
@@ -59,7 +60,7 @@ def normalize_email(email: str) -> str:
         or "@" in domain
         or len(labels) < 2
         or not all(labels)
-        or any(ch.isspace() or ord(ch) < 32 for ch in value)
+        or any(ch.isspace() or is_control(ch) for ch in value)
     ):
         raise UserInputError("email", "must be an email address like name@example.com")
     return value

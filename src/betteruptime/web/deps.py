@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.api.deps import MAX_ID, SessionDep
+from betteruptime.api.inputs import nul_fields
 from betteruptime.auth.oidc import OidcClient
 from betteruptime.db.models import Channel, Incident, User
 from betteruptime.services import channels as channel_service
@@ -275,13 +276,25 @@ PageStatusPage = Annotated[
 ]
 
 
+class FormHasNul(Exception):
+    """A form field holds a NUL, which no database column can store; answered with 422."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
 async def check_csrf(request: Request) -> None:
-    """The form's `csrf_token` (or an X-CSRF-Token header) must be the session's token."""
+    """The form's `csrf_token` (or an X-CSRF-Token header) must be the session's token.
+    Every form the dashboard takes passes here, so here NUL is refused too (FormHasNul)."""
     form = await request.form()
     sent = form.get("csrf_token") or request.headers.get("x-csrf-token") or ""
     expected = current_session(request).csrf
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfRejected
+    fields = nul_fields([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+    if fields:
+        raise FormHasNul(fields)
 
 
 CsrfChecked = Depends(check_csrf)

@@ -10,12 +10,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from betteruptime.api.inputs import nul_response
 from betteruptime.auth.oidc import OidcClient
 from betteruptime.logs import get_logger, kv
 from betteruptime.settings import Settings
 from betteruptime.web.assets import STATIC_DIR, missing_vendor_files
 from betteruptime.web.deps import (
     CsrfRejected,
+    FormHasNul,
     LoginRequired,
     NotFound,
     WebState,
@@ -60,6 +62,11 @@ async def _on_not_found(request: Request, error: Exception) -> Response:
     return not_found_page(request, error.what)
 
 
+async def _on_form_has_nul(_: Request, error: Exception) -> Response:
+    assert isinstance(error, FormHasNul)
+    return nul_response(error.fields)
+
+
 def mount_web(app: FastAPI, settings: Settings) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -83,6 +90,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, _on_login_required)
     app.add_exception_handler(CsrfRejected, _on_csrf_rejected)
     app.add_exception_handler(NotFound, _on_not_found)
+    app.add_exception_handler(FormHasNul, _on_form_has_nul)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     routers = (
         accounts.router,

@@ -5,34 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from betteruptime.api.schemas.two_factor import MAX_CODE_LENGTH
-from betteruptime.db.models import ApiToken
-from betteruptime.services.tokens import MAX_NAME_LENGTH
-from betteruptime.services.users import (
-    MAX_EMAIL_LENGTH,
-    MAX_PASSWORD_LENGTH,
-    check_password,
-    normalize_email,
+from betteruptime.api.schemas.credentials import (
+    Email,
+    NewEmail,
+    NewPassword,
+    OptionalTotpCode,
+    Password,
 )
+from betteruptime.db.models import ApiToken
+from betteruptime.schemas.text import LINE, RequestModel
+from betteruptime.services.tokens import MAX_NAME_LENGTH
 
-_STRICT = ConfigDict(extra="forbid", strict=True)
 
-
-class UserCreate(BaseModel):
-    model_config = _STRICT
-
-    email: Annotated[
-        str,
-        AfterValidator(normalize_email),
-        Field(description="Stored lowercased; unique regardless of letter case."),
-    ]
-    password: Annotated[
-        str,
-        AfterValidator(check_password),
-        Field(description="8 to 1024 characters.", json_schema_extra={"format": "password"}),
-    ]
+class UserCreate(RequestModel):
+    email: NewEmail
+    password: NewPassword
 
 
 class UserPublic(BaseModel):
@@ -47,23 +36,15 @@ class UserMe(UserPublic):
     totp_enabled: bool = Field(description="Whether sign-in asks for a two-factor code.")
 
 
-class TokenCreate(BaseModel):
-    model_config = _STRICT
-
-    email: Annotated[str, Field(max_length=MAX_EMAIL_LENGTH)]
-    password: Annotated[
-        str, Field(max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"format": "password"})
-    ]
+class TokenCreate(RequestModel):
+    email: Email
+    password: Password
     name: Annotated[
-        str, Field(max_length=MAX_NAME_LENGTH, description="A label to recognise the token by.")
+        str,
+        Field(max_length=MAX_NAME_LENGTH, description="A label to recognise the token by."),
+        LINE,
     ] = ""
-    totp_code: Annotated[
-        str | None,
-        Field(
-            max_length=MAX_CODE_LENGTH,
-            description="The current 6-digit code, for a user with two-factor sign-in on.",
-        ),
-    ] = None
+    totp_code: OptionalTotpCode = None
 
 
 class TokenPublic(BaseModel):
@@ -94,14 +75,6 @@ class TokenInfo(BaseModel):
         )
 
 
-class PasswordChange(BaseModel):
-    model_config = _STRICT
-
-    current_password: Annotated[
-        str, Field(max_length=MAX_PASSWORD_LENGTH, json_schema_extra={"format": "password"})
-    ]
-    new_password: Annotated[
-        str,
-        AfterValidator(check_password),
-        Field(description="8 to 1024 characters.", json_schema_extra={"format": "password"}),
-    ]
+class PasswordChange(RequestModel):
+    current_password: Password
+    new_password: NewPassword
