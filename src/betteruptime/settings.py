@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     redis_url: Annotated[str | None, Field(validation_alias=_env("REDIS_URL"))] = None
     host: Annotated[str, Field(validation_alias=_env("HOST"))] = "0.0.0.0"
     port: Annotated[int, Field(validation_alias=_env("PORT"), ge=1, le=65535)] = 3000
+    # Where people reach the api: every absolute link handed out (ping URLs, status
+    # pages, sign-in callbacks) starts with it, never with the request's Host header,
+    # which any client can forge. Unset: http://localhost:$PORT.
+    public_url: Annotated[str | None, Field(validation_alias=_env("BETTERUPTIME_PUBLIC_URL"))] = (
+        None
+    )
     region: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_REGION"))] = "default"
     min_interval: Annotated[
         int, Field(validation_alias=_env("BETTERUPTIME_MIN_INTERVAL"), ge=1, le=86400)
@@ -208,6 +214,22 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// or rediss://")
         return value or None
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        # Links are built as public_url + "/status/acme": no trailing slash of its own.
+        value = value.rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// address, like https://uptime.example.com"
+            )
+        if parts.query or parts.fragment or any(ch.isspace() for ch in value):
+            raise ValueError("must be a plain address, without ?query, #fragment or spaces")
+        return value
+
     @field_validator("region")
     @classmethod
     def _region_name(cls, value: str) -> str:
@@ -264,6 +286,10 @@ class Settings(BaseSettings):
         return TargetPolicy(
             block_private=self.block_private_targets, allow_link_local=self.allow_link_local_targets
         )
+
+    def public_base_url(self) -> str:
+        """BETTERUPTIME_PUBLIC_URL, or http://localhost:$PORT: what links start with."""
+        return self.public_url or f"http://localhost:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -59,6 +59,8 @@ def settings(database_url: str) -> Settings:
         region="eu-west",
         min_interval=10,
         token_ttl_days=30,
+        # Where the tests' clients reach the app (their base_url).
+        public_url="http://test",
         _env_file=None,
     )
 

@@ -58,6 +58,7 @@ def settings(database_url: str, provider: OidcProvider) -> Settings:
         oidc_client_id=CLIENT_ID,
         oidc_client_secret=CLIENT_SECRET,
         oidc_name="Test IdP",
+        public_url="http://test",
         _env_file=None,
     )
 

@@ -59,6 +59,9 @@ def create_api(
         docs_url=None,
         redoc_url=None,
         lifespan=ping_lifespan,
+        # Starlette's trailing-slash redirect builds its Location from the Host header;
+        # errors.py answers those with a relative one instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.sessions = sessions

@@ -41,8 +41,9 @@ def get_sender(request: Request) -> Sender:
 
 
 def get_base_url(request: Request) -> str:
-    """Where this server is reached, as the client sees it (for URLs we hand out)."""
-    return str(request.base_url).rstrip("/")
+    """Where people reach this server (BETTERUPTIME_PUBLIC_URL), for the absolute URLs
+    it hands out. Never the request's Host header: any client can forge that one."""
+    return get_settings(request).public_base_url()
 
 
 def get_secret_box(request: Request) -> SecretBox:

@@ -15,9 +15,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from betteruptime.logs import get_logger, kv
@@ -141,13 +142,38 @@ async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.code, exc.message, headers=exc.headers)
 
 
-async def _on_http_exception(_: Request, exc: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
     # Starlette's own errors: unknown route (404), wrong method (405), body too large (413).
     assert isinstance(exc, StarletteHTTPException)
+    headers = exc.headers
+    if exc.status_code == 404:
+        redirect = _without_trailing_slash(request)
+        if redirect is not None:
+            return redirect
     phrase = HTTPStatus(exc.status_code).phrase
     message = exc.detail if exc.detail and exc.detail != phrase else f"{phrase.capitalize()}."
     code = _CODES.get(exc.status_code) or phrase.lower().replace(" ", "_").replace("-", "_")
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _routes(request: Request, path: str | None = None) -> list[BaseRoute]:
+    """The app's routes that match `path` (default: the request's), whatever the method."""
+    scope = {**request.scope, "path": request.url.path if path is None else path}
+    return [r for r in request.app.router.routes if r.matches(scope)[0] is not Match.NONE]
+
+
+def _without_trailing_slash(request: Request) -> Response | None:
+    """`/incidents/` answered with a redirect to `/incidents` when that exists. Relative,
+    unlike Starlette's own (turned off in create_api), which wrote the Host header into
+    the Location: any client can forge that header."""
+    path = request.url.path
+    target = path.rstrip("/")
+    if path == target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not _routes(request, target):
+        return None
+    query = request.url.query
+    return RedirectResponse(target + (f"?{query}" if query else ""), status_code=307)
 
 
 async def _on_monitor_invalid(_: Request, exc: Exception) -> JSONResponse:

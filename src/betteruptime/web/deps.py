@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.deps import MAX_ID, SessionDep
+from betteruptime.api.deps import MAX_ID, SessionDep, get_base_url
 from betteruptime.api.inputs import nul_fields
 from betteruptime.auth.oidc import OidcClient
 from betteruptime.db.models import Channel, Incident, User
@@ -169,6 +169,8 @@ def render(
         "flash": take_flash(request),
         # The login page's "Sign in with <name>" button; empty when OIDC is not set up.
         "sign_in_provider": state.oidc.name if state.oidc else "",
+        # BETTERUPTIME_PUBLIC_URL, for addresses shown on pages (never the Host header).
+        "public_url": get_base_url(request),
         **(context or {}),
     }
     response = state.templates.TemplateResponse(request, template, full, status_code=status_code)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from betteruptime.api.deps import SessionDep, SettingsDep
+from betteruptime.api.deps import SessionDep, SettingsDep, get_base_url
 from betteruptime.auth.oidc import OidcClient, OidcError
 from betteruptime.logs import get_logger, kv
 from betteruptime.services import identities
@@ -42,6 +42,8 @@ DENIED = "The sign-in provider did not sign you in. Try again, or sign in with y
 _ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
 router = APIRouter(include_in_schema=False)
+# Register BETTERUPTIME_PUBLIC_URL + this path as the redirect URI at the provider.
+CALLBACK_PATH = "/login/oidc/callback"
 log = get_logger("web.oidc")
 
 
@@ -61,7 +63,7 @@ def _error_code(text: str) -> str:
 
 
 def _callback_url(request: Request) -> str:
-    return str(request.url_for("oidc_callback"))
+    return f"{get_base_url(request)}{CALLBACK_PATH}"
 
 
 @router.get("/login/oidc")
@@ -84,7 +86,7 @@ async def start(request: Request, next: str = "/") -> Response:
     return redirect(request, auth.url)
 
 
-@router.get("/login/oidc/callback", name="oidc_callback")
+@router.get(CALLBACK_PATH, name="oidc_callback")
 async def callback(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
     client = _client(request)
     if client is None:
