@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
+from betteruptime.runtime.http_limits import LimitedHttpToolsProtocol
 from betteruptime.settings import Settings
 
 
@@ -65,5 +66,8 @@ def http_server(settings: Settings, app: FastAPI) -> HttpServer:
             log_config=None,
             access_log=False,
             lifespan="on",
+            # httptools with header limits and a deadline (http_limits.py), chosen here
+            # rather than by what happens to be installed.
+            http=LimitedHttpToolsProtocol,
         )
     )
