@@ -14,6 +14,7 @@ from betteruptime import __version__
 from betteruptime.alerting.sender import AppriseSender
 from betteruptime.api.errors import BodyLimitMiddleware, install_error_handlers
 from betteruptime.api.inputs import NulGuard
+from betteruptime.api.openapi import install_openapi
 from betteruptime.api.pings import PingIntake, ping_lifespan
 from betteruptime.api.routers import (
     auth,
@@ -87,4 +88,5 @@ def create_api(
     app.include_router(status_pages.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
+    install_openapi(app, settings)
     return app

@@ -32,6 +32,7 @@ log = get_logger("api")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 # Codes that read better than the snake_cased reason phrase of the status.
 _CODES = {413: "content_too_large"}
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
 
 
 class ErrorDetail(BaseModel):
@@ -150,10 +151,24 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
         redirect = _without_trailing_slash(request)
         if redirect is not None:
             return redirect
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route that matched the path only;
+        # the path's other routes (PATCH, DELETE beside GET) are allowed as well.
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     phrase = HTTPStatus(exc.status_code).phrase
     message = exc.detail if exc.detail and exc.detail != phrase else f"{phrase.capitalize()}."
     code = _CODES.get(exc.status_code) or phrase.lower().replace(" ", "_").replace("-", "_")
     return error_response(exc.status_code, code, message, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes at the request's path."""
+    routes: list[BaseRoute] = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
 
 
 def _routes(request: Request, path: str | None = None) -> list[BaseRoute]:

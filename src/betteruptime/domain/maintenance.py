@@ -25,7 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_DURATION_MINUTES = 7 * 24 * 60
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+START_TIME_PATTERN = r"^([01][0-9]|2[0-3]):([0-5][0-9])$"
+_HH_MM = re.compile(START_TIME_PATTERN)
 # Local days looked at around `now`: the longest occurrence (7 days) plus a day of time
 # zone offset, so an occurrence still running from last week is found.
 _DAYS_AROUND = 8
@@ -60,7 +61,7 @@ class Occurrence:
 
 def parse_start_time(text: str) -> time:
     """ "HH:MM" (24-hour clock) as a time; ValueError otherwise."""
-    match = _HH_MM.match(text)
+    match = _HH_MM.fullmatch(text)
     if match is None:
         raise ValueError('must be a time of day as "HH:MM" (24-hour clock), such as "02:30"')
     return time(int(match.group(1)), int(match.group(2)))

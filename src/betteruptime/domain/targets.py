@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from betteruptime.domain.url_grammar import HOST_ONLY, matches
+
 # The URL schemes each kind takes; a heartbeat has no URL.
 SCHEMES: dict[str, tuple[str, ...]] = {
     "http": ("http", "https"),
@@ -154,4 +156,7 @@ def url_problem(kind: str, url: str | None) -> str | None:
         return f"takes a host only, as in {example}"
     if kind == "dns" and not _HOSTNAME.match(target.host or ""):
         return "must name a valid DNS name, as in dns://example.com"
+    if kind in HOST_ONLY and not matches(HOST_ONLY[kind], url):
+        # What is left: a user name, a fragment, several slashes, a port for dns or ping.
+        return f"takes a host only, as in {example}"
     return None

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from betteruptime.alerting.urls import MAX_URL_LENGTH, mask_url
 from betteruptime.db.models import Channel
-from betteruptime.schemas.text import LINE, RequestModel
+from betteruptime.schemas.base import RequestModel
+from betteruptime.schemas.text import LINE
 
 PERMANENT = (
     "The service refused it for good (an HTTP 4xx other than 408 and 429, an SMTP 5xx, a "

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from betteruptime.alerting.rules import DEFAULT_EVENTS, EVENT_TYPES, MAX_DELAY_MINUTES
 from betteruptime.domain.messages import EventType
-from betteruptime.schemas.text import RequestModel
+from betteruptime.schemas.base import RequestModel
 
 MAX_CHANNELS = 100
 M = TypeVar("M", bound=BaseModel)

@@ -7,7 +7,7 @@ merged result, for PATCH as well as POST (domain/maintenance.schedule_problems).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -15,21 +15,19 @@ from pydantic import AfterValidator, BaseModel, Field
 from betteruptime.db.models import MaintenanceWindow
 from betteruptime.domain.maintenance import (
     MAX_DURATION_MINUTES,
+    START_TIME_PATTERN,
     Schedule,
     current_occurrence,
     next_start,
     parse_start_time,
 )
+from betteruptime.schemas.base import RequestModel
+from betteruptime.schemas.instants import Instant
 from betteruptime.schemas.kinds import TimeZone
-from betteruptime.schemas.text import LINE, RequestModel
+from betteruptime.schemas.text import LINE, pattern
 from betteruptime.schemas.updates import not_null
 
 MAX_MONITORS = 1000
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # A time without an offset is read as UTC, as everywhere in the API.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _start_time(value: str) -> str:
@@ -42,12 +40,6 @@ def _distinct_days(days: list[int]) -> list[int]:
 
 
 WindowName = Annotated[str, Field(min_length=1, max_length=200), LINE]
-# JSON has no date type: an ISO 8601 string is the only way in, so not strict here.
-Instant = Annotated[
-    datetime,
-    Field(strict=False, description="ISO 8601, such as 2026-12-24T22:00:00Z (UTC if no offset)."),
-    AfterValidator(_as_utc),
-]
 Weekdays = Annotated[
     list[Annotated[int, Field(ge=0, le=6)]],
     Field(max_length=7, description="Recurring: the days it starts on, 0 = Monday … 6 = Sunday."),
@@ -57,6 +49,7 @@ StartTime = Annotated[
     str,
     Field(max_length=5, description='Recurring: the wall-clock start in `timezone`, "HH:MM".'),
     AfterValidator(_start_time),
+    pattern(START_TIME_PATTERN),
 ]
 Duration = Annotated[
     int,

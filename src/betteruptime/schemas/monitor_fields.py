@@ -11,26 +11,58 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
+    GetJsonSchemaHandler,
+    TypeAdapter,
     WithJsonSchema,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+from typing_extensions import TypeAliasType
 
-from betteruptime.domain.assertions import parse_status_pattern, validate_json_path
+from betteruptime.domain.assertions import (
+    MAX_STATUS,
+    MIN_STATUS,
+    parse_status_pattern,
+    validate_json_path,
+)
 from betteruptime.domain.messages import MonitorKind
-from betteruptime.domain.names import validate_region
+from betteruptime.domain.names import REGION_PATTERN, validate_region
 from betteruptime.domain.targets import SCHEMES, split_target
-from betteruptime.schemas.text import LINE, TEXT
+from betteruptime.domain.url_grammar import WHITESPACE, matches, url_pattern
+from betteruptime.schemas.text import (
+    LINE,
+    NO_NUL_PATTERN,
+    TEXT,
+    PropertyNames,
+    Rule,
+    Text,
+    no_control,
+    pattern,
+)
 
 SupportedKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 KeywordMode = Literal["present", "absent"]
 MonitorStatus = Literal["pending", "up", "degraded", "down", "paused"]
 URL_SCHEMES = frozenset(scheme for schemes in SCHEMES.values() for scheme in schemes)
+URL = url_pattern(*sorted(URL_SCHEMES))
 
 MAX_INTERVAL_SECONDS = 86400
 MAX_BODY_BYTES = 64 * 1024
+MAX_HEADER_NAME = 256
 MAX_JSON_EXPECTED_BYTES = 64 * 1024
 # RFC 9110 token characters: anything else cannot be sent as a header name.
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+HEADER_NAME = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
+# Line breaks would end the header; NUL cannot be sent (nor stored).
+HEADER_VALUE = r"^[^\r\n\u0000]*$"
+_HEADER_NAME = re.compile(HEADER_NAME)
+# "200", "2xx" or "200-299", with blanks around: what parse_status_pattern reads (a
+# range must also not end before it starts).
+_CODE = "[1-5][0-9]{2}"
+STATUS_PATTERN = (
+    rf"^[{WHITESPACE}]*(?:{_CODE}|[1-5][xX][xX]|{_CODE}[{WHITESPACE}]*-[{WHITESPACE}]*{_CODE})"
+    rf"[{WHITESPACE}]*$"
+)
 
 
 def _kind(value: object) -> object:
@@ -43,8 +75,7 @@ def _kind(value: object) -> object:
     return value
 
 
-def _url(value: str) -> str:
-    url = value.strip()
+def _url(url: str) -> str:
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise ValueError("a URL may not contain spaces or control characters")
     target = split_target(url)
@@ -56,6 +87,8 @@ def _url(value: str) -> str:
         raise ValueError("must include a host name, as in https://example.com/")
     if not target.port_valid:
         raise ValueError("has an invalid port number")
+    if not matches(URL, url):
+        raise ValueError("is not a URL, as in https://example.com/")
     return url
 
 
@@ -64,7 +97,7 @@ def _upper(value: object) -> object:
 
 
 def _header_name(value: str) -> str:
-    if not _HEADER_NAME.match(value):
+    if not _HEADER_NAME.fullmatch(value):
         raise ValueError(f'"{value[:40]}" is not a valid header name')
     return value
 
@@ -127,13 +160,21 @@ Url = Annotated[
         description="What to check; its scheme must fit the kind (see `kind`). "
         "Null for a heartbeat.",
     ),
-    LINE,
+    Rule(no_control, URL),
     AfterValidator(_url),
 ]
 HttpMethod = Annotated[Method, BeforeValidator(_upper)]
-HeaderName = Annotated[str, Field(max_length=256), AfterValidator(_header_name)]
-HeaderValue = Annotated[str, Field(max_length=4096), AfterValidator(_header_value)]
-Headers = Annotated[dict[HeaderName, HeaderValue], Field(max_length=50)]
+HeaderName = Annotated[
+    str, Field(max_length=MAX_HEADER_NAME), AfterValidator(_header_name), pattern(HEADER_NAME)
+]
+HeaderValue = Annotated[
+    str, Field(max_length=4096), AfterValidator(_header_value), pattern(HEADER_VALUE)
+]
+Headers = Annotated[
+    dict[HeaderName, HeaderValue],
+    Field(max_length=50),
+    PropertyNames(HEADER_NAME, max_length=MAX_HEADER_NAME),
+]
 Body = Annotated[str, TEXT, AfterValidator(_body_size), Field(description="At most 64 KiB.")]
 Interval = Annotated[
     int,
@@ -153,17 +194,29 @@ Timeout = Annotated[
         "Default: half the interval, at most 10.",
     ),
 ]
-Region = Annotated[str, AfterValidator(validate_region)]
+Region = Annotated[str, AfterValidator(validate_region), pattern(REGION_PATTERN)]
 Regions = Annotated[
     list[Region],
-    Field(min_length=1, max_length=16, description="Where checks run. Default: the server's."),
+    Field(
+        min_length=1,
+        max_length=16,
+        description="Where checks run. Default: the server's.",
+        json_schema_extra={"uniqueItems": True},
+    ),
     AfterValidator(_unique),
 ]
 StatusPattern = Annotated[
     str,
     BeforeValidator(_status_text),
     AfterValidator(_status_pattern),
-    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": MIN_STATUS, "maximum": MAX_STATUS},
+                {"type": "string", "pattern": STATUS_PATTERN},
+            ]
+        }
+    ),
 ]
 ExpectedStatus = Annotated[
     list[StatusPattern],
@@ -175,7 +228,24 @@ ExpectedStatus = Annotated[
 ]
 Keyword = Annotated[str, Field(min_length=1, max_length=1000), TEXT]
 JsonPath = Annotated[str, Field(max_length=500), TEXT, AfterValidator(validate_json_path)]
-JsonExpected = Annotated[Any, AfterValidator(_plain_json)]
+# Any JSON value, no string in it holding NUL (RequestModel refuses that): the schema
+# only, validation stays with _plain_json.
+JsonValue = TypeAliasType(
+    "JsonValue",
+    "Text | int | float | bool | list[JsonValue] | "
+    "Annotated[dict[Text, JsonValue], PropertyNames(NO_NUL_PATTERN)] | None",
+)
+_JSON_VALUE = TypeAdapter(JsonValue)
+
+
+class _JsonValueSchema:
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(_JSON_VALUE.core_schema)
+
+
+JsonExpected = Annotated[Any, AfterValidator(_plain_json), _JsonValueSchema()]
 MaxResponseTime = Annotated[int, Field(ge=1, le=600_000)]
 Threshold = Annotated[int, Field(ge=1, le=100)]
 MinFailedRegions = Annotated[

@@ -14,6 +14,7 @@ from typing import Any, Self
 from pydantic import BaseModel, Field, model_validator
 
 from betteruptime.db.models import Monitor, MonitorState
+from betteruptime.schemas.base import RequestModel
 from betteruptime.schemas.kinds import (
     Cron,
     DegradedAfter,
@@ -56,7 +57,6 @@ from betteruptime.schemas.monitor_fields import (
     Timeout,
     Url,
 )
-from betteruptime.schemas.text import RequestModel
 from betteruptime.schemas.updates import not_null
 
 

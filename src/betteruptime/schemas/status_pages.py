@@ -9,12 +9,15 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from betteruptime.db.models import StatusPage
-from betteruptime.schemas.text import LINE, RequestModel
+from betteruptime.schemas.base import RequestModel
+from betteruptime.schemas.text import STRIPPED_LINE_PATTERN, Rule, no_control, pattern
 from betteruptime.schemas.updates import not_null
 
 MIN_SLUG, MAX_SLUG = 3, 64
 MAX_MONITORS = 100
 _SLUG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+# What _slug checks, lengths aside (minLength and maxLength).
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 
 
 def _slug(value: str) -> str:
@@ -39,13 +42,16 @@ Slug = Annotated[
         description="The page's public address, /status/<slug>: 3 to 64 lowercase letters, "
         "digits and hyphens; unique on this server.",
         examples=["acme-status"],
+        json_schema_extra={"minLength": MIN_SLUG, "maxLength": MAX_SLUG},
     ),
+    pattern(SLUG_PATTERN),
 ]
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     Field(description="Shown at the top of the page and in its browser title."),
-    LINE,
+    # Checked once stripped: blanks around it go, control characters inside are refused.
+    Rule(no_control, STRIPPED_LINE_PATTERN),
 ]
 MonitorIds = Annotated[
     list[Annotated[int, Field(ge=1, le=2**31 - 1)]],

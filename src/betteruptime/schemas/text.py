@@ -11,7 +11,7 @@ Two rules, chosen per field by its type:
   C1 U+0080-U+009F). They are invisible, break logs and e-mail headers, and are never
   meant.
 
-`RequestModel`, the base of every request body, refuses NUL in any value it is given,
+`schemas.base.RequestModel`, the base of every request body, refuses NUL in any value it is given,
 however deep (a JSON value, a dict key), so a field typed without `Text` or `Line` cannot
 let one through. URLs and dashboard forms are guarded by `api.inputs.NulGuard`. Both
 types publish their rule as a JSON Schema `pattern`, so the OpenAPI document says what
@@ -24,20 +24,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    GetCoreSchemaHandler,
-    GetJsonSchemaHandler,
-    field_validator,
-)
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
+
+from betteruptime.domain.url_grammar import CONTROL, WHITESPACE
 
 NUL = "\x00"
 # ECMA-262 patterns (what OpenAPI uses), equivalent to the checks below.
 NO_NUL_PATTERN = r"^[^\u0000]*$"
-NO_CONTROL_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+NO_CONTROL_PATTERN = rf"^[^{CONTROL}]*$"
+# What pydantic's strip_whitespace takes away (Unicode White_Space, as Rust's trim):
+# Python's str.strip() also strips U+001C-U+001F.
+_TRIMMED = WHITESPACE.replace("\\u001c\\u001d\\u001e\\u001f", "")
+# Text that strip_whitespace leaves non-empty and without control characters: blanks
+# around, then something that is neither blank nor control, and no control inside.
+STRIPPED_LINE_PATTERN = (
+    rf"^[{_TRIMMED}]*[^{_TRIMMED}{CONTROL}](?:[^{CONTROL}]*[^{_TRIMMED}{CONTROL}])?"
+    rf"[{_TRIMMED}]*$"
+)
 NUL_MESSAGE = "may not contain NUL characters (\\u0000)"
 CONTROL_MESSAGE = "may not contain control characters (such as line breaks, tabs or NUL)"
 
@@ -72,18 +77,22 @@ def no_control(value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rule:
-    """A check on a string, published as a JSON Schema `pattern`. Put it after the
-    field's length constraints (`Annotated[str, Field(max_length=9), LINE]`), so those
-    keep their own messages."""
+class Rule:
+    """A rule on a string, published as a JSON Schema `pattern` equivalent to `check`
+    (None: the field's own validator checks it already). Put it after the field's length
+    constraints (`Annotated[str, Field(max_length=9), LINE]`), so those keep their own
+    messages."""
 
-    check: Callable[[str], str]
+    check: Callable[[str], str] | None
     pattern: str
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
-        return core_schema.no_info_after_validator_function(self.check, handler(source))
+        inner = handler(source)
+        if self.check is None:
+            return inner
+        return core_schema.no_info_after_validator_function(self.check, inner)
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -97,23 +106,35 @@ class _Rule:
         return json_schema
 
 
-TEXT = _Rule(no_nul, NO_NUL_PATTERN)
-LINE = _Rule(no_control, NO_CONTROL_PATTERN)
+@dataclass(frozen=True, slots=True)
+class PropertyNames:
+    """For a dict whose keys have rules: pydantic publishes them as `patternProperties`,
+    which leaves keys that do not match free. This says every key must match `pattern`
+    (and be at most `max_length` long)."""
+
+    pattern: str
+    max_length: int | None = None
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        target = handler.resolve_ref_schema(json_schema)
+        values = list(target.pop("patternProperties", {}).values())
+        names: dict[str, Any] = {"type": "string", "pattern": self.pattern}
+        if self.max_length is not None:
+            names["maxLength"] = self.max_length
+        target["propertyNames"] = names
+        target["additionalProperties"] = values[0] if values else True
+        return json_schema
+
+
+def pattern(regex: str) -> Rule:
+    """Publish `regex` for a field whose validator already enforces exactly that."""
+    return Rule(None, regex)
+
+
+TEXT = Rule(no_nul, NO_NUL_PATTERN)
+LINE = Rule(no_control, NO_CONTROL_PATTERN)
 Text = Annotated[str, TEXT]
 Line = Annotated[str, LINE]
-
-
-class RequestModel(BaseModel):
-    """The base of every request body: unknown fields are refused, a string is never
-    read as a number or a boolean, and no value holds a NUL (see the module's doc)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_anywhere(cls, value: Any) -> Any:
-        # After each field's own rules, which name the exact place (`headers.X-Foo`):
-        # this catches what no type rule covers (any JSON value, a dict's keys).
-        if has_nul(value):
-            raise ValueError(NUL_MESSAGE)
-        return value

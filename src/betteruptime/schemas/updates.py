@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import BaseModel, field_validator
 
 
 def _refuse_null(value: object) -> object:
@@ -17,3 +17,12 @@ def _refuse_null(value: object) -> object:
 def not_null(*fields: str) -> Any:
     """A validator to assign in a model's body: `_not_null = not_null("name", ...)`."""
     return field_validator(*fields, mode="before")(_refuse_null)
+
+
+def not_null_fields(model: type[BaseModel]) -> set[str]:
+    """The fields a model's `not_null` validators refuse null for."""
+    fields: set[str] = set()
+    for decorator in model.__pydantic_decorators__.field_validators.values():
+        if getattr(decorator.func, "__func__", decorator.func) is _refuse_null:
+            fields.update(decorator.info.fields)
+    return fields

@@ -50,7 +50,8 @@ def normalize_email(email: str) -> str:
     the address really receives mail is for a confirmation email to find out, not a regex.
     """
     value = email.strip().lower()
-    if len(value) > MAX_EMAIL_LENGTH:
+    # As sent (what the API's schema states) and as stored (lowercasing may lengthen it).
+    if max(len(email), len(value)) > MAX_EMAIL_LENGTH:
         raise UserInputError("email", f"an email address has at most {MAX_EMAIL_LENGTH} characters")
     local, at, domain = value.partition("@")
     labels = domain.split(".")

@@ -5,7 +5,6 @@ are alive now (one small query per request)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -22,6 +21,7 @@ from betteruptime.api.errors import ErrorBody
 from betteruptime.domain.quorum import region_warnings
 from betteruptime.domain.rollups import WINDOWS
 from betteruptime.schemas.checks import CheckPublic, StatsPublic, StatsWindow
+from betteruptime.schemas.instants import Instant
 from betteruptime.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
 from betteruptime.services import checks as check_service
 from betteruptime.services import monitors as monitor_service
@@ -56,13 +56,6 @@ def _public(
     return MonitorPublic.from_row(
         monitor, record.state, record.channel_rules, base_url, warnings=warnings
     )
-
-
-def _as_utc(moment: datetime | None) -> datetime | None:
-    # A time without an offset is read as UTC, the zone everything is stored in.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @router.get("")
@@ -147,10 +140,10 @@ async def list_checks(
     record: OwnedMonitor,
     session: SessionDep,
     since: Annotated[
-        datetime | None, Query(description="ISO 8601; inclusive. No offset means UTC.")
+        Instant | None, Query(description="ISO 8601; inclusive. No offset means UTC.")
     ] = None,
     until: Annotated[
-        datetime | None, Query(description="ISO 8601; exclusive. No offset means UTC.")
+        Instant | None, Query(description="ISO 8601; exclusive. No offset means UTC.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[CheckPublic]:
@@ -159,8 +152,8 @@ async def list_checks(
     rows = await check_service.list_checks(
         session,
         monitor_id=record.monitor.id,
-        since=_as_utc(since),
-        until=_as_utc(until),
+        since=since,
+        until=until,
         limit=limit,
     )
     return [CheckPublic.from_row(row) for row in rows]

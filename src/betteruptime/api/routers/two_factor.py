@@ -48,7 +48,10 @@ async def setup(session: SessionDep, user: CurrentUser, box: SecretBoxDep) -> To
 
 @router.post(
     "/enable",
-    responses={400: {"model": ErrorBody, "description": "The code does not match."}, **_CONFLICT},
+    responses={
+        403: {"model": ErrorBody, "description": "The code does not match (`invalid_code`)."},
+        **_CONFLICT,
+    },
 )
 async def enable(
     data: TotpEnable, session: SessionDep, user: CurrentUser, box: SecretBoxDep
@@ -60,8 +63,9 @@ async def enable(
     except two_factor.TwoFactorError as error:
         raise _conflict(error) from None
     if not enabled:
+        # Well formed, but not proof of holding the secret: refused, as wrong credentials.
         raise ApiError(
-            400,
+            403,
             "invalid_code",
             "The code does not match the secret being set up: enter the 6-digit code "
             "the app shows now (and check the device's clock is right).",

@@ -15,7 +15,8 @@ from betteruptime.api.schemas.credentials import (
     Password,
 )
 from betteruptime.db.models import ApiToken
-from betteruptime.schemas.text import LINE, RequestModel
+from betteruptime.schemas.base import RequestModel
+from betteruptime.schemas.text import LINE
 from betteruptime.services.tokens import MAX_NAME_LENGTH
 
 

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from betteruptime.schemas.text import LINE, TEXT
+from betteruptime.domain.url_grammar import CONTROL, SPACE, WHITESPACE
+from betteruptime.schemas.text import LINE, TEXT, pattern
 from betteruptime.services.users import (
     MAX_EMAIL_LENGTH,
     MAX_PASSWORD_LENGTH,
@@ -22,6 +23,11 @@ from betteruptime.services.users import (
 # Room for "123 456" and stray spaces; a code itself is 6 digits.
 MAX_CODE_LENGTH = 16
 _PASSWORD_FORMAT = {"format": "password"}
+# What normalize_email takes: blanks around, one "@" with something before it, and a
+# dotted domain after it with no empty label; no blank or control character inside.
+_PART = f"[^@{WHITESPACE}{CONTROL}]"
+_LABEL = f"[^@.{WHITESPACE}{CONTROL}]+"
+EMAIL_PATTERN = rf"^[{SPACE}]*{_PART}+@{_LABEL}(?:\.{_LABEL})+[{SPACE}]*$"
 
 Email = Annotated[str, Field(max_length=MAX_EMAIL_LENGTH), LINE]
 # Checked by normalize_email, in the words the CLI uses too; its length is published.
@@ -33,6 +39,7 @@ NewEmail = Annotated[
         description="Stored lowercased; unique regardless of letter case.",
         json_schema_extra={"maxLength": MAX_EMAIL_LENGTH},
     ),
+    pattern(EMAIL_PATTERN),
 ]
 Password = Annotated[
     str, Field(max_length=MAX_PASSWORD_LENGTH, json_schema_extra=_PASSWORD_FORMAT), TEXT

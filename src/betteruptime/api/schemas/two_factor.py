@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from betteruptime.api.schemas.credentials import Password, TotpCode
-from betteruptime.schemas.text import RequestModel
+from betteruptime.schemas.base import RequestModel
 
 
 class TotpSetupPublic(BaseModel):

@@ -1,0 +1,118 @@
+"""The rules of a body that involve several of its fields, in JSON Schema, for the
+OpenAPI document: what each monitor kind needs, the two forms of a maintenance window,
+and one way of linking channels. The server checks them in `domain.monitor_kinds`,
+`domain.targets` and `domain.maintenance`, from the same tables.
+
+Two rules are left to the prose of the fields, as JSON Schema cannot compare two
+values: `timeout_seconds` below `interval_seconds`, `min_failed_regions` at most the
+number of regions, and a one-off window's `ends_at` after its `starts_at`. Ids of other
+objects (`channel_ids`, `monitor_ids`) must name the caller's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from betteruptime.domain.targets import SCHEMES
+from betteruptime.domain.url_grammar import HOST_ONLY, MAX_DNS_NAME, scheme_pattern
+from betteruptime.schemas.monitors import MonitorCreate
+
+Schema = dict[str, Any]
+DEFAULT_KIND = MonitorCreate.model_fields["kind"].default
+
+
+def _kind(kind: str) -> Schema:
+    """A body of this kind; a body without `kind` is of the default one."""
+    branch: Schema = {"properties": {"kind": {"const": kind}}}
+    if kind != DEFAULT_KIND:
+        branch["required"] = ["kind"]
+    return branch
+
+
+def _with(branch: Schema, *fields: str, **properties: Schema) -> Schema:
+    return {
+        "properties": {**branch["properties"], **properties},
+        "required": [*branch.get("required", []), *fields],
+    }
+
+
+def _url(pattern: str, **more: Any) -> Schema:
+    return {"type": "string", "pattern": pattern, **more}
+
+
+def _kind_branch(kind: str, schemes: tuple[str, ...]) -> Schema:
+    branch = _kind(kind)
+    if kind in HOST_ONLY:
+        more = {"maxLength": len("dns://") + MAX_DNS_NAME} if kind == "dns" else {}
+        return _with(branch, "url", url=_url(HOST_ONLY[kind], **more))
+    if not schemes:  # heartbeat: pinged, so no url; a period or a cron, not both
+        branch = _with(branch, url={"type": "null"})
+        branch["anyOf"] = [
+            _with(
+                {"properties": {}},
+                "period_seconds",
+                period_seconds={"type": "integer"},
+                cron={"type": "null"},
+            ),
+            _with(
+                {"properties": {}}, "cron", cron={"type": "string"}, period_seconds={"type": "null"}
+            ),
+        ]
+        return branch
+    # The whole URL grammar is the `url` property's own pattern; here its scheme.
+    branch = _with(branch, "url", url=_url(scheme_pattern(*schemes)))
+    if kind == "keyword":
+        branch = _with(branch, "keyword", keyword={"type": "string"})
+    if kind == "json":
+        branch = _with(branch, "json_path", json_path={"type": "string"})
+    if "http" in schemes:  # a certificate to check needs https
+        branch["anyOf"] = [
+            {"properties": {"tls_expiry_days": {"type": "null"}}},
+            {"properties": {"url": _url(scheme_pattern("https"))}},
+        ]
+    return branch
+
+
+def monitor_create_rules() -> list[Schema]:
+    """One branch per kind (they exclude each other), and one way of linking channels."""
+    kinds = [_kind_branch(kind, schemes) for kind, schemes in SCHEMES.items()]
+    return [{"anyOf": kinds}, *channel_link_rules()]
+
+
+def maintenance_window_rules() -> list[Schema]:
+    """One-off (`starts_at` and `ends_at`) or recurring (`weekdays`, `start_time`,
+    `duration_minutes`); the other form's fields left out or null."""
+    one_off = _with(
+        {"properties": {}},
+        "starts_at",
+        "ends_at",
+        starts_at={"type": "string"},
+        ends_at={"type": "string"},
+        weekdays={"maxItems": 0},
+        start_time={"type": "null"},
+        duration_minutes={"type": "null"},
+    )
+    recurring = _with(
+        {"properties": {}},
+        "weekdays",
+        "start_time",
+        "duration_minutes",
+        weekdays={"minItems": 1},
+        start_time={"type": "string"},
+        duration_minutes={"type": "integer"},
+        starts_at={"type": "null"},
+        ends_at={"type": "null"},
+    )
+    return [{"anyOf": [one_off, recurring]}]
+
+
+def channel_link_rules() -> list[Schema]:
+    return [{"not": {"required": ["channel_ids", "channel_rules"]}}]
+
+
+# Component name: rules added to it.
+BODY_RULES = {
+    "MonitorCreate": monitor_create_rules,
+    "MonitorUpdate": channel_link_rules,
+    "MaintenanceWindowCreate": maintenance_window_rules,
+}
