@@ -14,6 +14,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 MESSAGE = "must be an ISO 8601 date and time, such as 2026-12-24T22:00:00Z"
 
 
@@ -31,8 +33,10 @@ def as_utc(moment: datetime) -> datetime:
         return moment.replace(tzinfo=UTC)
     try:
         return moment.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
-        raise ValueError("must be within the years 1 to 9999 in UTC") from None
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is in year 0 in UTC, which Python has not: the earliest
+        # time there is (the latest, past 9999), as valid a bound as it means to be.
+        return EARLIEST if moment.year == datetime.min.year else LATEST
 
 
 Instant = Annotated[
