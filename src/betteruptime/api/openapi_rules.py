@@ -1,6 +1,7 @@
 """The rules of a body that involve several of its fields, in JSON Schema, for the
-OpenAPI document: what each monitor kind needs, the two forms of a maintenance window,
-and one way of linking channels. The server checks them in `domain.monitor_kinds`,
+OpenAPI document: what each monitor kind needs (and the fields it does not have, which
+may only be sent with their default), the two forms of a maintenance window, and one way
+of linking channels. The server checks them in `domain.monitor_kinds`,
 `domain.targets` and `domain.maintenance`, from the same tables.
 
 Two rules are left to the prose of the fields, as JSON Schema cannot compare two
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from betteruptime.domain.monitor_kinds import field_defaults, fields_of
 from betteruptime.domain.targets import SCHEMES
 from betteruptime.domain.url_grammar import HOST_ONLY, MAX_DNS_NAME, scheme_pattern
 from betteruptime.schemas.monitors import MonitorCreate
@@ -22,8 +24,16 @@ DEFAULT_KIND = MonitorCreate.model_fields["kind"].default
 
 
 def _kind(kind: str) -> Schema:
-    """A body of this kind; a body without `kind` is of the default one."""
-    branch: Schema = {"properties": {"kind": {"const": kind}}}
+    """A body of this kind; a body without `kind` is of the default one. A field the kind
+    does not have may be sent only with its default (foreign_fields refuses the rest; the
+    URL has a rule of its own, below)."""
+    own = fields_of(kind)
+    foreign = {
+        name: {"const": default}
+        for name, default in field_defaults(kind).items()
+        if name not in own and name != "url"
+    }
+    branch: Schema = {"properties": {"kind": {"const": kind}, **foreign}}
     if kind != DEFAULT_KIND:
         branch["required"] = ["kind"]
     return branch
