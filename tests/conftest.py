@@ -11,15 +11,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+import trustme
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from betteruptime.db.migrate import upgrade
 from betteruptime.db.models import Base, Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
+from testkit.dns_server import ZoneDnsServer
 from testkit.engines import temporary_postgres_db
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
+from testkit.tls_server import make_ca
 
 
 @pytest.fixture(scope="session")
@@ -122,3 +125,18 @@ def cluster_database_url() -> Iterator[str]:
     """A PostgreSQL database of its own, for one test's distributed-mode processes."""
     with temporary_postgres_db() as url:
         yield url
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    """A test certificate authority (testkit/tls_server.py) for local HTTPS servers."""
+    return make_ca()
+
+
+@pytest.fixture
+def dns_server() -> Iterator[ZoneDnsServer]:
+    """A local DNS server with a zone the test sets (testkit/dns_server.py)."""
+    server = ZoneDnsServer()
+    server.start()
+    yield server
+    server.stop()

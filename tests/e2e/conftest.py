@@ -8,7 +8,7 @@ with that name), and may take other fixtures there, such as a CA to trust.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,10 +17,9 @@ import pytest
 import trustme
 
 from testkit.api import embedded_product
-from testkit.dns_server import ZoneDnsServer
 from testkit.processes import BetterUptimeProcess
 from testkit.tcp_server import PingServer
-from testkit.tls_server import TlsServer, make_ca
+from testkit.tls_server import TlsServer
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,6 @@ async def product(tmp_path: Path, product_env: dict[str, str]) -> AsyncIterator[
 
 
 @pytest.fixture
-def ca() -> trustme.CA:
-    return make_ca()
-
-
-@pytest.fixture
 def ca_file(tmp_path: Path, ca: trustme.CA) -> Path:
     """The test CA as a PEM file, for `SSL_CERT_FILE`: a product started with it trusts
     the CA as a machine trusts a public one (the store OpenSSL's default context loads)."""
@@ -79,11 +73,3 @@ async def ping_server() -> AsyncIterator[PingServer]:
     await server.start()
     yield server
     await server.stop()
-
-
-@pytest.fixture
-def dns_server() -> Iterator[ZoneDnsServer]:
-    server = ZoneDnsServer()
-    server.start()
-    yield server
-    server.stop()

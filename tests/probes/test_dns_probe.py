@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -16,14 +16,6 @@ from betteruptime.probes.registry import Probes
 from testkit.dns_server import ZoneDnsServer, silent_udp_socket
 
 MakeJob = Callable[..., CheckJob]
-
-
-@pytest.fixture
-def dns_server() -> Iterator[ZoneDnsServer]:
-    server = ZoneDnsServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,15 +14,10 @@ import trustme
 from betteruptime.domain.messages import CheckJob
 from betteruptime.probes.registry import Probes
 from betteruptime.probes.tls import TlsProbe
-from testkit.tls_server import TEST_ISSUER, TlsServer, make_ca, trusting_context
+from testkit.tls_server import TEST_ISSUER, TlsServer, trusting_context
 
 MakeJob = Callable[..., CheckJob]
 StartServer = Callable[..., Awaitable[TlsServer]]
-
-
-@pytest.fixture
-def ca() -> trustme.CA:
-    return make_ca()
 
 
 @pytest.fixture
