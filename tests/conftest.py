@@ -19,10 +19,15 @@ from betteruptime.db.migrate import upgrade
 from betteruptime.db.models import Base, Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
 from testkit.dns_server import ZoneDnsServer
-from testkit.engines import temporary_postgres_db
+from testkit.engines import ensure_worker_vhost, temporary_postgres_db
 from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.tls_server import make_ca
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In a pytest-xdist worker: its own RabbitMQ virtual host (testkit/engines.py).
+    ensure_worker_vhost()
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,9 @@ from testkit.receivers import WebhookReceiver
 from testkit.target import Target
 from testkit.waiting import eventually
 
-pytestmark = pytest.mark.e2e
+# It stops and starts the machine's engines: nothing else may run meanwhile (scripts/test
+# runs these after the parallel part, alone).
+pytestmark = [pytest.mark.e2e, pytest.mark.engine_restarts]
 
 MONITORS = 6
 DOWN_SECONDS = 6
