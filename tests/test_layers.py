@@ -21,12 +21,13 @@ TOP = {"cli", "runtime"}
 HTTP = {"api", "web"}
 # What each package may never import: the floors above it.
 FORBIDDEN: dict[str, set[str]] = {
-    "domain": TOP | HTTP | ROLES | {"services", "schemas", "db", "transport", "probes"},
+    "domain": TOP | HTTP | ROLES | {"services", "schemas", "db", "transport", "probes", "mail"},
     "schemas": TOP | HTTP | ROLES | {"services", "config_as_code"},
     "db": TOP | HTTP | ROLES | {"services", "schemas", "config_as_code"},
     "transport": TOP | HTTP | ROLES | {"services", "schemas", "db", "config_as_code"},
     "probes": TOP | HTTP | ROLES | {"services", "schemas", "db", "config_as_code"},
     "alerting": TOP | HTTP | ROLES | {"services", "schemas", "db", "config_as_code"},
+    "mail": TOP | HTTP | ROLES | {"services", "schemas", "db", "config_as_code"},
     "services": TOP | HTTP | ROLES | {"config_as_code"},
     "retention": TOP | HTTP | ROLES | {"services", "config_as_code"},
     "scheduler": TOP | HTTP | {"config_as_code"},

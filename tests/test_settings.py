@@ -3,14 +3,12 @@ Kubernetes secrets), refusing both set, with a one-line error naming the variabl
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from betteruptime.settings import SECRET_FIELDS, SettingsError, load_settings, variable_name
+from testkit.processes import run_betteruptime
 
 SECRET_VALUES = {
     "database_url": "postgresql://betteruptime:s3cret@db.internal:5432/betteruptime",
@@ -19,6 +17,7 @@ SECRET_VALUES = {
     "secret_key": "a-cookie-signing-key-of-some-length",
     "metrics_token": "a-metrics-token-long-enough",
     "oidc_client_secret": "the-client-secret",
+    "smtp_url": "smtp://mailer:s3cret@mail.internal:587?starttls=true",
 }
 
 
@@ -46,6 +45,7 @@ def test_every_secret_field_names_its_variable() -> None:
         "BETTERUPTIME_SECRET_KEY",
         "BETTERUPTIME_METRICS_TOKEN",
         "BETTERUPTIME_OIDC_CLIENT_SECRET",
+        "BETTERUPTIME_SMTP_URL",
     ]
 
 
@@ -137,16 +137,9 @@ def test_an_unreadable_file_stops_start_up_saying_which_and_why(
 
 def test_the_cli_says_so_in_one_line_and_exits_without_a_traceback(tmp_path: Path) -> None:
     path = _secret_file(tmp_path, SECRET_VALUES["database_url"])
-    env = {**os.environ, "DATABASE_URL": "sqlite:///x.db", "DATABASE_URL_FILE": str(path)}
+    env = {"DATABASE_URL": "sqlite:///x.db", "DATABASE_URL_FILE": str(path)}
 
-    ran = subprocess.run(
-        [sys.executable, "-m", "betteruptime", "db", "upgrade"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ran = run_betteruptime(tmp_path, "db", "upgrade", env=env)
 
     assert ran.returncode == 2
     assert ran.stderr.strip() == (

@@ -32,6 +32,8 @@ from pydantic_settings import (
 )
 
 from betteruptime.domain.addresses import TargetPolicy
+from betteruptime.mail.addresses import parse_mailbox
+from betteruptime.mail.config import SmtpConfig, parse_smtp_url
 
 SECRET_KEY_FILE = ".betteruptime_secret"
 # The settings whose variables carry a password, key or token: each variable NAME may
@@ -43,6 +45,7 @@ SECRET_FIELDS = (
     "secret_key",
     "metrics_token",
     "oidc_client_secret",
+    "smtp_url",
 )
 
 
@@ -174,6 +177,15 @@ class Settings(BaseSettings):
         bool, Field(validation_alias=_env("BETTERUPTIME_OIDC_ALLOW_SIGNUP"))
     ] = True
 
+    # The product's own mail (invitations, status-page subscribers): unset, none is sent
+    # and what would have been mailed is only shown (mail/config.py says the URL's form).
+    smtp_url: Annotated[SecretStr | None, Field(validation_alias=_env("BETTERUPTIME_SMTP_URL"))] = (
+        None
+    )
+    mail_from: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_MAIL_FROM"))] = (
+        "betteruptime@localhost"
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -237,11 +249,23 @@ class Settings(BaseSettings):
 
         return validate_region(value)
 
-    @field_validator("metrics_token", mode="before")
+    @field_validator("metrics_token", "smtp_url", mode="before")
     @classmethod
     def _unset_if_empty(cls, value: object) -> object:
         # `BETTERUPTIME_METRICS_TOKEN=` in a .env file means "no token", not a short one.
         return value or None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())  # its refusals never quote the URL
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        return str(parse_mailbox(value))
 
     @field_validator("oidc_issuer")
     @classmethod
@@ -276,6 +300,10 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def smtp(self) -> SmtpConfig | None:
+        """The SMTP server for the product's own mail, or None: no mail is sent."""
+        return None if self.smtp_url is None else parse_smtp_url(self.smtp_url.get_secret_value())
 
     @property
     def oidc_enabled(self) -> bool:

@@ -46,3 +46,18 @@ class BetterUptimeProcess:
             self.process.kill()
             self.process.wait()
         self._log.close()
+
+
+def run_betteruptime(
+    folder: Path, *args: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`betteruptime <args>` run to its end in `folder` (so no stray .env is read), with
+    `env` over this process's environment; its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "betteruptime", *args],
+        cwd=folder,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
