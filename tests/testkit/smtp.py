@@ -1,18 +1,23 @@
-"""A real SMTP server on a free loopback port (aiosmtpd), for `mailto://` channels: it
-stores every e-mail it accepts, parsed, can require a login (AUTH PLAIN/LOGIN without
-TLS, as a local relay might), and can answer chosen recipients with a refusal.
+"""A real SMTP server on a free loopback port (aiosmtpd), for `mailto://` channels and
+the product's own mail: it stores every e-mail it accepts, parsed, can require a login
+(AUTH PLAIN/LOGIN; without TLS, as a local relay might, unless it speaks TLS), and can
+answer chosen recipients with a refusal. Given a certificate (`testkit.tls_server`'s
+test CA issues one), it offers STARTTLS and requires it before anything else, or, with
+`implicit_tls`, speaks TLS from the first byte (smtps://).
 
 aiosmtpd serves from a thread of its own, so a notifier on the test's event loop talks to
 it over a real socket, as it would to any mail server."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -24,6 +29,8 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    # Whether it came over TLS (STARTTLS or implicit).
+    encrypted: bool = False
 
     @property
     def subject(self) -> str:
@@ -53,7 +60,10 @@ class _Handler:
         content = envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
         message = message_from_bytes(raw, policy=policy.default)
-        mail = ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message)
+        encrypted = server.transport is not None and bool(
+            server.transport.get_extra_info("ssl_object")
+        )
+        mail = ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message, encrypted)
         with self._server.lock:
             self._server.received.append(mail)
         return "250 Message accepted for delivery"
@@ -61,7 +71,12 @@ class _Handler:
 
 class SmtpServer:
     def __init__(
-        self, *, login: tuple[str, str] | None = None, refuse: dict[str, str] | None = None
+        self,
+        *,
+        login: tuple[str, str] | None = None,
+        refuse: dict[str, str] | None = None,
+        certificate: trustme.LeafCert | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -77,8 +92,15 @@ class SmtpServer:
             options = {
                 "authenticator": self._authenticate,
                 "auth_required": True,
-                "auth_require_tls": False,
+                "auth_require_tls": certificate is not None and not implicit_tls,
             }
+        if certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            certificate.configure_cert(context)
+            if implicit_tls:
+                options["ssl_context"] = context
+            else:
+                options.update(tls_context=context, require_starttls=True)
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, **options)
 
     def _authenticate(
