@@ -1,8 +1,9 @@
 """No secret reaches the log, even at DEBUG: a full run of `betteruptime up` with every
 kind of secret in play (the password, at sign-up, sign-in and a failed sign-in; API
 tokens; a channel URL's password and token, through a test message and a real alert; a
-heartbeat's ping token, through pings; a two-factor secret and codes, right and wrong),
-then the whole log is searched for each one."""
+heartbeat's ping token, through pings; a two-factor secret and codes, right and wrong;
+the product mail server's password, announced at start-up), then the whole log is
+searched for each one."""
 
 from __future__ import annotations
 
@@ -23,12 +24,16 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "Sekrit-Passphrase-4711"
 CHANNEL_PASSWORD = "ChannelPass-0815"
 CHANNEL_TOKEN = "tok3n-in-the-path-9d1c"
+SMTP_PASSWORD = "SmtpPass-2718"
 
 
 @pytest.fixture
 def product_env() -> dict[str, str]:
     """The most verbose log: what DEBUG lines say must not give a secret away either."""
-    return {"BETTERUPTIME_LOG_LEVEL": "DEBUG"}
+    return {
+        "BETTERUPTIME_LOG_LEVEL": "DEBUG",
+        "BETTERUPTIME_SMTP_URL": f"smtp://mailer:{SMTP_PASSWORD}@127.0.0.1:2525?starttls=false",
+    }
 
 
 async def test_no_secret_is_logged_in_a_full_run(
@@ -81,6 +86,7 @@ async def test_no_secret_is_logged_in_a_full_run(
 
     log = process.log()
     assert "DEBUG" in log or "level=debug" in log.lower(), "the run did not log at DEBUG"
+    assert "event=mail_on server=smtp://mailer@127.0.0.1:2525" in log
     secrets = {
         "password": PASSWORD,
         "API token": token,
@@ -89,6 +95,7 @@ async def test_no_secret_is_logged_in_a_full_run(
         "ping token": ping_token,
         "TOTP secret": totp_secret,
         "TOTP code": totp_code,
+        "SMTP password": SMTP_PASSWORD,
     }
     leaked = [name for name, secret in secrets.items() if secret in log]
     print(f"log: {len(log.splitlines())} lines searched for {len(secrets)} secrets")

@@ -30,6 +30,7 @@ from betteruptime.api.routers import maintenance as maintenance_windows
 from betteruptime.api.routers import metrics as prometheus_metrics
 from betteruptime.api.throttling import AuthThrottles
 from betteruptime.db.session import SessionFactory
+from betteruptime.mail.smtp import mailer_from_settings
 from betteruptime.services.engine_health import RoleLiveness
 from betteruptime.settings import Settings
 from betteruptime.transport.queues import ResultQueue
@@ -76,6 +77,8 @@ def create_api(
         timeout_seconds=CHANNEL_TEST_TIMEOUT_SECONDS,
         policy=settings.target_policy(),
     )
+    # The product's own mail (invitations): None while BETTERUPTIME_SMTP_URL is unset.
+    app.state.mailer = mailer_from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(NulGuard)
     # Added last, so outermost: an oversized body is refused before anything reads it.

@@ -14,6 +14,7 @@ from betteruptime.api.errors import ApiError, not_found
 from betteruptime.auth.secretbox import SecretBox, secret_box
 from betteruptime.db.models import User
 from betteruptime.db.session import SessionFactory
+from betteruptime.mail.mailer import Mailer
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import tokens as token_service
 from betteruptime.settings import Settings
@@ -40,6 +41,13 @@ def get_sender(request: Request) -> Sender:
     return sender
 
 
+def get_mailer(request: Request) -> Mailer | None:
+    """The product's own mail, or None: BETTERUPTIME_SMTP_URL is unset, nothing is sent
+    (answer with the link instead)."""
+    mailer: Mailer | None = request.app.state.mailer
+    return mailer
+
+
 def get_base_url(request: Request) -> str:
     """Where people reach this server (BETTERUPTIME_PUBLIC_URL), for the absolute URLs
     it hands out. Never the request's Host header: any client can forge that one."""
@@ -55,6 +63,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 BaseUrl = Annotated[str, Depends(get_base_url)]
 SenderDep = Annotated[Sender, Depends(get_sender)]
+MailerDep = Annotated[Mailer | None, Depends(get_mailer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _bearer = HTTPBearer(
