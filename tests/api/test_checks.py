@@ -77,6 +77,7 @@ async def test_it_lists_checks_newest_first_with_their_timings(
             "first_byte_ms": 50.0,
             "total_ms": 100.0,
         },
+        "details": None,
     }
 
 

@@ -72,6 +72,18 @@ async def test_it_stores_checks_with_their_timings(
     assert check.due_at == T0
 
 
+async def test_it_stores_a_checks_details_as_json_and_none_when_it_has_none(
+    sessions: SessionFactory, make_monitor: MonitorFactory
+) -> None:
+    monitor_id = await make_monitor()
+    steps = {"steps": [{"name": "log in", "up": True, "ms": 12.5, "extracted": ["token"]}]}
+    with_details = result(monitor_id, 0, up=True).model_copy(update={"details": steps})
+    await ingest(sessions, [with_details, result(monitor_id, 60, up=True)])
+    async with sessions() as session:
+        checks = (await session.scalars(select(Check).order_by(Check.due_at))).all()
+    assert [check.details for check in checks] == [steps, None]
+
+
 async def test_a_redelivered_result_creates_no_second_row_or_transition(
     sessions: SessionFactory, make_monitor: MonitorFactory
 ) -> None:

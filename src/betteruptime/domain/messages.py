@@ -93,6 +93,9 @@ class CheckResult(BaseModel):
     # monitor, never stored as a check), "end" is a run's success or reported failure.
     # None for probe results and for the scheduler's missed-ping failures.
     ping: Literal["start", "end"] | None = None
+    # What a check of several parts found beyond the figures, as plain JSON: the steps of
+    # a multi-step or browser check, a domain's expiry date. None for one-request checks.
+    details: dict[str, Any] | None = None
 
 
 class Event(BaseModel):

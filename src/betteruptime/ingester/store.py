@@ -54,6 +54,7 @@ def _check_row(result: CheckResult) -> dict[str, Any]:
         "tls_ms": timings.tls_ms,
         "first_byte_ms": timings.first_byte_ms,
         "body": result.body,
+        "details": result.details,
     }
 
 

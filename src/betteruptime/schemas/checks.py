@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,11 @@ class CheckPublic(BaseModel):
     status_code: int | None
     error: str | None
     timings: Timings
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="What a check of several parts found: each step of a multi-step or "
+        "browser check, a domain's expiry. null for one-request checks.",
+    )
 
     @classmethod
     def from_row(cls, check: Check) -> CheckPublic:
@@ -41,6 +46,7 @@ class CheckPublic(BaseModel):
                 first_byte_ms=check.first_byte_ms,
                 total_ms=check.response_time_ms,
             ),
+            details=check.details,
         )
 
 

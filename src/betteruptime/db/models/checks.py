@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     Integer,
@@ -50,6 +51,9 @@ class Check(Base):
     first_byte_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     # What came with the check beyond the figures: a heartbeat ping's body (≤ 10 kB).
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What a check of several parts found (steps, their timings, a domain's expiry), as
+    # the worker reported it in CheckResult.details.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Rollup(Base):
