@@ -14,11 +14,46 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
 KeywordMode = Literal["present", "absent"]
+# The assertion language (domain.assertion_language): where a value is read from, and
+# how it is compared with the target.
+AssertionSource = Literal[
+    "status_code", "header", "json_body", "text_body", "response_time", "certificate_days"
+]
+AssertionComparison = Literal[
+    "equals",
+    "not_equals",
+    "greater_than",
+    "less_than",
+    "contains",
+    "not_contains",
+    "matches",
+    "exists",
+    "not_exists",
+    "is_empty",
+    # Internal: what max_response_time_ms means (the API does not take it).
+    "at_most",
+]
 # The events a channel link can ask for (`channel_rules[].events`).
 EventType = Literal["down", "up", "reminder", "acknowledged", "degraded"]
 # A maintenance window with `notify` starting and ending: told to every channel of its
 # monitors, whatever their links ask for (the window's `notify` is the opt-in).
 MaintenanceEventType = Literal["maintenance_started", "maintenance_ended"]
+
+
+class Assertion(BaseModel):
+    """One condition on a response: `{source, property, comparison, target}`.
+
+    `property` names the header or the JSON path (other sources have none); `target` is
+    what the value is compared with, as text (none for exists, not_exists, is_empty).
+    Checked when saved (schemas.assertions), judged by domain.assertion_language.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    source: AssertionSource
+    property: str | None = None
+    comparison: AssertionComparison
+    target: str | None = None
 
 
 class ProbeSpec(BaseModel):
@@ -50,6 +85,9 @@ class ProbeSpec(BaseModel):
     max_packet_loss_percent: float | None = None
     # Fail when the certificate expires within this many days; None: not checked.
     tls_expiry_days: int | None = None
+    # The monitor's own assertions, judged after the fields above (which are assertions
+    # too, worded as they always were: see domain.assertions.evaluate).
+    assertions: list[Assertion] = Field(default_factory=list)
 
 
 class CheckJob(BaseModel):

@@ -53,7 +53,12 @@ def _escape(char: str) -> str:
 def response_time_failure(spec: ProbeSpec, took_ms: float) -> str | None:
     """The max_response_time_ms rule, worded the same for every kind."""
     limit = spec.max_response_time_ms
-    if limit is None or took_ms <= limit:
+    return None if limit is None else slower_than(took_ms, limit)
+
+
+def slower_than(took_ms: float, limit: int) -> str | None:
+    """ "response took 1520 ms, expected at most 1000 ms", or None within the limit."""
+    if took_ms <= limit:
         return None
     return f"response took {took_ms:.0f} ms, expected at most {limit} ms"
 
