@@ -44,6 +44,7 @@ def stored_values(**changes: Any) -> dict[str, Any]:
         "json_path": None,
         "json_expected": None,
         "max_response_time_ms": None,
+        "assertions": [],
         "min_failed_regions": None,
         "failure_threshold": 3,
         "recovery_threshold": 2,

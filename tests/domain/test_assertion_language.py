@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from betteruptime.domain.assertion_language import (
     assertion_problems,
     judge,
 )
-from betteruptime.domain.assertions import evaluate, summarize
+from betteruptime.domain.assertions import certificate_failures, evaluate, summarize
 from betteruptime.domain.json_path import JsonPathError, json_path_lookup
 from betteruptime.domain.messages import Assertion, ProbeSpec
 
@@ -155,10 +156,18 @@ def test_an_empty_body_is_empty_and_a_number_body_compares_as_a_number() -> None
     assert passes(a("text_body", "greater_than", "9"), ResponseFacts(200, " 10\n", 1.0, False))
 
 
-def test_certificate_days_without_a_certificate_fail_saying_so() -> None:
-    facts = ResponseFacts(200, "", 1.0, False)
+def test_certificate_days_are_judged_apart_from_the_response() -> None:
+    spec = ProbeSpec(
+        monitor_id=1, url="https://x/", assertions=[a("certificate_days", "greater_than", "7")]
+    )
+    now = datetime(2026, 12, 1, tzinfo=UTC)
 
-    assert failures(a("certificate_days", "greater_than", "7"), facts=facts) == [
+    assert evaluate(spec, TEXT) == []
+    assert certificate_failures(spec, now + timedelta(days=8, hours=1), now=now) == []
+    assert certificate_failures(spec, now + timedelta(days=7, hours=23), now=now) == [
+        "certificate days left: expected to be greater than 7, got 7"
+    ]
+    assert certificate_failures(spec, None, now=now) == [
         "certificate days left: expected to be greater than 7, but no certificate was read"
     ]
 

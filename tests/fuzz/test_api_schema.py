@@ -133,6 +133,11 @@ DEFAULT_INTERVAL = 60
 CRON = "0 3 * * *"  # a cron expression's grammar (cronsim's) is not a pattern here
 JSON_PATH = "$.status"  # nor is a JSON path's (domain/assertions.py)
 APPRISE_URL = "json://hooks.example.com/fuzz"  # nor Apprise's hundred URL grammars
+# Nor what an assertion row needs (a property for some sources, a target for most
+# comparisons, JSON paths, regular expressions, status patterns, which sources a kind
+# reads; domain/assertion_language.py): each generated row becomes one that is valid.
+STATUS_ROW = {"source": "status_code", "comparison": "equals", "target": "2xx"}
+CERTIFICATE_ROW = {"source": "certificate_days", "comparison": "greater_than", "target": 7}
 
 
 def _monitor(body: dict[str, Any]) -> None:
@@ -146,6 +151,9 @@ def _monitor(body: dict[str, Any]) -> None:
         body["cron"] = CRON
     if isinstance(body.get("json_path"), str):
         body["json_path"] = JSON_PATH
+    if isinstance(body.get("assertions"), list):
+        row = CERTIFICATE_ROW if body.get("kind") == "tls" else STATUS_ROW
+        body["assertions"] = [row for _ in body["assertions"]]
     # A range is two numbers compared too: "299-200" ends before it starts.
     if isinstance(body.get("expected_status"), list):
         body["expected_status"] = [_ordered(pattern) for pattern in body["expected_status"]]

@@ -46,6 +46,8 @@ COMPARISONS_OF: Mapping[str, frozenset[str]] = {
     "response_time": _NUMBER_COMPARISONS,
     "certificate_days": _NUMBER_COMPARISONS,
 }
+# What a response shows; the certificate is read by a check of its own.
+RESPONSE_SOURCES = frozenset(COMPARISONS_OF) - {"certificate_days"}
 WITH_PROPERTY = frozenset({"header", "json_body"})
 WITHOUT_TARGET = frozenset({"exists", "not_exists", "is_empty"})
 NUMBER_TARGET = frozenset({"greater_than", "less_than"})

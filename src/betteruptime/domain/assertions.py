@@ -11,11 +11,13 @@ assertions too (:func:`field_assertions`): judged by the same code as the monito
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from betteruptime.domain.assertion_language import (
+    RESPONSE_SOURCES,
     ResponseFacts,
     Verdict,
     failure_text,
@@ -31,7 +33,7 @@ from betteruptime.domain.status_codes import (
     parse_status_pattern,
     status_matches,
 )
-from betteruptime.domain.verdicts import slower_than
+from betteruptime.domain.verdicts import days_left, slower_than
 
 __all__ = [
     "MAX_STATUS",
@@ -62,6 +64,11 @@ class _Check:
     target: Any = None
     wording: Wording | None = None
     fixed: str | None = None
+    fixed_source: str | None = None
+
+    @property
+    def source(self) -> str | None:
+        return self.assertion.source if self.assertion else self.fixed_source
 
 
 def _status_wording(assertion: Assertion, verdict: Verdict, facts: ResponseFacts) -> str:
@@ -110,7 +117,8 @@ def field_assertions(spec: ProbeSpec) -> list[_Check]:
         keyword = Assertion(source="text_body", comparison=comparison, target=spec.keyword)
         checks.append(_Check(keyword, wording=_keyword_wording))
     elif spec.kind == "keyword":
-        checks.append(_Check(None, fixed="keyword monitor has no keyword to look for"))
+        missing = "keyword monitor has no keyword to look for"
+        checks.append(_Check(None, fixed=missing, fixed_source="text_body"))
     if spec.json_path is not None:
         expected = spec.json_expected
         path = Assertion(
@@ -120,7 +128,8 @@ def field_assertions(spec: ProbeSpec) -> list[_Check]:
         )
         checks.append(_Check(path, target=expected, wording=_json_wording(expected)))
     elif spec.kind == "json":
-        checks.append(_Check(None, fixed="JSON monitor has no JSON path to check"))
+        missing = "JSON monitor has no JSON path to check"
+        checks.append(_Check(None, fixed=missing, fixed_source="json_body"))
     return checks
 
 
@@ -129,31 +138,47 @@ def _user_wording(assertion: Assertion, verdict: Verdict, facts: ResponseFacts) 
 
 
 def evaluate(
-    spec: ProbeSpec, facts: ResponseFacts, *, sources: Sequence[str] | None = None
+    spec: ProbeSpec, facts: ResponseFacts, *, sources: Collection[str] = RESPONSE_SOURCES
 ) -> list[str]:
     """One failure message per failed assertion of `spec`; empty when everything passed.
 
     The fields that are assertions come first (see :func:`field_assertions`), then the
     monitor's `assertions` in their order; each is judged on its own, so a response
-    that breaks several reports each. `sources` limits the judgement to assertions on
-    those sources (the certificate is judged apart from the response). A keyword or
+    that breaks several reports each. Only assertions on `sources` are judged: the
+    response's by default (the certificate is judged apart, see
+    :func:`certificate_failures`). A keyword or
     JSON path set on any kind of monitor is checked; `keyword` and `json` monitors
     without one fail, since they could never detect anything.
     """
     failures: list[str] = []
     checks = field_assertions(spec) + [_Check(a, wording=_user_wording) for a in spec.assertions]
     for check in checks:
-        if check.assertion is None:
-            if sources is None and check.fixed:
-                failures.append(check.fixed)
+        if check.source not in sources:
             continue
-        if sources is not None and check.assertion.source not in sources:
+        if check.assertion is None:
+            failures.append(check.fixed or "")
             continue
         verdict = judge(check.assertion, facts, check.target)
         if not verdict.passed:
             wording = check.wording or _user_wording
             failures.append(wording(check.assertion, verdict, facts))
     return failures
+
+
+def certificate_failures(
+    spec: ProbeSpec, expires_at: datetime | None, *, now: datetime
+) -> list[str]:
+    """The monitor's certificate_days assertions judged against a certificate that
+    expires at `expires_at` (None: none was read)."""
+    if not wants_certificate_days(spec):
+        return []
+    days = None if expires_at is None else days_left(expires_at, now)
+    facts = ResponseFacts(0, "", 0.0, False, certificate_days=days)
+    return evaluate(spec, facts, sources=("certificate_days",))
+
+
+def wants_certificate_days(spec: ProbeSpec) -> bool:
+    return any(assertion.source == "certificate_days" for assertion in spec.assertions)
 
 
 def summarize(failures: Sequence[str]) -> str | None:

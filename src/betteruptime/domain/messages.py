@@ -19,7 +19,7 @@ KeywordMode = Literal["present", "absent"]
 AssertionSource = Literal[
     "status_code", "header", "json_body", "text_body", "response_time", "certificate_days"
 ]
-AssertionComparison = Literal[
+Comparison = Literal[
     "equals",
     "not_equals",
     "greater_than",
@@ -30,9 +30,9 @@ AssertionComparison = Literal[
     "exists",
     "not_exists",
     "is_empty",
-    # Internal: what max_response_time_ms means (the API does not take it).
-    "at_most",
 ]
+# With "at_most", internal: what max_response_time_ms means (the API does not take it).
+AssertionComparison = Literal[Comparison, "at_most"]
 # The events a channel link can ask for (`channel_rules[].events`).
 EventType = Literal["down", "up", "reminder", "acknowledged", "degraded"]
 # A maintenance window with `notify` starting and ending: told to every channel of its

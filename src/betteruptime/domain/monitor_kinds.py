@@ -56,12 +56,13 @@ _HTTP = _PROBED | {
     "json_path",
     "json_expected",
     "tls_expiry_days",
+    "assertions",
 }
 KIND_FIELDS: Mapping[str, frozenset[str]] = {
     "http": _HTTP,
     "keyword": _HTTP,
     "json": _HTTP,
-    "tls": _PROBED | {"verify_tls", "tls_expiry_days"},
+    "tls": _PROBED | {"verify_tls", "tls_expiry_days", "assertions"},
     "tcp": _PROBED | {"tcp_send", "tcp_expect"},
     "dns": _PROBED | {"dns_record_type", "dns_resolver", "expected_values"},
     "ping": _PROBED | {"ping_count", "max_packet_loss_percent"},
@@ -84,6 +85,7 @@ _FIXED_DEFAULTS: Mapping[str, Any] = {
     "json_path": None,
     "json_expected": None,
     "max_response_time_ms": None,
+    "assertions": [],
     "min_failed_regions": None,
     "tcp_send": None,
     "tcp_expect": None,
@@ -270,4 +272,27 @@ def kind_problems(values: Mapping[str, Any]) -> list[FieldProblem]:
         problems.append(
             FieldProblem("tls_expiry_days", "needs an https:// URL: http has no certificate")
         )
+    return problems + _assertion_problems(kind, values)
+
+
+def _assertion_problems(kind: str, values: Mapping[str, Any]) -> list[FieldProblem]:
+    """A tls check reads no response, only a certificate; and only an https URL has one."""
+    problems: list[FieldProblem] = []
+    https = has_certificate(values.get("url") or "")
+    for index, row in enumerate(values.get("assertions") or []):
+        source = row.get("source")
+        if kind == "tls" and source != "certificate_days":
+            problems.append(
+                FieldProblem(
+                    f"assertions[{index}]",
+                    f"a tls monitor reads no response: only certificate_days, not {source}",
+                )
+            )
+        elif source == "certificate_days" and not https:
+            problems.append(
+                FieldProblem(
+                    f"assertions[{index}]",
+                    "certificate_days needs an https:// URL: http has no certificate",
+                )
+            )
     return problems

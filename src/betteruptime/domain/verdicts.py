@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,11 @@ def certificate_failure(cert: Certificate, *, now: datetime, margin_days: int | 
             f"within the {margin_days}-day margin{by}"
         )
     return None
+
+
+def days_left(not_after: datetime, now: datetime) -> int:
+    """Whole days until `not_after` (as certbot counts them); negative once past."""
+    return math.floor((not_after - now) / timedelta(days=1))
 
 
 def _day(moment: datetime) -> str:

@@ -11,6 +11,7 @@ import asyncio
 import errno
 import sys
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,7 @@ from yarl import URL
 
 from betteruptime import __version__
 from betteruptime.domain.addresses import TargetPolicy, refusal
-from betteruptime.domain.assertions import ResponseFacts, evaluate
+from betteruptime.domain.assertions import ResponseFacts, evaluate, summarize
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
 from betteruptime.probes.results import guarded, make_result
 
@@ -226,30 +227,25 @@ class HttpProbe:
     async def _check(self, job: CheckJob, checked_at: datetime, timeline: _Timeline) -> CheckResult:
         spec = job.spec
         try:
-            status, body, truncated = await self._fetch(spec, job.region)
+            response = await self._fetch(spec, job.region)
         except (aiohttp.ClientError, TimeoutError) as exc:
             timeline.finish()
             return _result(job, checked_at, timeline, error=_describe(exc, spec, timeline))
         timeline.finish()
         timings = timeline.timings()
-        facts = ResponseFacts(
-            status_code=status,
-            body=body.decode("utf-8", errors="replace"),
-            response_time_ms=timings.total_ms or 0.0,
-            body_truncated=truncated,
-        )
-        failures = evaluate(spec, facts)
+        facts = response.facts(timings.total_ms or 0.0)
+        failures = await judge_response(spec, facts)
         return _result(
             job,
             checked_at,
             timeline,
             up=not failures,
-            status_code=status,
+            status_code=response.status,
             response_time_ms=timings.total_ms,
-            error="; ".join(failures) or None,
+            error=summarize(failures),
         )
 
-    async def _fetch(self, spec: ProbeSpec, region: str) -> tuple[int, bytes, bool]:
+    async def _fetch(self, spec: ProbeSpec, region: str) -> Fetched:
         session = self._get_session()
         async with session.request(
             spec.method.upper(),
@@ -265,7 +261,44 @@ class HttpProbe:
             ssl=spec.verify_tls,
         ) as response:
             body, truncated = await _read_body(response)
-            return response.status, body, truncated
+            return Fetched(response.status, _joined(response.headers), body, truncated)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One response as read: status, headers, up to MAX_BODY_BYTES of body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool
+
+    def facts(self, response_time_ms: float) -> ResponseFacts:
+        return ResponseFacts(
+            status_code=self.status,
+            body=self.body.decode("utf-8", errors="replace"),
+            response_time_ms=response_time_ms,
+            body_truncated=self.truncated,
+            headers=self.headers,
+        )
+
+
+def _joined(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers by lowercase name; one sent several times is its values joined by ", "."""
+    joined: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
+async def judge_response(spec: ProbeSpec, facts: ResponseFacts) -> list[str]:
+    """The failures of `facts` against `spec` (domain.assertions.evaluate). With a
+    regular expression among them, in a thread: each may take up to its time limit,
+    which the event loop of every other check must not wait for."""
+    if any(assertion.comparison == "matches" for assertion in spec.assertions):
+        return await asyncio.to_thread(evaluate, spec, facts)
+    return evaluate(spec, facts)
 
 
 async def _read_body(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:

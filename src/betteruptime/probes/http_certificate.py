@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+from betteruptime.domain.assertions import certificate_failures, wants_certificate_days
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
 from betteruptime.domain.targets import has_certificate
 from betteruptime.probes.base import Probe
@@ -18,26 +19,35 @@ from betteruptime.probes.tls import TlsProbe
 
 
 def wants_certificate(spec: ProbeSpec) -> bool:
-    """Whether the monitor's certificate is checked along with its HTTP response."""
-    return spec.tls_expiry_days is not None and has_certificate(spec.url)
+    """Whether the monitor's certificate is checked along with its HTTP response: it
+    has tls_expiry_days or a certificate_days assertion, and an https URL."""
+    wanted = spec.tls_expiry_days is not None or wants_certificate_days(spec)
+    return wanted and has_certificate(spec.url)
 
 
-def merge_certificate(http: CheckResult, cert: CheckResult) -> CheckResult:
+def merge_certificate(
+    http: CheckResult, cert: CheckResult, spec: ProbeSpec | None = None
+) -> CheckResult:
     """The HTTP result, down too when the certificate check failed, carrying what the
     certificate check saw (no I/O).
 
     The response's timings and response time stay the HTTP check's. When the
     certificate check could not read a certificate (refused, verification failed) and
     the HTTP check failed as well, both failed on the same connection problem: only
-    the HTTP check's wording is kept, rather than saying it twice.
+    the HTTP check's wording is kept, rather than saying it twice. The monitor's
+    certificate_days assertions are judged here, on the certificate's expiry.
     """
     errors = [http.error] if http.error else []
     saw_certificate = cert.cert_expires_at is not None
     if cert.error and (saw_certificate or http.up):
         errors.append(cert.error)
+    days = []
+    if spec is not None and (saw_certificate or http.up):
+        days = certificate_failures(spec, cert.cert_expires_at, now=cert.checked_at)
+    errors += days
     return http.model_copy(
         update={
-            "up": http.up and cert.up,
+            "up": http.up and cert.up and not days,
             "error": "; ".join(errors) or None,
             "cert_expires_at": cert.cert_expires_at,
             "cert_issuer": cert.cert_issuer,
@@ -58,7 +68,7 @@ class HttpWithCertificate:
             return await self._http.check(job)
         # Concurrently, so the check takes no longer than the slower of the two.
         http, cert = await asyncio.gather(self._http.check(job), self._tls.inspect(job))
-        return merge_certificate(http, cert)
+        return merge_certificate(http, cert, job.spec)
 
     async def close(self) -> None:
         """Close the HTTP probe; the TLS probe is shared with the `tls` kind."""

@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from betteruptime.domain.addresses import TargetPolicy
+from betteruptime.domain.assertions import certificate_failures
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec
 from betteruptime.domain.targets import target_address
 from betteruptime.domain.verdicts import Certificate, certificate_failure, response_time_failure
@@ -89,13 +90,19 @@ class TlsProbe:
         """Nothing to release: every check closes its own connection."""
 
     async def check(self, job: CheckJob) -> CheckResult:
-        """The `tls` kind: the certificate check, and the handshake time against
-        max_response_time_ms. Never raises (except on cancellation)."""
+        """The `tls` kind: the certificate check, the handshake time against
+        max_response_time_ms, and the certificate_days assertions. Never raises (except
+        on cancellation)."""
         result = await self.inspect(job)
-        slow = response_time_failure(job.spec, result.response_time_ms or 0.0)
-        if result.response_time_ms is None or slow is None:
+        failures = []
+        if result.response_time_ms is not None:
+            failures.append(response_time_failure(job.spec, result.response_time_ms))
+        if result.cert_expires_at is not None:
+            now = result.checked_at
+            failures += certificate_failures(job.spec, result.cert_expires_at, now=now)
+        if not any(failures):
             return result
-        error = "; ".join(text for text in (result.error, slow) if text)
+        error = "; ".join(text for text in (result.error, *failures) if text)
         return result.model_copy(update={"up": False, "error": error})
 
     async def inspect(self, job: CheckJob) -> CheckResult:

@@ -31,4 +31,5 @@ def probe_spec(monitor: Monitor) -> ProbeSpec:
         ping_count=monitor.ping_count,
         max_packet_loss_percent=monitor.max_packet_loss_percent,
         tls_expiry_days=monitor.tls_expiry_days,
+        assertions=list(monitor.assertions or []),
     )

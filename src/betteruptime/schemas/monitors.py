@@ -14,6 +14,7 @@ from typing import Any, Self
 from pydantic import BaseModel, Field, model_validator
 
 from betteruptime.db.models import Monitor, MonitorState
+from betteruptime.schemas.assertions import AssertionRow, Assertions
 from betteruptime.schemas.base import RequestModel
 from betteruptime.schemas.kinds import (
     Cron,
@@ -82,6 +83,7 @@ class MonitorCreate(RequestModel):
         None, description="The value at json_path; null: the path only has to exist."
     )
     max_response_time_ms: MaxResponseTime | None = None
+    assertions: Assertions = Field(default_factory=list)
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold = 3
     recovery_threshold: Threshold = 2
@@ -122,6 +124,7 @@ _REQUIRED_ON_UPDATE = (
     "timeout_seconds",
     "regions",
     "expected_status",
+    "assertions",
     "keyword_mode",
     "failure_threshold",
     "recovery_threshold",
@@ -153,6 +156,7 @@ class MonitorUpdate(RequestModel):
     json_path: JsonPath | None = None
     json_expected: JsonExpected = None
     max_response_time_ms: MaxResponseTime | None = None
+    assertions: Assertions | None = None
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
@@ -203,6 +207,7 @@ class MonitorPublic(BaseModel):
     json_path: str | None
     json_expected: Any
     max_response_time_ms: int | None
+    assertions: list[AssertionRow]
     min_failed_regions: int | None
     failure_threshold: int
     recovery_threshold: int

@@ -79,6 +79,11 @@ class Monitor(Base):
     cron: Mapped[str | None] = mapped_column(String(100), nullable=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     ping_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # {source, property, comparison, target} rows (http, keyword, json; tls with
+    # certificate_days), judged after the fields above.
+    assertions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # multistep: the requests of one check, in order (see schemas.steps).
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # While an incident is open and unacknowledged, remind this often; None: never.
     remind_every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
