@@ -37,6 +37,18 @@ AWKWARD: dict[str, dict[str, Any]] = {
         "tls_expiry_days": None,
         "max_response_time_ms": 600000,
         "degraded_after_ms": None,
+        "assertions": [
+            {"source": "status_code", "comparison": "equals", "target": "200, 3xx"},
+            {
+                "source": "header",
+                "property": "X-Token",
+                "comparison": "contains",
+                "target": " a,b ",
+            },
+            {"source": "json_body", "property": "$['a b'][0]", "comparison": "exists"},
+            {"source": "text_body", "comparison": "matches", "target": "^ok\\r?\r\n"},
+            {"source": "response_time", "comparison": "less_than", "target": "250.5"},
+        ],
     },
     "keyword": {
         "url": "https://shop.example/",
@@ -65,7 +77,12 @@ AWKWARD: dict[str, dict[str, Any]] = {
         "expected_values": ["v=spf1 a, mx -all", " spaced ", "ünï"],
     },
     "ping": {"url": "icmp://10.0.0.1", "ping_count": 20, "max_packet_loss_percent": 12.5},
-    "tls": {"url": "https://shop.example/", "tls_expiry_days": 30, "verify_tls": False},
+    "tls": {
+        "url": "https://shop.example/",
+        "tls_expiry_days": 30,
+        "verify_tls": False,
+        "assertions": [{"source": "certificate_days", "comparison": "greater_than", "target": "7"}],
+    },
     "heartbeat": {
         "cron": "*/5 3 * * 1-5",
         "timezone": "Europe/Paris",

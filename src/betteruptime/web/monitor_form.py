@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 from betteruptime.domain.monitor_kinds import DEFAULT_KIND, fields_of, same_value
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
+from betteruptime.web import assertion_rows
 from betteruptime.web.form_text import lines_sent, needs_escapes, read, show
 from betteruptime.web.forms import Errors, text, texts
 
@@ -159,6 +160,7 @@ def form_values(fields: Mapping[str, Any], rules: list[ChannelRule]) -> Values:
     values[BODY_ESCAPES] = body == "" or needs_escapes(body or "", keep=_BODY_KEEPS)
     values["body"] = show(body or "", keep=_BODY_KEEPS) if values[BODY_ESCAPES] else body or ""
     values["json_expected"] = _json_text(fields["json_expected"])
+    values[assertion_rows.FIELD] = assertion_rows.shown_rows(fields.get(assertion_rows.FIELD))
     values["channel_ids"] = [str(rule.channel_id) for rule in rules]
     return values
 
@@ -241,7 +243,9 @@ def parse_form(form: FormData, *, editing: bool) -> tuple[Parsed, Values]:
     values: Values = {name: text(form, name) for name in FIELDS if name not in CHECKBOXES}
     values.update({name: bool(text(form, name)) for name in (*CHECKBOXES, BODY_ESCAPES)})
     values["channel_ids"] = texts(form, "channel_ids")
+    values[assertion_rows.FIELD] = assertion_rows.sent_rows(form)
     parsed = Parsed()
+    parsed.body[assertion_rows.FIELD] = assertion_rows.body_rows(values[assertion_rows.FIELD])
     for name in FIELDS:
         if name in CHECKBOXES:
             parsed.body[name] = values[name]

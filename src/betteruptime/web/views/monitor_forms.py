@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from betteruptime.alerting.urls import mask_url
 from betteruptime.api.deps import SessionDep, SettingsDep, get_base_url
+from betteruptime.api.errors import ErrorDetail
 from betteruptime.db.models import User
 from betteruptime.domain.monitor_kinds import (
     DEFAULT_KIND,
@@ -33,9 +34,10 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.monitors import MonitorInvalidError, MonitorRecord
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
+from betteruptime.web import assertion_rows
 from betteruptime.web.deps import CsrfChecked, PageMonitor, PageUser, flash, redirect, render
 from betteruptime.web.form_text import ESCAPES_HINT
-from betteruptime.web.forms import Errors, pydantic_errors
+from betteruptime.web.forms import Errors, field_errors, pydantic_errors
 from betteruptime.web.monitor_form import (
     FIELDS,
     Values,
@@ -50,6 +52,8 @@ router = APIRouter(include_in_schema=False)
 
 # Per-channel rules arrive as `channel_rules`; the form shows them as the ticked boxes.
 _ALIASES = {"channel_rules": "channel_ids"}
+# The fields an error can be shown beside.
+_SHOWN = (*FIELDS, assertion_rows.FIELD)
 
 
 def _choices(literal: Any) -> list[tuple[str, str]]:
@@ -100,6 +104,8 @@ async def _show_form(
             kinds_defaults["heartbeat"]["recovery_threshold"],
         ),
         "escapes_hint": ESCAPES_HINT,
+        "assertion_sources": assertion_rows.SOURCES,
+        "assertion_comparisons": assertion_rows.COMPARISONS,
         # A heartbeat's secret ping URL: where else would someone who made it here find it?
         "ping_url": f"{get_base_url(request)}/ping/{token}" if token else None,
     }
@@ -127,10 +133,11 @@ async def _save(
         await monitor_service.update_monitor(db, record=record, changes=changes, settings=settings)
         return record.monitor.id, {}
     except ValidationError as error:
-        return None, pydantic_errors(error.errors(), fields=FIELDS, aliases=_ALIASES)
+        return None, pydantic_errors(error.errors(), fields=_SHOWN, aliases=_ALIASES)
     except MonitorInvalidError as error:
-        problems = [(_ALIASES.get(p.field, p.field), p.message) for p in error.problems]
-        return None, dict(reversed(problems))  # the first message of a field wins
+        # The first message of a field wins; a row's says which (`entry 2: ...`).
+        details = [ErrorDetail(field=p.field, message=p.message) for p in error.problems]
+        return None, field_errors(details, fields=_SHOWN, aliases=_ALIASES)
 
 
 async def _submit(
@@ -140,7 +147,14 @@ async def _submit(
     settings: Settings,
     record: MonitorRecord | None,
 ) -> Response:
-    parsed, values = parse_form(await request.form(), editing=record is not None)
+    form = await request.form()
+    parsed, values = parse_form(form, editing=record is not None)
+    rows = assertion_rows.edited_rows(form, values[assertion_rows.FIELD])
+    if rows is not None:  # a row added or removed: shown again, nothing saved
+        values[assertion_rows.FIELD] = rows
+        return await _show_form(
+            request, db, user, settings, values=values, errors={}, record=record
+        )
     body = parsed.body
     if record is not None:
         body = changed_fields(body, {name: getattr(record.monitor, name) for name in body})
