@@ -39,6 +39,7 @@ _HTTP: dict[str, Any] = {
     "json_path": "$.up",
     "json_expected": 1,
     "tls_expiry_days": 20,
+    "assertions": [{"source": "certificate_days", "comparison": "greater_than", "target": "9"}],
 }
 FULL: dict[str, dict[str, Any]] = {
     "http": {"url": "https://a.example/", **_HTTP},
@@ -54,7 +55,13 @@ FULL: dict[str, dict[str, Any]] = {
         "max_response_time_ms": 300,
     },
     "ping": {"url": "icmp://p.example", **_PROBED, "ping_count": 5, "max_packet_loss_percent": 2.5},
-    "tls": {"url": "https://s.example/", **_PROBED, "verify_tls": False, "tls_expiry_days": 30},
+    "tls": {
+        "url": "https://s.example/",
+        **_PROBED,
+        "verify_tls": False,
+        "tls_expiry_days": 30,
+        "assertions": [{"source": "certificate_days", "comparison": "less_than", "target": "400"}],
+    },
     "heartbeat": {"cron": "0 3 * * *", "timezone": "Europe/Paris", "grace_seconds": 30},
 }
 # What the server makes or keeps on its own, not what the monitor is.
