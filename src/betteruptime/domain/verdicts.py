@@ -1,4 +1,4 @@
-"""Judging what a TLS, ping or DNS check found against the monitor's rules.
+"""Judging what a TLS, domain, ping or DNS check found against the monitor's rules.
 
 The probes do the network calls and hand what they saw to these functions, as the HTTP
 probe hands a response to `domain.assertions`; each returns the failure worded for the
@@ -114,6 +114,26 @@ def _span(length: timedelta) -> str:
     if hours == 0:
         return "less than an hour"
     return f"{hours} hour" if hours == 1 else f"{hours} hours"
+
+
+# --- domain: the registration ----------------------------------------------------
+
+
+def domain_expiry_failure(
+    domain: str, expires_at: datetime, *, now: datetime, threshold_days: int
+) -> str | None:
+    """Why a domain registered until `expires_at` fails the monitor at `now`, or None:
+    it has expired, or expires within `threshold_days` (days counted as for
+    certificates: whole days, hours under a day)."""
+    left = expires_at - now
+    if left <= timedelta(0):
+        return f"domain {domain} expired {_span(-left)} ago ({_day(expires_at)})"
+    if left < timedelta(days=threshold_days):
+        return (
+            f"domain {domain} expires in {_span(left)} ({_day(expires_at)}), "
+            f"threshold {threshold_days}"
+        )
+    return None
 
 
 # --- ping: loss and round trips ----------------------------------------------------
