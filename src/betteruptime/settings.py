@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     allow_link_local_targets: Annotated[
         bool, Field(validation_alias=_env("BETTERUPTIME_ALLOW_LINK_LOCAL_TARGETS"))
     ] = False
+    # Where workers read which RDAP server answers for each TLD (domain expiry checks).
+    rdap_bootstrap_url: Annotated[
+        str, Field(validation_alias=_env("BETTERUPTIME_RDAP_BOOTSTRAP_URL"))
+    ] = "https://data.iana.org/rdap/dns.json"
     log_level: Annotated[str, Field(validation_alias=_env("BETTERUPTIME_LOG_LEVEL"))] = "INFO"
     # Bearer token for GET /metrics; unset: /metrics is open (it names every monitor).
     metrics_token: Annotated[
@@ -240,6 +244,16 @@ class Settings(BaseSettings):
             )
         if parts.query or parts.fragment or any(ch.isspace() for ch in value):
             raise ValueError("must be a plain address, without ?query, #fragment or spaces")
+        return value
+
+    @field_validator("rdap_bootstrap_url")
+    @classmethod
+    def _rdap_bootstrap_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// address, like https://data.iana.org/rdap/dns.json"
+            )
         return value
 
     @field_validator("region")

@@ -64,7 +64,7 @@ async def scrape(client: httpx.AsyncClient, **headers: str) -> dict[str, list[Sa
     return parse(response.text)
 
 
-async def test_it_reports_status_latest_response_time_counters_and_certificate_per_monitor(
+async def test_it_reports_status_latest_response_time_counters_certificate_and_domain_expiry(
     client: httpx.AsyncClient,
     sessions: SessionFactory,
     alice: Headers,
@@ -79,7 +79,13 @@ async def test_it_reports_status_latest_response_time_counters_and_certificate_p
     await set_state(
         sessions, up, status="up", last_due_at=last_due, cert_expires_at=now + timedelta(days=10)
     )
-    await set_state(sessions, down, status="down", last_due_at=last_due)
+    await set_state(
+        sessions,
+        down,
+        status="down",
+        last_due_at=last_due,
+        domain_expires_at=now + timedelta(days=9),
+    )
     await set_state(sessions, degraded, status="degraded")
     today = now.replace(hour=0, minute=0, second=0)
     yesterday = today - timedelta(days=1)
@@ -118,6 +124,8 @@ async def test_it_reports_status_latest_response_time_counters_and_certificate_p
     }
     expiry = by_monitor(families["betteruptime_monitor_certificate_expiry_timestamp_seconds"])
     assert expiry == {str(up): (now + timedelta(days=10)).timestamp()}
+    domain_expiry = by_monitor(families["betteruptime_monitor_domain_expiry_timestamp_seconds"])
+    assert domain_expiry == {str(down): (now + timedelta(days=9)).timestamp()}
     # The names they replace, for one release.
     assert by_monitor(families["betteruptime_monitor_response_time_ms"]) == {str(up): 150.0}
     days_left = by_monitor(families["betteruptime_monitor_certificate_days_left"])

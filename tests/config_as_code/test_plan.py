@@ -56,6 +56,7 @@ def stored_values(**changes: Any) -> dict[str, Any]:
         "ping_count": 3,
         "max_packet_loss_percent": None,
         "tls_expiry_days": None,
+        "domain_expiry_days": None,
         "degraded_after_ms": None,
         "period_seconds": None,
         "grace_seconds": None,

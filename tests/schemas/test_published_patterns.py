@@ -15,7 +15,8 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from betteruptime.api.schemas.credentials import EMAIL_PATTERN, NewEmail
 from betteruptime.domain.maintenance import START_TIME_PATTERN
 from betteruptime.domain.names import REGION_PATTERN
-from betteruptime.domain.targets import url_problem
+from betteruptime.domain.rdap import registrable_domain
+from betteruptime.domain.targets import split_target, url_problem
 from betteruptime.domain.url_grammar import HOST_ONLY, IPV6, RESOLVER, matches
 from betteruptime.schemas.kinds import DnsResolver
 from betteruptime.schemas.maintenance import StartTime
@@ -116,11 +117,13 @@ def test_what_the_server_accepts_its_pattern_admits(rule: str, value: str) -> No
 def test_a_host_only_kind_takes_what_its_shape_and_the_url_grammar_admit(
     kind: str, data: st.DataObject
 ) -> None:
-    scheme = {"tcp": "tcp", "dns": "dns", "ping": "icmp"}[kind]
+    scheme = {"tcp": "tcp", "dns": "dns", "ping": "icmp", "domain": "domain"}[kind]
     value = data.draw(_admitted(HOST_ONLY[kind]) | _pieces().map(lambda rest: f"{scheme}://{rest}"))
     published = matches(URL, value) and matches(HOST_ONLY[kind], value)
-    if kind == "dns":  # a DNS name has at most 253 characters: maxLength, apart
-        published = published and len(value) <= len("dns://") + 253
+    if kind in ("dns", "domain"):  # a DNS name has at most 253 characters: maxLength, apart
+        published = published and len(value) <= len(f"{kind}://") + 253
+    if kind == "domain" and published:  # in prose: not a public suffix such as co.uk
+        published = registrable_domain(split_target(value).host or "") is not None
     taken = _accepts(Url)(value) and url_problem(kind, value) is None
 
     assert taken == published, repr(value)

@@ -83,6 +83,7 @@ AWKWARD: dict[str, dict[str, Any]] = {
         "verify_tls": False,
         "assertions": [{"source": "certificate_days", "comparison": "greater_than", "target": "7"}],
     },
+    "domain": {"url": "domain://www.shop.example.co.uk", "domain_expiry_days": 365},
     "heartbeat": {
         "cron": "*/5 3 * * 1-5",
         "timezone": "Europe/Paris",
@@ -99,6 +100,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("json", {"json_expected": None, "timeout_seconds": 0.1}),
     ("http", {"body": "tab\there", "remind_every_minutes": 90}),
     ("http", {"body": ""}),  # an empty body, which is not no body
+    ("keyword", {"domain_expiry_days": 1, "tls_expiry_days": 7}),  # both registrations
 ]
 CASES = [(kind, AWKWARD[kind]) for kind in AWKWARD] + VARIANTS
 

@@ -180,3 +180,59 @@ async def test_the_incident_page_tells_the_timeline_and_only_to_the_owner(
     assert "connection refused" in page and "Checkout" in page
     bob_browser = await open_browser("bob@example.com")
     assert (await bob_browser.get(f"/incidents/{incident_id}")).status_code == 404
+
+
+async def test_a_domain_monitors_page_shows_its_registration_from_the_latest_answer(
+    open_browser: OpenBrowser,
+    alice: Headers,
+    create_monitor: CreateMonitor,
+    sessions: SessionFactory,
+) -> None:
+    monitor = await create_monitor(
+        alice, name="Shop domain", kind="domain", url="domain://shop.example.com"
+    )
+    monitor_id, now = monitor["id"], utcnow()
+    expires = now + timedelta(days=40, hours=2)
+    await set_status(sessions, monitor_id, "up", domain_expires_at=expires)
+    details = {
+        "domain": "example.com",
+        "expires_at": expires.isoformat(),
+        "registrar": "<b>Registrar</b> & Co",
+        "rdap_url": "https://rdap.example/domain/example.com",
+    }
+    async with sessions() as session, session.begin():
+        session.add(
+            Check(
+                monitor_id=monitor_id,
+                due_at=now,
+                region="eu",
+                checked_at=now,
+                up=True,
+                details=details,
+            )
+        )
+    browser = await open_browser("alice@example.com")
+
+    page = (await browser.get(f"/monitors/{monitor_id}")).text
+
+    assert "Domain example.com:" in page
+    assert (
+        f'registered until <time datetime="{expires.isoformat().replace("+00:00", "Z")}">' in page
+    )
+    assert "(40 days left), registrar &lt;b&gt;Registrar&lt;/b&gt; &amp; Co" in page
+
+
+async def test_an_http_monitor_watching_its_domain_says_when_nothing_was_read_yet(
+    open_browser: OpenBrowser, alice: Headers, create_monitor: CreateMonitor
+) -> None:
+    watching = await create_monitor(
+        alice, url="https://www.shop.example.co.uk/", domain_expiry_days=30
+    )
+    plain = await create_monitor(alice, url="https://plain.example/")
+    browser = await open_browser("alice@example.com")
+
+    page = (await browser.get(f"/monitors/{watching['id']}")).text
+    other = (await browser.get(f"/monitors/{plain['id']}")).text
+
+    assert "Domain example.co.uk:" in page and "expiry date not read yet" in page
+    assert "Domain " not in other

@@ -16,7 +16,7 @@ from typing import Any
 
 from betteruptime.domain.monitor_kinds import field_defaults, fields_of
 from betteruptime.domain.targets import SCHEMES
-from betteruptime.domain.url_grammar import HOST_ONLY, MAX_DNS_NAME, scheme_pattern
+from betteruptime.domain.url_grammar import DOMAIN_URL, HOST_ONLY, MAX_DNS_NAME, scheme_pattern
 from betteruptime.schemas.monitors import MonitorCreate
 
 Schema = dict[str, Any]
@@ -53,7 +53,7 @@ def _url(pattern: str, **more: Any) -> Schema:
 def _kind_branch(kind: str, schemes: tuple[str, ...]) -> Schema:
     branch = _kind(kind)
     if kind in HOST_ONLY:
-        more = {"maxLength": len("dns://") + MAX_DNS_NAME} if kind == "dns" else {}
+        more = {"maxLength": len(f"{kind}://") + MAX_DNS_NAME} if kind in ("dns", "domain") else {}
         return _with(branch, "url", url=_url(HOST_ONLY[kind], **more))
     if not schemes:  # heartbeat: pinged, so no url; a period or a cron, not both
         branch = _with(branch, url={"type": "null"})
@@ -75,10 +75,20 @@ def _kind_branch(kind: str, schemes: tuple[str, ...]) -> Schema:
         branch = _with(branch, "keyword", keyword={"type": "string"})
     if kind == "json":
         branch = _with(branch, "json_path", json_path={"type": "string"})
-    if "http" in schemes:  # a certificate to check needs https
-        branch["anyOf"] = [
-            {"properties": {"tls_expiry_days": {"type": "null"}}},
-            {"properties": {"url": _url(scheme_pattern("https"))}},
+    if "http" in schemes:
+        branch["allOf"] = [
+            {  # a certificate to check needs https
+                "anyOf": [
+                    {"properties": {"tls_expiry_days": {"type": "null"}}},
+                    {"properties": {"url": _url(scheme_pattern("https"))}},
+                ]
+            },
+            {  # a registration to check needs a domain name, not an address
+                "anyOf": [
+                    {"properties": {"domain_expiry_days": {"type": "null"}}},
+                    {"properties": {"url": _url(DOMAIN_URL)}},
+                ]
+            },
         ]
     return branch
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
+MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat"]
 KeywordMode = Literal["present", "absent"]
 # The assertion language (domain.assertion_language): where a value is read from, and
 # how it is compared with the target.
@@ -88,6 +88,9 @@ class ProbeSpec(BaseModel):
     # The monitor's own assertions, judged after the fields above (which are assertions
     # too, worded as they always were: see domain.assertions.evaluate).
     assertions: list[Assertion] = Field(default_factory=list)
+    # Fail when the registrable domain expires within this many days (RDAP); None: not
+    # checked (kind domain always has it).
+    domain_expiry_days: int | None = None
 
 
 class CheckJob(BaseModel):
@@ -125,6 +128,8 @@ class CheckResult(BaseModel):
     # The certificate seen, when the check looked at one.
     cert_expires_at: datetime | None = None
     cert_issuer: str | None = None
+    # The registration's expiry date, when the check read one (RDAP); also in `details`.
+    domain_expires_at: datetime | None = None
     # What came with the check: a heartbeat ping's body (at most 10 kB).
     body: str | None = None
     # A heartbeat ping as the api received it: "start" announces a run (recorded on the

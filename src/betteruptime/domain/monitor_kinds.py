@@ -18,13 +18,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from betteruptime.domain.targets import has_certificate, url_problem
+from betteruptime.domain.targets import has_certificate, has_registrable_domain, url_problem
 
 DEFAULT_KIND = "http"
 DEFAULT_INTERVAL_SECONDS = 60
 MAX_DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_GRACE_SECONDS = 60
 DEFAULT_TLS_EXPIRY_DAYS = 14
+DEFAULT_DOMAIN_EXPIRY_DAYS = 14
 HTTP_KINDS = frozenset({"http", "keyword", "json"})
 
 # Fields every monitor has, whatever its kind.
@@ -57,12 +58,15 @@ _HTTP = _PROBED | {
     "json_expected",
     "tls_expiry_days",
     "assertions",
+    "domain_expiry_days",
 }
 KIND_FIELDS: Mapping[str, frozenset[str]] = {
     "http": _HTTP,
     "keyword": _HTTP,
     "json": _HTTP,
     "tls": _PROBED | {"verify_tls", "tls_expiry_days", "assertions"},
+    # The registry is asked (RDAP, cached): no response time of the target to judge.
+    "domain": frozenset({"url", "domain_expiry_days"}),
     "tcp": _PROBED | {"tcp_send", "tcp_expect"},
     "dns": _PROBED | {"dns_record_type", "dns_resolver", "expected_values"},
     "ping": _PROBED | {"ping_count", "max_packet_loss_percent"},
@@ -108,6 +112,7 @@ NULL_MEANS_DEFAULT = frozenset(
         "regions",
         "dns_record_type",
         "tls_expiry_days",
+        "domain_expiry_days",
         "grace_seconds",
     }
 )
@@ -154,7 +159,8 @@ def field_defaults(kind: str) -> dict[str, Any]:
 
     One missed ping is a heartbeat's outage and the next ping its end: a cron job that
     runs hourly cannot wait three runs to be believed. A DNS check asks for A records,
-    a tls check fails two weeks before the certificate expires.
+    a tls check fails two weeks before the certificate expires, a domain check two
+    weeks before the registration does.
     """
     heartbeat = kind == "heartbeat"
     return copy.deepcopy(dict(_FIXED_DEFAULTS)) | {
@@ -162,6 +168,7 @@ def field_defaults(kind: str) -> dict[str, Any]:
         "recovery_threshold": 1 if heartbeat else 2,
         "dns_record_type": "A" if kind == "dns" else None,
         "tls_expiry_days": DEFAULT_TLS_EXPIRY_DAYS if kind == "tls" else None,
+        "domain_expiry_days": DEFAULT_DOMAIN_EXPIRY_DAYS if kind == "domain" else None,
         "grace_seconds": DEFAULT_GRACE_SECONDS if heartbeat else None,
     }
 
@@ -271,6 +278,15 @@ def kind_problems(values: Mapping[str, Any]) -> list[FieldProblem]:
     if wants_certificate and not has_certificate(values.get("url") or ""):
         problems.append(
             FieldProblem("tls_expiry_days", "needs an https:// URL: http has no certificate")
+        )
+    wants_domain = values.get("domain_expiry_days") is not None and kind in HTTP_KINDS
+    if wants_domain and not problem and not has_registrable_domain(values.get("url") or ""):
+        problems.append(
+            FieldProblem(
+                "domain_expiry_days",
+                "needs a URL whose host is a registered domain (or a name under one), "
+                "not an IP address or a local name",
+            )
         )
     return problems + _assertion_problems(kind, values)
 

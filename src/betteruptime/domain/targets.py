@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from betteruptime.domain.url_grammar import HOST_ONLY, matches
+from betteruptime.domain.rdap import registrable_domain
+from betteruptime.domain.url_grammar import DOMAIN_URL, HOST_ONLY, matches
 
 # The URL schemes each kind takes; a heartbeat has no URL.
 SCHEMES: dict[str, tuple[str, ...]] = {
@@ -23,6 +24,7 @@ SCHEMES: dict[str, tuple[str, ...]] = {
     "keyword": ("http", "https"),
     "json": ("http", "https"),
     "tls": ("https",),
+    "domain": ("domain",),
     "tcp": ("tcp",),
     "dns": ("dns",),
     "ping": ("icmp",),
@@ -31,6 +33,7 @@ SCHEMES: dict[str, tuple[str, ...]] = {
 URL_EXAMPLES = {
     "http": "https://example.com/",
     "tls": "https://example.com/",
+    "domain": "domain://example.com",
     "tcp": "tcp://db.example.com:5432",
     "dns": "dns://example.com",
     "ping": "icmp://example.com",
@@ -39,6 +42,7 @@ URL_EXAMPLES = {
 TARGET_FORMS = {
     "tcp": "tcp://host:port",
     "tls": "https://host[:port]",
+    "domain": "domain://name",
     "dns": "dns://name",
     "ping": "icmp://host",
 }
@@ -116,6 +120,28 @@ def has_certificate(url: str) -> bool:
     return url.lower().startswith("https://")
 
 
+def has_registrable_domain(url: str) -> bool:
+    """Whether the host of `url` is a registered domain or a name under one (not an IP
+    address, a public suffix or a single-label name): what a domain expiry check needs."""
+    if not matches(DOMAIN_URL, url):  # the published pattern: a name, not an address
+        return False
+    try:
+        host = split_target(url).host
+    except ValueError:
+        return False
+    return host is not None and registrable_domain(host) is not None
+
+
+def watched_domain(url: str | None) -> str | None:
+    """The registrable domain of the URL's host: what a domain expiry check of the
+    monitor looks up (a `domain://` or an http(s) URL alike), or None."""
+    try:
+        host = split_target(url or "").host
+    except ValueError:
+        return None
+    return registrable_domain(host) if host else None
+
+
 def resolver_address(value: str) -> tuple[str, int]:
     """(IP, port) of a DNS resolver given as "IP", "IP:port", "[v6]:port" or a bare IPv6
     address; port 53 unless given. TargetError saying what is wrong otherwise."""
@@ -152,10 +178,15 @@ def url_problem(kind: str, url: str | None) -> str | None:
         return "has an invalid port number"
     if kind == "tcp" and target.port is None:
         return f"must name the port to connect to, as in {example}"
-    if kind in ("dns", "ping", "tcp") and (target.path.strip("/") or target.query):
+    if kind in ("dns", "ping", "tcp", "domain") and (target.path.strip("/") or target.query):
         return f"takes a host only, as in {example}"
     if kind == "dns" and not _HOSTNAME.match(target.host or ""):
         return "must name a valid DNS name, as in dns://example.com"
+    if kind == "domain" and registrable_domain(target.host or "") is None:
+        return (
+            "must name a registered domain (or a name under one), not an IP address, "
+            f"a public suffix such as co.uk or a local name, as in {example}"
+        )
     if kind in HOST_ONLY and not matches(HOST_ONLY[kind], url):
         # What is left: a user name, a fragment, several slashes, a port for dns or ping.
         return f"takes a host only, as in {example}"

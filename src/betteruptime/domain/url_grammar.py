@@ -66,6 +66,10 @@ PORT_FROM_1 = (
 HOST = rf"(?:[^{WHITESPACE}{CONTROL}{NETLOC_UNSAFE}/?#@:\[\]\\]+|\[{IPV6}\])"
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
 DNS_NAME = rf"{_LABEL}(?:\.{_LABEL})*\.?"
+# A name under a top-level domain: two labels at least, the last one starting with a
+# letter (no TLD is numeric, so an IPv4 address is not one).
+_TLD = r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN_NAME = rf"(?:{_LABEL}\.)+{_TLD}\.?"
 MAX_DNS_NAME = 253
 _REST = rf"[^{WHITESPACE}{CONTROL}]*"
 
@@ -105,7 +109,19 @@ HOST_ONLY = {
     "tcp": _whole(rf"{_scheme('tcp')}://{_BARE_HOST}:[0-9]+/?"),
     "dns": _whole(rf"{_scheme('dns')}://{DNS_NAME}"),
     "ping": _whole(rf"{_scheme('icmp')}://{_BARE_HOST}/?"),
+    "domain": _whole(rf"{_scheme('domain')}://{DOMAIN_NAME}/?"),
 }
+# An http(s) URL whose host is a name under a top-level domain (what a domain expiry
+# check needs): labels of any characters a host may have (internationalized names too),
+# the last not starting with a digit, so an IP address is not one. url_pattern says the
+# rest of the URL.
+_HOST_CHAR = rf"[^{WHITESPACE}{CONTROL}{NETLOC_UNSAFE}/?#@:\[\]\\.]"
+_NAME_HOST = (
+    rf"(?:{_HOST_CHAR}+\.)+[^{WHITESPACE}{CONTROL}{NETLOC_UNSAFE}/?#@:\[\]\\.0-9]{_HOST_CHAR}*\.?"
+)
+DOMAIN_URL = _whole(
+    rf"{_scheme('http', 'https')}://(?:[^/?#@\[\]]*@)?{_NAME_HOST}(?::[0-9]*)?(?:[/?#]{_REST})?"
+)
 # A DNS resolver: IPv4 or IPv6 address, with a port (1-65535) after a colon (IPv6 in
 # brackets then).
 RESOLVER = rf"^(?:{IPV4}(?::{PORT_FROM_1})?|\[{IPV6}\](?::{PORT_FROM_1})?|{IPV6})$"

@@ -139,6 +139,8 @@ async def record_results(
             if result.cert_expires_at is not None:
                 state.cert_expires_at = result.cert_expires_at
                 state.cert_issuer = result.cert_issuer
+            if result.domain_expires_at is not None:
+                state.domain_expires_at = result.domain_expires_at
     events = await decide_ready(session, monitors, new)
     session.add_all(events)
     return events

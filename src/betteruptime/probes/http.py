@@ -88,14 +88,51 @@ def _mark(name: str, phase: str | None = None) -> None:
             timeline.phase = phase
 
 
-class _TimedConnector(aiohttp.TCPConnector):
-    """A TCPConnector that marks when the TCP connection and the TLS handshake end, and
-    refuses addresses the target policy forbids (the SSRF guard), after DNS, on the
-    very addresses about to be connected to."""
+class GuardedConnector(aiohttp.TCPConnector):
+    """A TCPConnector that refuses addresses the target policy forbids (the SSRF guard),
+    after DNS, on the very addresses about to be connected to; every redirect's hop
+    connects through it too."""
 
     def __init__(self, *, policy: TargetPolicy | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._policy = policy
+
+    def _vet(
+        self,
+        addr_infos: list[aiohappyeyeballs.AddrInfoType],
+        req: ClientRequest,
+        client_error: type[Exception],
+    ) -> None:
+        if self._policy is None:
+            return
+        for info in addr_infos:
+            reason = refusal(str(info[4][0]), self._policy)
+            if reason is not None:
+                raise client_error(req.connection_key, OSError(f"refused: {reason}"))
+
+    async def _wrap_create_connection(
+        self,
+        *args: Any,
+        addr_infos: list[aiohappyeyeballs.AddrInfoType],
+        req: ClientRequest,
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 (aiohttp's signature)
+        client_error: type[Exception] = aiohttp.ClientConnectorError,
+        **kwargs: Any,
+    ) -> tuple[asyncio.Transport, ResponseHandler]:
+        self._vet(addr_infos, req, client_error)
+        return await super()._wrap_create_connection(
+            *args,
+            addr_infos=addr_infos,
+            req=req,
+            timeout=timeout,
+            client_error=client_error,
+            **kwargs,
+        )
+
+
+class _TimedConnector(GuardedConnector):
+    """A GuardedConnector that also marks when the TCP connection and the TLS handshake
+    end."""
 
     async def _wrap_create_connection(
         self,
@@ -109,11 +146,7 @@ class _TimedConnector(aiohttp.TCPConnector):
         # A copy of aiohttp 3.14's method with the _mark() calls added: TCP connect and
         # TLS handshake are two awaits inside it, with no hook in between.
         tls = bool(kwargs.get("ssl"))
-        if self._policy is not None:
-            for info in addr_infos:
-                reason = refusal(str(info[4][0]), self._policy)
-                if reason is not None:
-                    raise client_error(req.connection_key, OSError(f"refused: {reason}"))
+        self._vet(addr_infos, req, client_error)
         try:
             async with ceil_timeout(timeout.sock_connect, ceil_threshold=timeout.ceil_threshold):
                 _mark("tcp_start", "connecting")

@@ -8,9 +8,11 @@ from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, CheckResult, MonitorKind
 from betteruptime.probes.base import Probe
 from betteruptime.probes.dns import DnsProbe
+from betteruptime.probes.domain import DomainProbe, WithDomainExpiry
 from betteruptime.probes.http import HttpProbe
 from betteruptime.probes.http_certificate import HttpWithCertificate
 from betteruptime.probes.ping import PingProbe
+from betteruptime.probes.rdap import IANA_BOOTSTRAP_URL, RdapClient
 from betteruptime.probes.tcp import TcpProbe
 from betteruptime.probes.tls import TlsProbe
 
@@ -22,12 +24,17 @@ class Probes:
     which is never probed) gets a down result saying so, rather than an exception.
     """
 
-    def __init__(self, policy: TargetPolicy | None = None) -> None:
+    def __init__(
+        self, policy: TargetPolicy | None = None, *, rdap_bootstrap_url: str = IANA_BOOTSTRAP_URL
+    ) -> None:
         # The SSRF guard: every probe judges the addresses it connects to, after DNS.
         tls = TlsProbe(policy=policy)
-        # HTTP monitors with tls_expiry_days get the tls kind's certificate check too.
-        http = HttpWithCertificate(HttpProbe(policy), tls)
+        domain = DomainProbe(RdapClient(bootstrap_url=rdap_bootstrap_url, policy=policy))
+        # HTTP monitors with tls_expiry_days get the tls kind's certificate check too,
+        # and those with domain_expiry_days the domain kind's registration check.
+        http = WithDomainExpiry(HttpWithCertificate(HttpProbe(policy), tls), domain)
         self._probes: dict[MonitorKind, Probe] = {"http": http, "keyword": http, "json": http}
+        self._probes["domain"] = domain
         self._probes["ping"] = PingProbe(policy=policy)
         self._probes["tls"] = tls
         self._probes["tcp"] = TcpProbe(policy)

@@ -41,7 +41,7 @@ def make_scheduler(
 
 
 def make_worker(settings: Settings, *, broker: Broker, region: str) -> tuple[Worker, Probes]:
-    probes = Probes(settings.target_policy())
+    probes = Probes(settings.target_policy(), rdap_bootstrap_url=settings.rdap_bootstrap_url)
     worker = Worker(
         jobs=JobQueue(broker),
         results=ResultQueue(broker),

@@ -32,4 +32,5 @@ def probe_spec(monitor: Monitor) -> ProbeSpec:
         max_packet_loss_percent=monitor.max_packet_loss_percent,
         tls_expiry_days=monitor.tls_expiry_days,
         assertions=list(monitor.assertions or []),
+        domain_expiry_days=monitor.domain_expiry_days,
     )

@@ -1,4 +1,4 @@
-"""Field types of the monitor kinds beyond HTTP: TCP, DNS, ping, TLS and heartbeat.
+"""Field types of the monitor kinds beyond HTTP: TCP, DNS, ping, TLS, domain and heartbeat.
 
 The per-field rules live in the types; which fields a kind needs, and whether the URL's
 scheme fits the kind, need the whole monitor and are checked in `domain.monitor_kinds`.
@@ -82,6 +82,17 @@ TlsExpiryDays = Annotated[
         le=365,
         description="Fail when the certificate expires within this many days. Default 14 "
         "for kind tls; on an https monitor of another kind, null leaves it unchecked.",
+    ),
+]
+DomainExpiryDays = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=365,
+        description="Fail when the registrable domain of the URL's host expires within "
+        "this many days (read from the registry over RDAP, at most every 12 hours). "
+        "Default 14 for kind domain; on an http, keyword or json monitor, null leaves it "
+        "unchecked.",
     ),
 ]
 DegradedAfter = Annotated[

@@ -40,7 +40,9 @@ from betteruptime.schemas.text import (
     pattern,
 )
 
-SupportedKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat"]
+SupportedKind = Literal[
+    "http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat"
+]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 KeywordMode = Literal["present", "absent"]
 MonitorStatus = Literal["pending", "up", "degraded", "down", "paused"]
@@ -81,7 +83,8 @@ def _url(url: str) -> str:
     target = split_target(url)
     if target.scheme not in URL_SCHEMES:
         raise ValueError(
-            "must be an http(s)://, tcp://, dns:// or icmp:// URL, as in https://example.com/"
+            "must be an http(s)://, tcp://, dns://, icmp:// or domain:// URL, "
+            "as in https://example.com/"
         )
     if not target.host:
         raise ValueError("must include a host name, as in https://example.com/")
@@ -149,7 +152,8 @@ Kind = Annotated[
     BeforeValidator(_kind),
     Field(
         description="What is checked: `http`, `keyword`, `json`, `tls` (https:// URL), "
-        "`tcp` (tcp://host:port), `dns` (dns://name), `ping` (icmp://host), or "
+        "`tcp` (tcp://host:port), `dns` (dns://name), `ping` (icmp://host), `domain` "
+        "(domain://name: the registration's expiry date, over RDAP), or "
         "`heartbeat` (no URL: it is pinged at its `ping_url`)."
     ),
 ]

@@ -21,6 +21,7 @@ from betteruptime.schemas.kinds import (
     DegradedAfter,
     DnsRecordType,
     DnsResolver,
+    DomainExpiryDays,
     ExpectedValues,
     GraceSeconds,
     PacketLoss,
@@ -95,6 +96,7 @@ class MonitorCreate(RequestModel):
     ping_count: PingCount = 3
     max_packet_loss_percent: PacketLoss | None = None
     tls_expiry_days: TlsExpiryDays | None = None
+    domain_expiry_days: DomainExpiryDays | None = None
     degraded_after_ms: DegradedAfter | None = None
     period_seconds: PeriodSeconds | None = None
     grace_seconds: GraceSeconds | None = None
@@ -168,6 +170,7 @@ class MonitorUpdate(RequestModel):
     ping_count: PingCount | None = None
     max_packet_loss_percent: PacketLoss | None = None
     tls_expiry_days: TlsExpiryDays | None = None
+    domain_expiry_days: DomainExpiryDays | None = None
     degraded_after_ms: DegradedAfter | None = None
     period_seconds: PeriodSeconds | None = None
     grace_seconds: GraceSeconds | None = None
@@ -219,6 +222,7 @@ class MonitorPublic(BaseModel):
     ping_count: int
     max_packet_loss_percent: float | None
     tls_expiry_days: int | None
+    domain_expiry_days: int | None
     degraded_after_ms: int | None
     period_seconds: int | None
     grace_seconds: int | None

@@ -42,6 +42,7 @@ INT_FIELDS = (
     "min_failed_regions",
     "ping_count",
     "tls_expiry_days",
+    "domain_expiry_days",
     "degraded_after_ms",
     "period_seconds",
     "grace_seconds",
@@ -94,6 +95,7 @@ _DEFAULTED_LATER = (
     "recovery_threshold",
     "dns_record_type",
     "tls_expiry_days",
+    "domain_expiry_days",
     "grace_seconds",
 )
 

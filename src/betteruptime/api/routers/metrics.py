@@ -20,6 +20,9 @@ starts a new series):
 - `betteruptime_monitor_certificate_expiry_timestamp_seconds`: when the latest certificate
   seen expires (Unix time, as blackbox_exporter's probe_ssl_earliest_cert_expiry); only
   for monitors that have seen one.
+- `betteruptime_monitor_domain_expiry_timestamp_seconds`: when the domain's registration
+  expires, as the latest RDAP answer said (Unix time); only for monitors that read one
+  (kind `domain`, and http, keyword or json monitors with `domain_expiry_days`).
 
 Names use base units, as Prometheus wants them: `promtool check metrics` runs on a live
 scrape in CI. The older `…_response_time_ms` and `…_certificate_days_left`, which it
@@ -84,6 +87,7 @@ class MonitorSample:
     response_time_ms: float | None = None
     certificate_expires_at: datetime | None = None
     certificate_days_left: float | None = None
+    domain_expires_at: datetime | None = None
 
     def labels(self) -> list[str]:
         return [str(self.monitor_id), self.name, self.kind]
@@ -103,9 +107,8 @@ def _seconds(sample: MonitorSample) -> float | None:
     return None if ms is None else ms / MS_PER_SECOND
 
 
-def _expiry(sample: MonitorSample) -> float | None:
-    expires = sample.certificate_expires_at
-    return None if expires is None else expires.timestamp()
+def _timestamp(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 RESPONSE_TIME = Gauge(
@@ -116,7 +119,12 @@ RESPONSE_TIME = Gauge(
 CERTIFICATE_EXPIRY = Gauge(
     "betteruptime_monitor_certificate_expiry_timestamp_seconds",
     "When the latest certificate seen expires, Unix time.",
-    _expiry,
+    lambda sample: _timestamp(sample.certificate_expires_at),
+)
+DOMAIN_EXPIRY = Gauge(
+    "betteruptime_monitor_domain_expiry_timestamp_seconds",
+    "When the domain's registration expires (the latest RDAP answer), Unix time.",
+    lambda sample: _timestamp(sample.domain_expires_at),
 )
 # Served beside their replacements for one release, then removed. promtool refuses these
 # names themselves (abbreviated or non-base units): the CI check allows exactly that.
@@ -145,6 +153,7 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
             Monitor.paused,
             MonitorState.status,
             MonitorState.cert_expires_at,
+            MonitorState.domain_expires_at,
         )
         .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
         .order_by(Monitor.id)
@@ -173,7 +182,7 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
     )
     response_times = {monitor_id: float(avg) for monitor_id, avg in latest if avg is not None}
     samples = []
-    for monitor_id, name, kind, paused, status, cert_expires_at in monitors:
+    for monitor_id, name, kind, paused, status, cert_expires_at, domain_expires_at in monitors:
         checks, failures = totals.get(monitor_id, (0, 0))
         effective = "paused" if paused else (status or "pending")
         samples.append(
@@ -191,6 +200,7 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
                     if cert_expires_at is not None
                     else None
                 ),
+                domain_expires_at=domain_expires_at,
             )
         )
     return samples
@@ -230,6 +240,7 @@ class MonitorCollector(Collector):
         yield self._gauge(RESPONSE_TIME)
         yield from (checks, failures)
         yield self._gauge(CERTIFICATE_EXPIRY)
+        yield self._gauge(DOMAIN_EXPIRY)
         yield self._by_status()
         for replacement, old in DEPRECATED_GAUGES.items():
             help_text = f"DEPRECATED, removed in the next release: use {replacement}. {old.help}"

@@ -70,6 +70,9 @@ class Monitor(Base):
     max_packet_loss_percent: Mapped[float | None] = mapped_column(Float, nullable=True)
     # tls (and optionally https): fail when the certificate expires within this many days.
     tls_expiry_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Kind domain, or an http/keyword/json monitor that also watches its domain's
+    # registration: fail when it expires within this many days.
+    domain_expiry_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Slower than this (but otherwise up): degraded, shown apart from down.
     degraded_after_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # heartbeat: expected every period (+ grace), or on a cron schedule in a time zone;
@@ -114,6 +117,8 @@ class MonitorState(Base):
     # The latest certificate seen (tls monitors, https ones that check expiry).
     cert_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cert_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The latest domain registration expiry read over RDAP (details of the check say more).
+    domain_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Heartbeats: the last ping, and a run announced by /start and not finished yet.
     last_ping_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     run_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -79,7 +79,7 @@ async def _show_form(
     channels = await channel_service.list_channels(db, owner_id=user.id)
     server = monitor_service.server_defaults(settings, await live_regions(db))
     defaults = new_monitor_values({"kind": DEFAULT_KIND}, server)
-    kinds_defaults = {kind: field_defaults(kind) for kind in ("tls", "heartbeat")}
+    kinds_defaults = {kind: field_defaults(kind) for kind in ("tls", "domain", "heartbeat")}
     context = {
         "monitor": record.monitor if record else None,
         "action": f"/monitors/{record.monitor.id}/edit" if record else "/monitors/new",
@@ -98,6 +98,7 @@ async def _show_form(
         "default_timeout": f"{default_timeout(defaults['interval_seconds']):g}",
         "defaults": defaults,
         "default_tls_days": kinds_defaults["tls"]["tls_expiry_days"],
+        "default_domain_days": kinds_defaults["domain"]["domain_expiry_days"],
         "default_grace": kinds_defaults["heartbeat"]["grace_seconds"],
         "heartbeat_thresholds": (
             kinds_defaults["heartbeat"]["failure_threshold"],

@@ -6,12 +6,18 @@ ids must not tell which objects exist. (An incident's page is in views/incidents
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from betteruptime.api.deps import SessionDep, SettingsDep
+from betteruptime.db.models import Check, Monitor, MonitorState
 from betteruptime.db.types import utcnow
 from betteruptime.domain.quorum import region_warnings
+from betteruptime.domain.targets import watched_domain
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
@@ -34,11 +40,31 @@ LATEST_CHECKS = 20
 LATEST_INCIDENTS = 20
 
 
+def registration(
+    monitor: Monitor, state: MonitorState | None, checks: Sequence[Check], now: datetime
+) -> dict[str, Any] | None:
+    """The domain registration the monitor watches, for its page: the domain, when it
+    expires and how many days are left (the latest RDAP answer), and its registrar."""
+    if monitor.kind != "domain" and monitor.domain_expiry_days is None:
+        return None
+    expires_at = state.domain_expires_at if state else None
+    seen = next(
+        (check.details for check in checks if check.details and "rdap_url" in check.details), {}
+    )
+    return {
+        "domain": seen.get("domain") or watched_domain(monitor.url),
+        "expires_at": expires_at,
+        "days_left": (expires_at - now).days if expires_at else None,
+        "registrar": seen.get("registrar"),
+    }
+
+
 @router.get("/monitors/{monitor_id}")
 async def monitor_page(
     request: Request, record: PageMonitor, db: SessionDep, user: PageUser
 ) -> Response:
     monitor, now = record.monitor, utcnow()
+    checks = await list_checks(db, monitor_id=monitor.id, limit=LATEST_CHECKS)
     context = {
         "now": now,
         "monitor": monitor,
@@ -46,7 +72,8 @@ async def monitor_page(
         "status": status_of(monitor.paused, record.state.status if record.state else None),
         "target": display_target(monitor.kind, monitor.url),
         "summary": await monitor_summary(db, monitor_id=monitor.id, now=now),
-        "checks": await list_checks(db, monitor_id=monitor.id, limit=LATEST_CHECKS),
+        "checks": checks,
+        "registration": registration(monitor, record.state, checks, now),
         "incidents": await incident_service.list_incidents(
             db, owner_id=user.id, monitor_id=monitor.id, limit=LATEST_INCIDENTS
         ),
