@@ -1,6 +1,6 @@
 """Issue 14: an alert for every monitor kind through one `json://` channel, with
 `betteruptime up` as a user runs it. One monitor of each kind (http, keyword, json, tcp,
-dns, ping, tls, heartbeat) is linked to the same webhook; each is broken the way its kind
+dns, ping, tls, domain, heartbeat) is linked to the same webhook; each is broken the way its kind
 fails, then mended. Every down and every recovery arrives, once, and reads well: a
 heartbeat's message has no URL and says it missed its ping.
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from aiohttp import web
 from e2e.conftest import Product
 from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.dns_server import ZoneDnsServer
+from testkit.rdap_server import RdapServer
 from testkit.receivers import WebhookReceiver
 from testkit.server import LocalServer
 from testkit.tcp_server import PingServer
@@ -29,7 +31,7 @@ from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PERIOD = 10  # the heartbeat's, as in the issue; no grace
-KINDS = ("http", "keyword", "json", "tcp", "dns", "ping", "tls", "heartbeat")
+KINDS = ("http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat")
 # A fast monitor is down after 2 failures 1 s apart (up after 2 successes); the alert
 # goes out within a second or two of the decision.
 WITHIN = 15
@@ -63,10 +65,24 @@ class Shop(LocalServer):
 
 
 @pytest.fixture
-def product_env(ca_file: Path) -> dict[str, str]:
-    """`product` trusting the test CA; a rate limit above the 16 messages of the test, so
-    none is folded into a digest."""
-    return {"SSL_CERT_FILE": str(ca_file), "BETTERUPTIME_CHANNEL_RATE_LIMIT": "100"}
+async def registry() -> AsyncIterator[RdapServer]:
+    """A domain registry whose monitor.test expires in 3 days."""
+    server = RdapServer(tlds=("test",))
+    server.register("monitor.test", datetime.now(UTC) + timedelta(days=3, hours=1))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def product_env(ca_file: Path, registry: RdapServer) -> dict[str, str]:
+    """`product` trusting the test CA and asking the local registry about domains; a
+    rate limit above the 18 messages of the test, so none is folded into a digest."""
+    return {
+        "SSL_CERT_FILE": str(ca_file),
+        "BETTERUPTIME_CHANNEL_RATE_LIMIT": "100",
+        "BETTERUPTIME_RDAP_BOOTSTRAP_URL": registry.bootstrap_url,
+    }
 
 
 @pytest.fixture
@@ -157,6 +173,14 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
             "tls": await create_fast_monitor(
                 api, expiring_server.url("/"), name="tls", kind="tls", tls_expiry_days=1, **linked
             ),
+            "domain": await create_fast_monitor(
+                api,
+                "domain://www.monitor.test",
+                name="domain",
+                kind="domain",
+                domain_expiry_days=1,
+                **linked,
+            ),
         }
         assert set(ids) == set(KINDS)
         await eventually(ping, within=5, what="the heartbeat's first ping accepted")
@@ -173,6 +197,8 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
         await ping_server.stop()
         dns_server.set("www.monitor.test.", "A", ["1.2.3.4"])
         assert (await api.patch(f"/monitors/{ids['tls']}", json={"tls_expiry_days": 14})).is_success
+        soon = {"domain_expiry_days": 14}
+        assert (await api.patch(f"/monitors/{ids['domain']}", json=soon)).is_success
         metadata = {"url": "icmp://169.254.169.254"}
         assert (await api.patch(f"/monitors/{ids['ping']}", json=metadata)).is_success
 
@@ -190,6 +216,8 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
         await ping_server.start()
         dns_server.set("www.monitor.test.", "A", ["93.184.216.34"])
         assert (await api.patch(f"/monitors/{ids['tls']}", json={"tls_expiry_days": 1})).is_success
+        later = {"domain_expiry_days": 1}
+        assert (await api.patch(f"/monitors/{ids['domain']}", json=later)).is_success
         local = {"url": "icmp://127.0.0.1"}
         assert (await api.patch(f"/monitors/{ids['ping']}", json=local)).is_success
         assert await ping()
@@ -212,6 +240,9 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
     assert "URL: icmp://169.254.169.254" in downs["[DOWN] ping"]
     assert "link-local or cloud metadata address" in downs["[DOWN] ping"]
     assert "certificate expires in 2 days" in downs["[DOWN] tls"]
+    assert "URL: domain://www.monitor.test" in downs["[DOWN] domain"]
+    assert "domain monitor.test expires in 3 days (" in downs["[DOWN] domain"]
+    assert "), threshold 14" in downs["[DOWN] domain"]
     assert "expected 93.184.216.34, got 1.2.3.4" in downs["[DOWN] dns"]
     assert "HTTP status: 503" in downs["[DOWN] http"]
     log = product.process.log()
