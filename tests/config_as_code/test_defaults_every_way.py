@@ -44,6 +44,7 @@ NEEDS: dict[str, dict[str, Any]] = {
     "dns": {"url": "dns://d.example"},
     "ping": {"url": "icmp://p.example"},
     "tls": {"url": "https://s.example/"},
+    "domain": {"url": "domain://r.example.com"},
     "heartbeat": {"period_seconds": 3600},
 }
 # Made by the server, or telling the three apart: not settings.

@@ -24,7 +24,8 @@ monitors:
   - {name: job, kind: heartbeat, cron: '0 3 * * *', timezone: Europe/Paris, paused: true}
   - {name: resolver, kind: dns, url: 'dns://example.com', expected_values: ['1.2.3.4']}
   - {name: health, kind: json, url: 'https://h.example.com/', json_path: $.ok,
-     json_expected: {up: [1, true]}}
+     json_expected: {up: [1, true]}, domain_expiry_days: 30}
+  - {name: registration, kind: domain, url: 'domain://example.com', domain_expiry_days: 60}
 """
 
 
@@ -70,6 +71,10 @@ def test_it_writes_urls_whole_and_leaves_defaults_out_but_not_server_dependent_o
     }
     assert written["monitors"][1]["paused"] is True
     assert "ping_token" not in written["monitors"][1]
+    assert written["monitors"][3]["domain_expiry_days"] == 30
+    registration = written["monitors"][4]
+    assert registration["kind"] == "domain" and registration["url"] == "domain://example.com"
+    assert registration["domain_expiry_days"] == 60
 
 
 def test_two_monitors_with_one_name_cannot_be_exported() -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from betteruptime.db.models import User
 from betteruptime.db.session import create_engine, session_factory
+from betteruptime.domain.targets import has_registrable_domain, watched_domain
 from betteruptime.runtime.app import create_app
 from betteruptime.schemas.instants import LATEST, as_utc
 from betteruptime.services.tokens import issue_token
@@ -138,6 +139,7 @@ APPRISE_URL = "json://hooks.example.com/fuzz"  # nor Apprise's hundred URL gramm
 # reads; domain/assertion_language.py): each generated row becomes one that is valid.
 STATUS_ROW = {"source": "status_code", "comparison": "equals", "target": "2xx"}
 CERTIFICATE_ROW = {"source": "certificate_days", "comparison": "greater_than", "target": 7}
+DOMAIN_URL = "domain://example.com"
 
 
 def _monitor(body: dict[str, Any]) -> None:
@@ -154,6 +156,14 @@ def _monitor(body: dict[str, Any]) -> None:
     if isinstance(body.get("assertions"), list):
         row = CERTIFICATE_ROW if body.get("kind") == "tls" else STATUS_ROW
         body["assertions"] = [row for _ in body["assertions"]]
+    # A registration is looked up under a registrable domain: a public suffix (co.uk)
+    # matches the name pattern but has none (the Public Suffix List is no pattern).
+    url = body.get("url")
+    if body.get("kind") == "domain" and isinstance(url, str) and watched_domain(url) is None:
+        body["url"] = DOMAIN_URL
+    http_days = body.get("kind") != "domain" and body.get("domain_expiry_days") is not None
+    if http_days and not has_registrable_domain(url or ""):
+        del body["domain_expiry_days"]
     # A range is two numbers compared too: "299-200" ends before it starts.
     if isinstance(body.get("expected_status"), list):
         body["expected_status"] = [_ordered(pattern) for pattern in body["expected_status"]]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from betteruptime.domain.rdap import registrable_domain
-from betteruptime.domain.url_grammar import DOMAIN_URL, HOST_ONLY, matches
+from betteruptime.domain.url_grammar import HOST_ONLY, matches
 
 # The URL schemes each kind takes; a heartbeat has no URL.
 SCHEMES: dict[str, tuple[str, ...]] = {
@@ -123,8 +123,6 @@ def has_certificate(url: str) -> bool:
 def has_registrable_domain(url: str) -> bool:
     """Whether the host of `url` is a registered domain or a name under one (not an IP
     address, a public suffix or a single-label name): what a domain expiry check needs."""
-    if not matches(DOMAIN_URL, url):  # the published pattern: a name, not an address
-        return False
     try:
         host = split_target(url).host
     except ValueError:

@@ -111,17 +111,6 @@ HOST_ONLY = {
     "ping": _whole(rf"{_scheme('icmp')}://{_BARE_HOST}/?"),
     "domain": _whole(rf"{_scheme('domain')}://{DOMAIN_NAME}/?"),
 }
-# An http(s) URL whose host is a name under a top-level domain (what a domain expiry
-# check needs): labels of any characters a host may have (internationalized names too),
-# the last not starting with a digit, so an IP address is not one. url_pattern says the
-# rest of the URL.
-_HOST_CHAR = rf"[^{WHITESPACE}{CONTROL}{NETLOC_UNSAFE}/?#@:\[\]\\.]"
-_NAME_HOST = (
-    rf"(?:{_HOST_CHAR}+\.)+[^{WHITESPACE}{CONTROL}{NETLOC_UNSAFE}/?#@:\[\]\\.0-9]{_HOST_CHAR}*\.?"
-)
-DOMAIN_URL = _whole(
-    rf"{_scheme('http', 'https')}://(?:[^/?#@\[\]]*@)?{_NAME_HOST}(?::[0-9]*)?(?:[/?#]{_REST})?"
-)
 # A DNS resolver: IPv4 or IPv6 address, with a port (1-65535) after a colon (IPv6 in
 # brackets then).
 RESOLVER = rf"^(?:{IPV4}(?::{PORT_FROM_1})?|\[{IPV6}\](?::{PORT_FROM_1})?|{IPV6})$"

@@ -92,7 +92,8 @@ DomainExpiryDays = Annotated[
         description="Fail when the registrable domain of the URL's host expires within "
         "this many days (read from the registry over RDAP, at most every 12 hours). "
         "Default 14 for kind domain; on an http, keyword or json monitor, null leaves it "
-        "unchecked.",
+        "unchecked, and a value needs a URL whose host is a name under a registered domain "
+        "(not an IP address, a public suffix or a single label such as localhost).",
     ),
 ]
 DegradedAfter = Annotated[
