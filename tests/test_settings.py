@@ -146,3 +146,16 @@ def test_the_cli_says_so_in_one_line_and_exits_without_a_traceback(tmp_path: Pat
         "error: DATABASE_URL and DATABASE_URL_FILE are both set; set only one of them"
     )
     assert SECRET_VALUES["database_url"] not in ran.stderr + ran.stdout
+
+
+def test_the_rdap_bootstrap_url_defaults_to_iana_and_must_be_http(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("BETTERUPTIME_RDAP_BOOTSTRAP_URL", raising=False)
+    assert load_settings().rdap_bootstrap_url == "https://data.iana.org/rdap/dns.json"
+    monkeypatch.setenv("BETTERUPTIME_RDAP_BOOTSTRAP_URL", "http://127.0.0.1:8053/dns.json")
+    assert load_settings().rdap_bootstrap_url == "http://127.0.0.1:8053/dns.json"
+
+    monkeypatch.setenv("BETTERUPTIME_RDAP_BOOTSTRAP_URL", "ftp://data.iana.org/rdap/dns.json")
+    with pytest.raises(SettingsError, match=r"^invalid setting BETTERUPTIME_RDAP_BOOTSTRAP_URL: "):
+        load_settings()
