@@ -55,9 +55,9 @@ def declared_routes(app: FastAPI) -> list[RouteCall]:
     """Every method of every route of the app, public ones left out."""
     calls: list[RouteCall] = []
     for context in iter_route_contexts(app.routes):
-        path = context.path
-        if path is None or path.startswith(PUBLIC_PREFIXES):
+        if context.path is None or context.path.startswith(PUBLIC_PREFIXES):
             continue
+        path = _PARAM.sub(r"{\1}", context.path)  # {monitor_id:int} as {monitor_id}
         original = context.original_route
         takes_body = isinstance(original, APIRoute) and original.body_field is not None
         params = tuple(_PARAM.findall(path))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from betteruptime.config_as_code import apply as apply_module
 from betteruptime.config_as_code.apply import apply_text
@@ -74,7 +74,8 @@ async def snapshot(sessions: SessionFactory) -> dict[str, Any]:
 
 
 def _row(row: Any) -> dict[str, Any]:
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+    # By attribute: a column may be named otherwise (monitors.group_name is `group`).
+    return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
 
 
 async def test_apply_creates_channels_and_monitors_as_the_api_would(

@@ -63,6 +63,8 @@ def stored_values(**changes: Any) -> dict[str, Any]:
         "cron": None,
         "timezone": "UTC",
         "remind_every_minutes": None,
+        "tags": [],
+        "group": None,
     }
     assert set(values) == set(MONITOR_FIELDS), "a monitor field is missing here"
     return values | changes

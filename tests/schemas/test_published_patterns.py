@@ -23,10 +23,13 @@ from betteruptime.schemas.maintenance import StartTime
 from betteruptime.schemas.monitor_fields import (
     HEADER_NAME,
     STATUS_PATTERN,
+    TAG_PATTERN,
     URL,
+    Group,
     HeaderName,
     Region,
     StatusPattern,
+    Tag,
     Url,
 )
 from betteruptime.schemas.status_pages import SLUG_PATTERN, Slug, Title
@@ -72,6 +75,8 @@ RULES = {
     "start time": (START_TIME_PATTERN, _accepts(StartTime)),
     "region": (REGION_PATTERN, _accepts(Region)),
     "header name": (HEADER_NAME, _accepts(HeaderName)),
+    "tag": (TAG_PATTERN, _accepts(Tag)),
+    "group": (STRIPPED_LINE_PATTERN, _accepts(Group)),
 }
 # Lengths are published apart from the patterns (minLength, maxLength).
 LENGTHS = {"slug": (3, 64), "header name": (1, 256), "email": (1, 254), "url": (1, 2048)}

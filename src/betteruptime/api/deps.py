@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.convertors import Convertor, register_url_convertor
 
 from betteruptime.alerting.sender import Sender
 from betteruptime.api.errors import ApiError, not_found
@@ -22,6 +23,23 @@ from betteruptime.settings import Settings
 # Ids are 32-bit on every database: a larger one cannot exist, and must read as
 # "not found" rather than overflow in the driver.
 MAX_ID = 2**31 - 1
+
+
+class _IdConvertor(Convertor[int]):
+    """`{name:id}` in a path: a segment written as a whole number, sign included (so -1
+    reads as a missing object); anything else is not an id, so `/monitors/bulk` is a
+    resource of its own, not the monitor "bulk"."""
+
+    regex = "-?[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", _IdConvertor())
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

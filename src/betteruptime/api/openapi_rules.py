@@ -1,7 +1,7 @@
 """The rules of a body that involve several of its fields, in JSON Schema, for the
 OpenAPI document: what each monitor kind needs (and the fields it does not have, which
 may only be sent with their default), the two forms of a maintenance window, and one way
-of linking channels. The server checks them in `domain.monitor_kinds`,
+of linking channels, what a bulk action selects. The server checks them in `domain.monitor_kinds`,
 `domain.targets` and `domain.maintenance`, from the same tables.
 
 Two rules are left to the prose of the fields, as JSON Schema cannot compare two
@@ -16,11 +16,12 @@ objects (`channel_ids`, `monitor_ids`) must name the caller's own.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from betteruptime.domain.monitor_kinds import field_defaults, fields_of
 from betteruptime.domain.targets import SCHEMES
 from betteruptime.domain.url_grammar import HOST_ONLY, MAX_DNS_NAME, scheme_pattern
+from betteruptime.schemas.monitor_bulk import TAG_ACTIONS, BulkAction
 from betteruptime.schemas.monitors import MonitorCreate
 
 Schema = dict[str, Any]
@@ -120,6 +121,19 @@ def maintenance_window_rules() -> list[Schema]:
     return [{"anyOf": [one_off, recurring]}]
 
 
+def monitor_bulk_rules() -> list[Schema]:
+    """Monitors by `ids` or by `tag` (one of them); `tags` with the tag actions only."""
+    by_ids = _with({"properties": {}}, "ids", ids={"type": "array"}, tag={"type": "null"})
+    by_tag = _with({"properties": {}}, "tag", tag={"type": "string"}, ids={"type": "null"})
+    tag_actions = sorted(TAG_ACTIONS)
+    others = [action for action in get_args(BulkAction) if action not in TAG_ACTIONS]
+    with_tags = _with(
+        {"properties": {}}, "tags", action={"enum": tag_actions}, tags={"type": "array"}
+    )
+    without = _with({"properties": {}}, action={"enum": others}, tags={"type": "null"})
+    return [{"anyOf": [by_ids, by_tag]}, {"anyOf": [with_tags, without]}]
+
+
 def channel_link_rules() -> list[Schema]:
     return [{"not": {"required": ["channel_ids", "channel_rules"]}}]
 
@@ -129,4 +143,5 @@ BODY_RULES = {
     "MonitorCreate": monitor_create_rules,
     "MonitorUpdate": channel_link_rules,
     "MaintenanceWindowCreate": maintenance_window_rules,
+    "MonitorBulk": monitor_bulk_rules,
 }

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.config_as_code.document import ConfigError, parse_document
 from betteruptime.config_as_code.plan import Link, NewMonitor, Plan, build_plan
 from betteruptime.config_as_code.store import Loaded, find_user, load
+from betteruptime.db.session import AtomicSession
 from betteruptime.schemas.field_paths import field_path
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
@@ -25,17 +26,6 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.regions import live_regions
 from betteruptime.services.users import UserInputError
 from betteruptime.settings import Settings
-
-
-class AtomicSession(AsyncSession):
-    """A session whose commit() only flushes: the services' commits become steps of
-    one transaction, which `finish()` commits. Leaving it unfinished rolls all back."""
-
-    async def commit(self) -> None:
-        await self.flush()
-
-    async def finish(self) -> None:
-        await super().commit()
 
 
 async def apply_text(

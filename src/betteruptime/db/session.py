@@ -56,3 +56,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class AtomicSession(AsyncSession):
+    """A session whose commit() only flushes: the commits of the services run through it
+    become steps of one transaction, which `finish()` commits. Leaving it unfinished
+    rolls all back. (Config as code applies a file this way, the API a bulk action.)"""
+
+    async def commit(self) -> None:
+        await self.flush()
+
+    async def finish(self) -> None:
+        await super().commit()

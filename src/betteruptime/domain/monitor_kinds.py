@@ -40,6 +40,8 @@ COMMON_FIELDS = frozenset(
         "failure_threshold",
         "recovery_threshold",
         "remind_every_minutes",
+        "tags",
+        "group",
     }
 )
 # Every kind that is probed has a target and is timed; a heartbeat is pinged instead.
@@ -102,6 +104,8 @@ _FIXED_DEFAULTS: Mapping[str, Any] = {
     "cron": None,
     "timezone": "UTC",
     "remind_every_minutes": None,
+    "tags": [],
+    "group": None,
 }
 # Sent as null, these take their default: for them null is how a body says "the default"
 # (the others' null is a value: no keyword, no limit).

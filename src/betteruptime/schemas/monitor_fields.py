@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     GetJsonSchemaHandler,
+    StringConstraints,
     TypeAdapter,
     WithJsonSchema,
 )
@@ -27,17 +28,27 @@ from betteruptime.domain.assertions import (
 )
 from betteruptime.domain.messages import MonitorKind
 from betteruptime.domain.names import REGION_PATTERN, validate_region
+from betteruptime.domain.tags import (
+    MAX_GROUP_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    TAG_SEPARATOR,
+    normalised_tags,
+    tag_problem,
+)
 from betteruptime.domain.targets import SCHEMES, split_target
 from betteruptime.domain.url_grammar import WHITESPACE, matches, url_pattern
 from betteruptime.schemas.text import (
     LINE,
     NO_NUL_PATTERN,
+    STRIPPED_LINE_PATTERN,
     TEXT,
     PropertyNames,
     Rule,
     Text,
     no_control,
     pattern,
+    stripped_line_pattern,
 )
 
 SupportedKind = Literal[
@@ -58,6 +69,7 @@ HEADER_NAME = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 # Line breaks would end the header; NUL cannot be sent (nor stored).
 HEADER_VALUE = r"^[^\r\n\u0000]*$"
 _HEADER_NAME = re.compile(HEADER_NAME)
+TAG_PATTERN = stripped_line_pattern(TAG_SEPARATOR)
 # "200", "2xx" or "200-299", with blanks around: what parse_status_pattern reads (a
 # range must also not end before it starts).
 _CODE = "[1-5][0-9]{2}"
@@ -134,6 +146,14 @@ def _unique(values: list[str]) -> list[str]:
     if duplicates:
         raise ValueError(f"regions must be unique; repeated: {', '.join(duplicates)}")
     return values
+
+
+def _tag(value: str) -> str:
+    no_control(value)
+    problem = tag_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def _plain_json(value: Any) -> Any:
@@ -260,4 +280,26 @@ MinFailedRegions = Annotated[
         description="Regions that must report a failure for a check to count as failing; "
         "at most the number of regions. Default (null): a majority of them.",
     ),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH),
+    # Checked once trimmed: blanks around it go; control characters and commas are refused.
+    Rule(_tag, TAG_PATTERN),
+]
+Tags = Annotated[
+    list[Tag],
+    Field(
+        description=f"Labels to find and act on monitors by (`prod`, `team:payments`): "
+        f"each trimmed, 1 to {MAX_TAG_LENGTH} characters, no control character or comma; "
+        f"case is kept. Stored once each and sorted; at most {MAX_TAGS}.",
+        max_length=MAX_TAGS,
+    ),
+    AfterValidator(normalised_tags),
+]
+Group = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_GROUP_LENGTH),
+    Field(description="The group the overview shows the monitor under; null: none."),
+    Rule(no_control, STRIPPED_LINE_PATTERN),
 ]

@@ -42,6 +42,7 @@ from betteruptime.schemas.links import (
 from betteruptime.schemas.monitor_fields import (
     Body,
     ExpectedStatus,
+    Group,
     Headers,
     HttpMethod,
     Interval,
@@ -55,6 +56,7 @@ from betteruptime.schemas.monitor_fields import (
     MonitorStatus,
     Name,
     Regions,
+    Tags,
     Threshold,
     Timeout,
     Url,
@@ -103,6 +105,8 @@ class MonitorCreate(RequestModel):
     cron: Cron | None = None
     timezone: TimeZone = "UTC"
     remind_every_minutes: RemindEvery | None = None
+    tags: Tags = Field(default_factory=list)
+    group: Group | None = None
     channel_ids: ChannelIds | None = None
     channel_rules: ChannelRules | None = None
 
@@ -133,6 +137,7 @@ _REQUIRED_ON_UPDATE = (
     "expected_values",
     "ping_count",
     "timezone",
+    "tags",
     "channel_ids",
     "channel_rules",
 )
@@ -177,6 +182,8 @@ class MonitorUpdate(RequestModel):
     cron: Cron | None = None
     timezone: TimeZone | None = None
     remind_every_minutes: RemindEvery | None = None
+    tags: Tags | None = Field(None, description="Replaces the monitor's tags; [] removes all.")
+    group: Group | None = None
     channel_ids: ChannelIds | None = None
     channel_rules: ChannelRules | None = None
 
@@ -229,6 +236,8 @@ class MonitorPublic(BaseModel):
     cron: str | None
     timezone: str
     remind_every_minutes: int | None
+    tags: list[str] = Field(description="Sorted, each once.")
+    group: str | None
     ping_url: str | None = Field(
         description="heartbeat: the secret URL to ping (GET, HEAD or POST); also "
         "/start, /fail and /{exit status} below it."

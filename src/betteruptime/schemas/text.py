@@ -37,12 +37,20 @@ NO_CONTROL_PATTERN = rf"^[^{CONTROL}]*$"
 # What pydantic's strip_whitespace takes away (Unicode White_Space, as Rust's trim):
 # Python's str.strip() also strips U+001C-U+001F.
 _TRIMMED = WHITESPACE.replace("\\u001c\\u001d\\u001e\\u001f", "")
-# Text that strip_whitespace leaves non-empty and without control characters: blanks
-# around, then something that is neither blank nor control, and no control inside.
-STRIPPED_LINE_PATTERN = (
-    rf"^[{_TRIMMED}]*[^{_TRIMMED}{CONTROL}](?:[^{CONTROL}]*[^{_TRIMMED}{CONTROL}])?"
-    rf"[{_TRIMMED}]*$"
-)
+
+
+def stripped_line_pattern(excluded: str = "") -> str:
+    """Text that strip_whitespace leaves non-empty and without control characters (nor
+    any of `excluded`, characters a class may hold as they are): blanks around, then
+    something that is neither blank nor control, and no control inside."""
+    other = f"{CONTROL}{excluded}"
+    return (
+        rf"^[{_TRIMMED}]*[^{_TRIMMED}{other}](?:[^{other}]*[^{_TRIMMED}{other}])?"
+        rf"[{_TRIMMED}]*$"
+    )
+
+
+STRIPPED_LINE_PATTERN = stripped_line_pattern()
 NUL_MESSAGE = "may not contain NUL characters (\\u0000)"
 CONTROL_MESSAGE = "may not contain control characters (such as line breaks, tabs or NUL)"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
 from betteruptime.db.types import utcnow
@@ -28,6 +29,7 @@ from betteruptime.domain.monitor_kinds import (
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
+from betteruptime.services.monitor_filters import MonitorFilter
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 
@@ -144,8 +146,10 @@ def _link_field(sent: set[str]) -> str:
 
 
 def _with_state() -> Select[Monitor, MonitorState]:
-    return select(Monitor, MonitorState).outerjoin(
-        MonitorState, MonitorState.monitor_id == Monitor.id
+    return (
+        select(Monitor, MonitorState)
+        .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
+        .options(selectinload(Monitor.tag_rows))
     )
 
 
@@ -162,13 +166,18 @@ async def get_monitor(
 
 
 async def list_monitors(
-    session: AsyncSession, *, owner_id: int, limit: int = 100, offset: int = 0
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    limit: int = 100,
+    offset: int = 0,
+    filters: MonitorFilter = MonitorFilter(),
 ) -> list[MonitorRecord]:
-    """The owner's monitors by id, states joined in the same query; the page's channel
-    links in one more."""
+    """The owner's monitors (those `filters` takes) by id, states joined in the same
+    query; the page's tags and channel links in one more each."""
     statement = (
         _with_state()
-        .where(Monitor.owner_id == owner_id)
+        .where(Monitor.owner_id == owner_id, *filters.conditions())
         .order_by(Monitor.id)
         .limit(limit)
         .offset(offset)

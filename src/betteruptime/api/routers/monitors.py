@@ -17,16 +17,24 @@ from betteruptime.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from betteruptime.api.errors import ErrorBody
+from betteruptime.api.errors import ApiError, ErrorBody
 from betteruptime.domain.quorum import region_warnings
 from betteruptime.domain.rollups import WINDOWS
+from betteruptime.domain.tags import MAX_TAGS
 from betteruptime.schemas.checks import CheckPublic, StatsPublic, StatsWindow
 from betteruptime.schemas.instants import Instant
+from betteruptime.schemas.monitor_bulk import MonitorBulk, MonitorBulkResult
+from betteruptime.schemas.monitor_fields import Group, MonitorStatus, Tag
 from betteruptime.schemas.monitors import MonitorCreate, MonitorPublic, MonitorUpdate
+from betteruptime.schemas.text import Line
 from betteruptime.services import checks as check_service
+from betteruptime.services import monitor_bulk as bulk_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import stats as stats_service
+from betteruptime.services.monitor_filters import MonitorFilter
 from betteruptime.services.regions import live_regions
+
+MAX_QUERY_LENGTH = 200
 
 router = APIRouter(
     prefix="/monitors",
@@ -66,10 +74,20 @@ async def list_monitors(
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    tag: Annotated[
+        list[Tag], Query(max_length=MAX_TAGS, description="Repeatable: monitors with all of them.")
+    ] = [],  # noqa: B006 (FastAPI copies defaults)
+    group: Annotated[Group | None, Query(description="Monitors of this group.")] = None,
+    status: Annotated[MonitorStatus | None, Query(description="Monitors in this status.")] = None,
+    q: Annotated[
+        Line | None,
+        Query(max_length=MAX_QUERY_LENGTH, description="Text in the name or the URL, any case."),
+    ] = None,
 ) -> list[MonitorPublic]:
-    """Your monitors, ordered by id."""
+    """Your monitors, ordered by id; those that match every filter given."""
+    filters = MonitorFilter(tags=tag, group=group, status=status, query=q)
     records = await monitor_service.list_monitors(
-        session, owner_id=user.id, limit=limit, offset=offset
+        session, owner_id=user.id, limit=limit, offset=offset, filters=filters
     )
     return [_public(record, base_url, live) for record in records]
 
@@ -90,12 +108,32 @@ async def create_monitor(
     return _public(record, base_url, live)
 
 
-@router.get("/{monitor_id}")
+@router.post(
+    "/bulk",
+    responses={404: {"model": ErrorBody, "description": "Some ids are not monitors of yours."}},
+)
+async def bulk_action(
+    data: MonitorBulk, session: SessionDep, user: CurrentUser
+) -> MonitorBulkResult:
+    """Pause, resume, delete, or add or remove tags of many monitors at once: those
+    named by `ids`, or every one of yours with `tag`. One transaction: all or nothing.
+    Pausing, resuming and deleting are exactly those of a single monitor."""
+    try:
+        outcome = await bulk_service.apply_bulk(session, owner_id=user.id, bulk=data)
+    except bulk_service.MonitorsNotFoundError as error:
+        raise ApiError(404, "not_found", str(error)) from None
+    return MonitorBulkResult(
+        matched=outcome.matched, changed=len(outcome.changed), ids=outcome.changed
+    )
+
+
+# `:id` (api/deps.py): /monitors/bulk is its own resource, not a monitor whose id is "bulk".
+@router.get("/{monitor_id:id}")
 async def get_monitor(base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor) -> MonitorPublic:
     return _public(record, base_url, live)
 
 
-@router.patch("/{monitor_id}")
+@router.patch("/{monitor_id:id}")
 async def update_monitor(
     base_url: BaseUrl,
     live: LiveRegions,
@@ -110,7 +148,7 @@ async def update_monitor(
     return _public(record, base_url, live)
 
 
-@router.delete("/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{monitor_id:id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_monitor(record: OwnedMonitor, session: SessionDep) -> Response:
     """Delete the monitor with its checks, statistics and incidents."""
     await monitor_service.delete_monitor(session, monitor=record.monitor)

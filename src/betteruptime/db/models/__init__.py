@@ -26,6 +26,7 @@ from betteruptime.db.models.checks import (
 from betteruptime.db.models.monitors import (
     Monitor,
     MonitorState,
+    MonitorTag,
     PendingDecision,
     SchedulerCursor,
     WorkerStatus,
@@ -46,6 +47,7 @@ __all__ = [
     "Monitor",
     "MonitorChannel",
     "MonitorState",
+    "MonitorTag",
     "Notification",
     "OidcIdentity",
     "OutboxEvent",

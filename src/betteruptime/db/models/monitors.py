@@ -18,7 +18,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from betteruptime.db.models.base import Base
 from betteruptime.db.types import UTCDateTime, utcnow
@@ -89,9 +89,41 @@ class Monitor(Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # While an incident is open and unacknowledged, remind this often; None: never.
     remind_every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The overview shows the monitor under this name (`group` is a word of SQL).
+    group: Mapped[str | None] = mapped_column("group_name", String(100), nullable=True)
+    # Its tags, one row each (monitor_tags, indexed by tag). Loaded only when asked for
+    # (services.monitors loads them with the monitor): the scheduler, the ingester and
+    # the notifier read monitors by the thousand and never need them.
+    tag_rows: Mapped[list[MonitorTag]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set by every change to the monitor; the scheduler watches it to pick up edits.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags, sorted (the database's collation may order them otherwise)."""
+        return sorted(row.tag for row in self.tag_rows)
+
+    @tags.setter
+    def tags(self, tags: list[str]) -> None:
+        # A tag that stays keeps its row: only what changes is written.
+        rows = {row.tag: row for row in self.tag_rows}
+        self.tag_rows = [rows.get(tag) or MonitorTag(tag=tag) for tag in tags]
+
+
+class MonitorTag(Base):
+    """One tag of a monitor (domain/tags.py says what a tag may be); indexed by tag,
+    so the monitors with a tag are found without reading every monitor."""
+
+    __tablename__ = "monitor_tags"
+    __table_args__ = (Index(None, "tag", "monitor_id"),)
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
 
 
 class MonitorState(Base):
