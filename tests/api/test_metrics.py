@@ -235,7 +235,29 @@ async def test_a_scrape_costs_the_same_few_queries_for_one_monitor_or_twenty(
     families = await scrape(client)
 
     assert len(families["betteruptime_monitor_checks"]) == 20
-    assert len(counted_queries) == with_one <= 3
+    assert len(counted_queries) == with_one <= 4
+
+
+async def test_the_info_series_carries_each_monitors_group_and_tags(
+    client: httpx.AsyncClient, alice: Headers, bob: Headers, create_monitor: CreateMonitor
+) -> None:
+    tagged = (await create_monitor(alice, name="api", tags=["web", "prod"], group="Shop"))["id"]
+    plain = (await create_monitor(bob, name="plain"))["id"]
+
+    info = {
+        sample.labels["monitor_id"]: sample
+        for sample in (await scrape(client))["betteruptime_monitor_info"]
+    }
+
+    assert info[str(tagged)].labels == {
+        "monitor_id": str(tagged),
+        "name": "api",
+        "kind": "http",
+        "group": "Shop",
+        "tags": ",prod,web,",
+    }
+    assert (info[str(plain)].labels["group"], info[str(plain)].labels["tags"]) == ("", "")
+    assert {sample.value for sample in info.values()} == {1.0}
 
 
 @pytest.fixture

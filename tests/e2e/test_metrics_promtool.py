@@ -38,6 +38,7 @@ FAMILIES = {
     "betteruptime_monitor_failures",
     "betteruptime_monitor_certificate_expiry_timestamp_seconds",
     "betteruptime_monitors",
+    "betteruptime_monitor_info",
     "process_cpu_seconds",
     "python_gc_collections",
 }
@@ -87,7 +88,9 @@ async def test_a_live_scrape_of_every_kind_passes_promtool(
     process, base = product.process, product.base
     async with signed_in_client(base) as api, httpx.AsyncClient(base_url=base) as scraper:
         ids = [
-            await create_fast_monitor(api, target.url, name="site"),
+            await create_fast_monitor(
+                api, target.url, name="site", tags=["prod", "team:web"], group="Shop"
+            ),
             await create_fast_monitor(
                 api, f"tcp://127.0.0.1:{free_port()}", kind="tcp", name="closed port"
             ),

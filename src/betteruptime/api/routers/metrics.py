@@ -1,8 +1,8 @@
 """Prometheus `/metrics` for operators: every monitor of every user, plus the process.
 
-Each scrape reads the database in three queries whatever the number of monitors
-(monitors with their states; one aggregate over the day rollups; the latest decided
-checks), then renders them through a custom collector in a registry made for that
+Each scrape reads the database in four queries whatever the number of monitors
+(monitors with their states; their tags; one aggregate over the day rollups; the latest
+decided checks), then renders them through a custom collector in a registry made for that
 scrape, so concurrent scrapes never share state. Rendering is CPU-only and short.
 
 Per monitor, labelled `monitor_id`, `name` and `kind` (one series per monitor; a rename
@@ -23,6 +23,11 @@ starts a new series):
 - `betteruptime_monitor_domain_expiry_timestamp_seconds`: when the domain's registration
   expires, as the latest RDAP answer said (Unix time); only for monitors that read one
   (kind `domain`, and http, keyword or json monitors with `domain_expiry_days`).
+- `betteruptime_monitor_info`: always 1, with the monitor's `group` and `tags` as labels
+  besides the three (tags as `,db,prod,`, the way Prometheus' Consul discovery writes
+  them, so `tags=~".*,prod,.*"` matches a whole tag). One series per monitor: the other
+  series keep three labels, and a query joins what it needs, as in
+  `betteruptime_monitor_up * on(monitor_id) group_left(group, tags) betteruptime_monitor_info`.
 
 Names use base units, as Prometheus wants them: `promtool check metrics` runs on a live
 scrape in CI. The older `…_response_time_ms` and `…_certificate_days_left`, which it
@@ -56,13 +61,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.api.deps import SessionDep, SettingsDep
 from betteruptime.api.errors import ApiError
-from betteruptime.db.models import Check, Monitor, MonitorState, RollupDay
+from betteruptime.db.models import Check, Monitor, MonitorState, MonitorTag, RollupDay
 from betteruptime.db.types import utcnow
+from betteruptime.domain.tags import tags_label
 from betteruptime.schemas.monitor_fields import MAX_INTERVAL_SECONDS, MonitorStatus
 
 router = APIRouter(tags=["metrics"])
 
 LABELS = ("monitor_id", "name", "kind")
+INFO_LABELS = (*LABELS, "group", "tags")
 STATUSES: tuple[str, ...] = get_args(MonitorStatus)
 UP_STATUSES = frozenset({"up", "degraded"})
 # Every active monitor is checked at least once a day; the bound lets PostgreSQL skip
@@ -88,9 +95,14 @@ class MonitorSample:
     certificate_expires_at: datetime | None = None
     certificate_days_left: float | None = None
     domain_expires_at: datetime | None = None
+    group: str | None = None
+    tags: tuple[str, ...] = ()
 
     def labels(self) -> list[str]:
         return [str(self.monitor_id), self.name, self.kind]
+
+    def info_labels(self) -> list[str]:
+        return [*self.labels(), self.group or "", tags_label(self.tags)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +156,14 @@ DEPRECATED_METRICS = frozenset(gauge.name for gauge in DEPRECATED_GAUGES.values(
 
 
 async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorSample]:
-    """Every monitor's figures, in three queries."""
+    """Every monitor's figures, in four queries."""
     monitors = await session.execute(
         select(
             Monitor.id,
             Monitor.name,
             Monitor.kind,
             Monitor.paused,
+            Monitor.group,
             MonitorState.status,
             MonitorState.cert_expires_at,
             MonitorState.domain_expires_at,
@@ -158,6 +171,9 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
         .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
         .order_by(Monitor.id)
     )
+    tags: dict[int, list[str]] = {}
+    for monitor_id, tag in await session.execute(select(MonitorTag.monitor_id, MonitorTag.tag)):
+        tags.setdefault(monitor_id, []).append(tag)
     totals = {
         monitor_id: (int(count or 0), int(failures or 0))
         for monitor_id, count, failures in await session.execute(
@@ -182,7 +198,16 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
     )
     response_times = {monitor_id: float(avg) for monitor_id, avg in latest if avg is not None}
     samples = []
-    for monitor_id, name, kind, paused, status, cert_expires_at, domain_expires_at in monitors:
+    for (
+        monitor_id,
+        name,
+        kind,
+        paused,
+        group,
+        status,
+        cert_expires_at,
+        domain_expires_at,
+    ) in monitors:
         checks, failures = totals.get(monitor_id, (0, 0))
         effective = "paused" if paused else (status or "pending")
         samples.append(
@@ -201,6 +226,8 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
                     else None
                 ),
                 domain_expires_at=domain_expires_at,
+                group=group,
+                tags=tuple(tags.get(monitor_id, ())),
             )
         )
     return samples
@@ -242,6 +269,7 @@ class MonitorCollector(Collector):
         yield self._gauge(CERTIFICATE_EXPIRY)
         yield self._gauge(DOMAIN_EXPIRY)
         yield self._by_status()
+        yield self._info()
         for replacement, old in DEPRECATED_GAUGES.items():
             help_text = f"DEPRECATED, removed in the next release: use {replacement}. {old.help}"
             yield self._gauge(Gauge(old.name, help_text, old.value))
@@ -252,6 +280,16 @@ class MonitorCollector(Collector):
             value = gauge.value(sample)
             if value is not None:
                 family.add_metric(sample.labels(), value)
+        return family
+
+    def _info(self) -> GaugeMetricFamily:
+        family = GaugeMetricFamily(
+            "betteruptime_monitor_info",
+            "Always 1: the monitor's group and tags (`,a,b,`) as labels, to join on monitor_id.",
+            labels=INFO_LABELS,
+        )
+        for sample in self._samples:
+            family.add_metric(sample.info_labels(), 1.0)
         return family
 
     def _by_status(self) -> GaugeMetricFamily:
