@@ -24,6 +24,8 @@ COMMON: dict[str, Any] = {
     "failure_threshold": 4,
     "recovery_threshold": 3,
     "remind_every_minutes": None,
+    "tags": ["prod", "team: web ün", "Prod"],  # a blank inside, case kept
+    "group": "Shop \u201cfront\u201d",
 }
 AWKWARD: dict[str, dict[str, Any]] = {
     "http": {
@@ -101,6 +103,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("http", {"body": "tab\there", "remind_every_minutes": 90}),
     ("http", {"body": ""}),  # an empty body, which is not no body
     ("keyword", {"domain_expiry_days": 1, "tls_expiry_days": 7}),  # both registrations
+    ("http", {"tags": [], "group": None}),
 ]
 CASES = [(kind, AWKWARD[kind]) for kind in AWKWARD] + VARIANTS
 

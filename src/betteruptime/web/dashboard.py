@@ -10,7 +10,7 @@ from rollups only, as the stats API's do (services/stats.py), so both agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,6 +37,7 @@ from betteruptime.domain.rollups import (
     merge_all,
 )
 from betteruptime.services.regions import live_regions
+from betteruptime.web.overview_labels import joined_tags, mark_in_maintenance, split_tags
 
 STATUSES = ("down", "degraded", "pending", "up", "paused")
 # Needing attention first; within a status, by name.
@@ -62,6 +63,10 @@ class MonitorRow:
     sparkline_since: datetime | None = None
     # What keeps it from being checked as configured ("no live worker in eu").
     warnings: list[str] = field(default_factory=list)
+    group: str | None = None
+    tags: list[str] = field(default_factory=list)
+    # An active maintenance window covers it: failures page nobody.
+    in_maintenance: bool = False
 
 
 def display_target(kind: str, url: str | None) -> str:
@@ -96,6 +101,8 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             Monitor.created_at,
             Monitor.regions,
             Monitor.min_failed_regions,
+            Monitor.group,
+            joined_tags().label("tags"),
             MonitorState.status,
             MonitorState.last_checked_at,
             MonitorState.last_error,
@@ -115,10 +122,13 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             last_error=r.last_error,
             created_at=r.created_at,
             warnings=region_warnings(r.kind, r.regions, live=live, min_failed=r.min_failed_regions),
+            group=r.group,
+            tags=split_tags(r.tags),
         )
         for r in (await session.execute(statement)).all()
     }
     if rows:
+        await mark_in_maintenance(session, rows, now=now)
         await _fill_last_24h(session, rows, owner_id=owner_id, now=now)
         await _fill_30d(session, rows, owner_id=owner_id, now=now)
     return sorted(rows.values(), key=lambda r: (_STATUS_ORDER[r.status], r.name.lower(), r.id))
@@ -266,14 +276,24 @@ async def _fill_30d(
         rows[monitor_id].uptime_30d = _percent(int(count or 0), int(failures or 0))
 
 
-def filter_rows(rows: list[MonitorRow], *, status: str, query: str) -> list[MonitorRow]:
-    """Rows of one status (all when empty) whose name or target contains the query."""
+def filter_rows(
+    rows: list[MonitorRow],
+    *,
+    status: str,
+    query: str,
+    tags: Sequence[str] = (),
+    group: str = "",
+) -> list[MonitorRow]:
+    """Rows of one status (all when empty) whose name or target contains the query,
+    with every one of `tags`, in `group` (any when empty)."""
     needle = query.strip().lower()
     return [
         row
         for row in rows
         if (not status or row.status == status)
         and (not needle or needle in row.name.lower() or needle in row.target.lower())
+        and all(tag in row.tags for tag in tags)
+        and (not group or row.group == group)
     ]
 
 

@@ -9,7 +9,7 @@ for the API.
 Showing a monitor and reading the form back is the identity for every field: text
 keeps its blanks, control characters are shown as escapes (web/form_text.py), numbers
 are written in full, expected DNS values are one per line (they may hold commas);
-regions and status codes, which cannot hold a comma or a blank, are comma-separated;
+regions, status codes and tags, which cannot hold a comma, are comma-separated;
 headers are `Name: value` lines.
 """
 
@@ -49,8 +49,9 @@ INT_FIELDS = (
     "remind_every_minutes",
 )
 FLOAT_FIELDS = ("timeout_seconds", "max_packet_loss_percent")
-# Comma-separated: their entries can hold neither a comma nor a blank.
-CODE_LISTS = ("regions", "expected_status")
+# Comma-separated: their entries can hold no comma, nor a blank at either end (a tag
+# may have one inside).
+CODE_LISTS = ("regions", "expected_status", "tags")
 CHECKBOXES = ("follow_redirects", "verify_tls")
 CHOICES = ("kind", "method", "keyword_mode", "dns_record_type")
 # One-line boxes of free text, control characters shown as escapes.
@@ -64,6 +65,7 @@ TEXT_FIELDS = (
     "dns_resolver",
     "cron",
     "timezone",
+    "group",
 )
 FIELDS = (
     *TEXT_FIELDS,
@@ -85,7 +87,7 @@ BODY_ESCAPES = "body_escapes"
 _BODY_KEEPS = "\n\t"
 # An empty box is read as the field's text when empty text means something ("" is an
 # empty list of expected codes: any status), else as no value (see parse_form).
-EMPTY_IS_TEXT = ("name", "expected_status", "expected_values", "headers")
+EMPTY_IS_TEXT = ("name", "expected_status", "expected_values", "headers", "tags")
 # Depend on the kind or on other fields, so a new monitor's form leaves them empty for
 # the API to fill in once those are chosen (their placeholders say what that gives).
 _DEFAULTED_LATER = (

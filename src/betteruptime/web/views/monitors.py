@@ -21,6 +21,7 @@ from betteruptime.domain.targets import watched_domain
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
+from betteruptime.services.in_maintenance import monitors_in_maintenance
 from betteruptime.services.regions import live_regions
 from betteruptime.web.charts import CHART_RANGES, DEFAULT_RANGE, chart_series, opening_range
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
@@ -89,6 +90,7 @@ async def monitor_page(
             live=await live_regions(db),
             min_failed=monitor.min_failed_regions,
         ),
+        "in_maintenance": bool(await monitors_in_maintenance(db, [monitor.id], at=now)),
     }
     return render(request, "monitor.html", context)
 
