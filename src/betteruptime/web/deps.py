@@ -21,6 +21,7 @@ from betteruptime.auth.oidc import OidcClient
 from betteruptime.db.models import Channel, Incident, User
 from betteruptime.services import channels as channel_service
 from betteruptime.services import incidents as incident_service
+from betteruptime.services import maintenance as maintenance_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import status_pages as page_service
 from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
@@ -274,6 +275,17 @@ PageStatusPage = Annotated[
         "status page",
         "page_id",
         lambda db, owner, found: page_service.get_page(db, owner_id=owner, page_id=found),
+    ),
+]
+
+PageWindow = Annotated[
+    maintenance_service.WindowRecord,
+    owned(
+        "maintenance window",
+        "window_id",
+        lambda db, owner, found: maintenance_service.get_window(
+            db, owner_id=owner, window_id=found
+        ),
     ),
 ]
 

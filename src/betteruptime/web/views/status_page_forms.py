@@ -45,7 +45,7 @@ async def _form(request: Request) -> tuple[dict[str, Any], Errors]:
     return body, errors
 
 
-async def _monitor_choices(db: SessionDep, user: User, first: list[int]) -> list[dict[str, Any]]:
+async def monitor_choices(db: SessionDep, user: User, first: list[int]) -> list[dict[str, Any]]:
     """The user's monitors to tick: those already chosen first, in their order."""
     records = await monitor_service.list_monitors(db, owner_id=user.id, limit=MAX_CHOICES)
     place = {monitor_id: index for index, monitor_id in enumerate(first)}
@@ -74,7 +74,7 @@ async def _show_form(
         "editing": page_id is not None,
         "values": values,
         "errors": errors,
-        "choices": await _monitor_choices(db, user, values["monitor_ids"]),
+        "choices": await monitor_choices(db, user, values["monitor_ids"]),
         "action": f"/status-pages/{page_id}/edit" if page_id else "/status-pages/new",
     }
     return render(request, "status_page_form.html", context, status_code=status_code)
