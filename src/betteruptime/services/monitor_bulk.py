@@ -60,7 +60,7 @@ async def _selected(
 
 
 async def _act(session: AsyncSession, record: MonitorRecord, bulk: MonitorBulk) -> bool:
-    """Apply the action to one monitor; whether that changed it."""
+    """Apply the action (not delete) to one monitor; whether that changed it."""
     monitor = record.monitor
     if bulk.action == "pause":
         if monitor.paused:
@@ -70,8 +70,6 @@ async def _act(session: AsyncSession, record: MonitorRecord, bulk: MonitorBulk) 
         if not monitor.paused:
             return False
         await monitor_service.resume_monitor(session, record=record)
-    elif bulk.action == "delete":
-        await monitor_service.delete_monitor(session, monitor=monitor)
     else:
         change = with_tags if bulk.action == "add_tags" else without_tags
         tags = change(monitor.tags, bulk.tags or [])
@@ -96,6 +94,10 @@ async def apply_bulk(session: AsyncSession, *, owner_id: int, bulk: MonitorBulk)
             missing = set(bulk.ids) - {record.monitor.id for record in records}
             if missing:
                 raise MonitorsNotFoundError(sorted(missing))
-        changed = [record.monitor.id for record in records if await _act(atomic, record, bulk)]
+        if bulk.action == "delete":  # one statement per table for all of them
+            await monitor_service.delete_monitors(atomic, monitors=[r.monitor for r in records])
+            changed = [record.monitor.id for record in records]
+        else:
+            changed = [record.monitor.id for record in records if await _act(atomic, record, bulk)]
         await atomic.finish()
     return BulkOutcome(matched=len(records), changed=sorted(changed))

@@ -273,15 +273,22 @@ async def resume_monitor(session: AsyncSession, *, record: MonitorRecord) -> Non
 
 
 async def delete_monitor(session: AsyncSession, *, monitor: Monitor) -> None:
-    """Delete a monitor with everything recorded about it, in one transaction.
+    """Delete a monitor with everything recorded about it, in one transaction."""
+    await delete_monitors(session, monitors=[monitor])
+
+
+async def delete_monitors(session: AsyncSession, *, monitors: Sequence[Monitor]) -> None:
+    """Delete monitors with everything recorded about them, in one transaction.
 
     State and incidents go by foreign-key cascade; checks, rollups and events carry no
-    foreign key (they are written in bulk), so they are deleted here explicitly.
+    foreign key (they are written in bulk), so they are deleted here explicitly, with
+    one statement per table however many monitors go.
     """
-    monitor_id = monitor.id
-    await session.execute(delete(Check).where(Check.monitor_id == monitor_id))
-    await session.execute(delete(OutboxEvent).where(OutboxEvent.monitor_id == monitor_id))
+    ids = [monitor.id for monitor in monitors]
+    await session.execute(delete(Check).where(Check.monitor_id.in_(ids)))
+    await session.execute(delete(OutboxEvent).where(OutboxEvent.monitor_id.in_(ids)))
     for rollup in ROLLUP_MODELS.values():
-        await session.execute(delete(rollup).where(rollup.monitor_id == monitor_id))
-    await session.delete(monitor)
+        await session.execute(delete(rollup).where(rollup.monitor_id.in_(ids)))
+    for monitor in monitors:
+        await session.delete(monitor)
     await session.commit()
