@@ -51,7 +51,7 @@ async def _sign_up(page: Page, product: str, artifacts: Path) -> None:
     await page.fill("input[name=email]", EMAIL)
     await page.fill("input[name=password]", PASSWORD)
     await page.screenshot(path=artifacts / "01-signup.png")
-    await page.click("button[type=submit]")
+    await page.click("button.primary[type=submit]")
     await page.wait_for_url(product + "/")
     await page.get_by_text("No monitors yet").wait_for()
     await page.screenshot(path=artifacts / "02-overview-empty.png")
@@ -64,7 +64,7 @@ async def _create_monitor_with_the_form(page: Page, product: str, url: str, arti
     await page.select_option("select[name=kind]", "http")
     await page.fill("input[name=url]", url)
     await page.fill("input[name=interval_seconds]", "0")  # a mistake, shown by its field
-    await page.click("button[type=submit]")
+    await page.click("button.primary[type=submit]")
     await page.locator("#interval_seconds-error").wait_for()
     assert await page.input_value("input[name=url]") == url  # what was typed is kept
     await page.screenshot(path=artifacts / "03-monitor-form-error.png", full_page=True)
@@ -73,7 +73,7 @@ async def _create_monitor_with_the_form(page: Page, product: str, url: str, arti
     await page.fill("input[name=timeout_seconds]", "0.5")
     await page.fill("input[name=failure_threshold]", "2")
     await page.fill("input[name=recovery_threshold]", "2")
-    await page.click("button[type=submit]")
+    await page.click("button.primary[type=submit]")
     await page.wait_for_url(f"{product}/monitors/*")
     return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
@@ -84,7 +84,7 @@ async def _publish_status_page(page: Page, product: str, artifacts: Path) -> Non
     await page.fill("input[name=slug]", SLUG)
     await page.check("input[name=monitor_ids]")
     await page.screenshot(path=artifacts / "09-status-page-form.png", full_page=True)
-    await page.click("button[type=submit]")
+    await page.click("button.primary[type=submit]")
     await page.wait_for_url(product + "/status-pages")
     await page.get_by_text(f"/status/{SLUG}").first.wait_for()
     await page.screenshot(path=artifacts / "10-status-pages.png", full_page=True)

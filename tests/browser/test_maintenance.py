@@ -33,7 +33,7 @@ async def test_a_one_off_window_puts_a_monitor_in_maintenance_until_it_is_ended_
     await page.goto(product + "/monitors/new")
     await page.fill("input[name=name]", "Shop")
     await page.fill("input[name=url]", "https://shop.example/")
-    await page.click("button[type=submit]")
+    await page.click("button.primary[type=submit]")
     await page.wait_for_url(f"{product}/monitors/*")
     monitor_id = page.url.rsplit("/", 1)[1]
 

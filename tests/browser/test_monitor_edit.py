@@ -52,7 +52,7 @@ async def test_saving_a_tcp_monitors_form_unchanged_keeps_it_sending_its_line(
         await page.goto(f"{product}/login")
         await page.fill("input[name=email]", EMAIL)
         await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
+        await page.click("button.primary[type=submit]")
         await page.wait_for_url(product + "/")
         await page.goto(f"{product}/monitors/{monitor_id}/edit")
         assert await page.input_value("input[name=tcp_send]") == "PING\\n"
