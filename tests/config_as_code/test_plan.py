@@ -45,6 +45,7 @@ def stored_values(**changes: Any) -> dict[str, Any]:
         "json_expected": None,
         "max_response_time_ms": None,
         "assertions": [],
+        "steps": [],
         "min_failed_regions": None,
         "failure_threshold": 3,
         "recovery_threshold": 2,

@@ -46,7 +46,17 @@ class ApiTarget(LocalServer):
     async def _public(self, request: web.Request) -> web.Response:
         return web.json_response(self.orders, content_type=self.content_type)
 
+    async def _echo(self, request: web.Request) -> web.Response:
+        """The request's query and Authorization header, as JSON: a server that shows
+        what it was sent, as error pages often do."""
+        seen = {
+            "query": request.query_string,
+            "authorization": request.headers.get("Authorization"),
+        }
+        return web.json_response(seen)
+
     def routes(self, app: web.Application) -> None:
+        app.router.add_get("/echo", self._echo)
         app.router.add_post("/login", self._login)
         app.router.add_get("/orders", self._orders)
         app.router.add_get("/public/orders", self._public)

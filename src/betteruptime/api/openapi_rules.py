@@ -10,7 +10,9 @@ number of regions, and a one-off window's `ends_at` after its `starts_at`. One m
 left to the prose of `domain_expiry_days`: on an http monitor it needs a URL whose host
 is a name under a registered domain (the Public Suffix List is no pattern, and a second
 anyOf per HTTP kind beside the https one makes the body too large for the fuzzer's
-generator, which then gives up on it whole). Ids of other
+generator, which then gives up on it whole).
+Nor can it say that a multistep step uses only variables an earlier step extracts, or
+which comparisons an assertion's source takes. Ids of other
 objects (`channel_ids`, `monitor_ids`) must name the caller's own.
 """
 
@@ -60,6 +62,8 @@ def _kind_branch(kind: str, schemes: tuple[str, ...]) -> Schema:
     if kind in HOST_ONLY:
         more = {"maxLength": len(f"{kind}://") + MAX_DNS_NAME} if kind in ("dns", "domain") else {}
         return _with(branch, "url", url=_url(HOST_ONLY[kind], **more))
+    if kind == "multistep":  # no url: each step has its own; one step at least
+        return _with(branch, "steps", url={"type": "null"}, steps={"minItems": 1})
     if not schemes:  # heartbeat: pinged, so no url; a period or a cron, not both
         branch = _with(branch, url={"type": "null"})
         branch["anyOf"] = [

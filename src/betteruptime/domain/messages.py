@@ -8,11 +8,13 @@ needs, so workers never read the database.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-MonitorKind = Literal["http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat"]
+MonitorKind = Literal[
+    "http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat", "multistep"
+]
 KeywordMode = Literal["present", "absent"]
 # The assertion language (domain.assertion_language): where a value is read from, and
 # how it is compared with the target.
@@ -56,6 +58,40 @@ class Assertion(BaseModel):
     target: str | None = None
 
 
+class Extract(BaseModel):
+    """Where a multi-step check's variable comes from: a JSON path of the step's response
+    body (`$.token`) or one of its headers (`header:Name`); `secret` values are masked
+    wherever the check's results are shown."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    source: str = Field(alias="from")
+    secret: bool = False
+
+
+def _extract_rule(value: Any) -> Any:
+    """`"$.token"` is short for `{"from": "$.token"}`."""
+    return {"from": value} if isinstance(value, str) else value
+
+
+class Step(BaseModel):
+    """One request of a multi-step check; `{{var}}` in url, headers and body stands for
+    a variable an earlier step extracted (domain.multistep)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    method: str = "GET"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    expected_status: list[str] = Field(default_factory=lambda: ["200-299"])
+    assertions: list[Assertion] = Field(default_factory=list)
+    extract: dict[str, Annotated[Extract, BeforeValidator(_extract_rule)]] = Field(
+        default_factory=dict
+    )
+
+
 class ProbeSpec(BaseModel):
     """What to check and how to judge it: the monitor fields a probe needs."""
 
@@ -91,6 +127,8 @@ class ProbeSpec(BaseModel):
     # Fail when the registrable domain expires within this many days (RDAP); None: not
     # checked (kind domain always has it).
     domain_expiry_days: int | None = None
+    # multistep: the requests, in order.
+    steps: list[Step] = Field(default_factory=list)
 
 
 class CheckJob(BaseModel):

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from betteruptime.domain.multistep import MAX_STEPS, variable_problems
 from betteruptime.domain.targets import has_certificate, has_registrable_domain, url_problem
 
 DEFAULT_KIND = "http"
@@ -73,6 +74,8 @@ KIND_FIELDS: Mapping[str, frozenset[str]] = {
     "dns": _PROBED | {"dns_record_type", "dns_resolver", "expected_values"},
     "ping": _PROBED | {"ping_count", "max_packet_loss_percent"},
     "heartbeat": frozenset({"period_seconds", "grace_seconds", "cron", "timezone"}),
+    # Each step has its own URL and request; the timeout covers them all.
+    "multistep": (_PROBED - {"url"}) | {"steps", "follow_redirects", "verify_tls"},
 }
 # Every setting of a monitor (its channel links are not fields of the monitor itself).
 MONITOR_FIELDS = COMMON_FIELDS.union(*KIND_FIELDS.values())
@@ -92,6 +95,7 @@ _FIXED_DEFAULTS: Mapping[str, Any] = {
     "json_expected": None,
     "max_response_time_ms": None,
     "assertions": [],
+    "steps": [],
     "min_failed_regions": None,
     "tcp_send": None,
     "tcp_expect": None,
@@ -292,6 +296,12 @@ def kind_problems(values: Mapping[str, Any]) -> list[FieldProblem]:
                 "not an IP address or a local name",
             )
         )
+    if kind == "multistep" and not values.get("steps"):
+        problems.append(FieldProblem("steps", f"a multistep monitor needs 1 to {MAX_STEPS} steps"))
+    problems += [
+        FieldProblem(path, message)
+        for path, message in variable_problems(values.get("steps") or [])
+    ]
     return problems + _assertion_problems(kind, values)
 
 

@@ -29,6 +29,8 @@ SCHEMES: dict[str, tuple[str, ...]] = {
     "dns": ("dns",),
     "ping": ("icmp",),
     "heartbeat": (),
+    # Each step has its own URL (http or https).
+    "multistep": (),
 }
 URL_EXAMPLES = {
     "http": "https://example.com/",

@@ -11,7 +11,6 @@ import asyncio
 import errno
 import sys
 import time
-from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,11 +27,17 @@ from yarl import URL
 
 from betteruptime import __version__
 from betteruptime.domain.addresses import TargetPolicy, refusal
-from betteruptime.domain.assertions import ResponseFacts, evaluate, summarize
+from betteruptime.domain.assertions import summarize
 from betteruptime.domain.messages import CheckJob, CheckResult, ProbeSpec, Timings
+from betteruptime.probes.http_response import (
+    Exchange,
+    Fetched,
+    joined_headers,
+    judge_response,
+    read_body,
+)
 from betteruptime.probes.results import guarded, make_result
 
-MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 10
 USER_AGENT = (
     "BetterUptime/{version} (region={region}; +https://github.com/betteruptime/betteruptime)"
@@ -257,15 +262,33 @@ class HttpProbe:
         finally:
             _timeline.reset(token)
 
-    async def _check(self, job: CheckJob, checked_at: datetime, timeline: _Timeline) -> CheckResult:
-        spec = job.spec
+    async def exchange(self, spec: ProbeSpec, region: str) -> Exchange:
+        """One request and its answer, timed, not judged: for checks made of several
+        requests (multistep). Failures to get an answer are in `error`; only bugs and
+        cancellation raise. The target policy applies as to every check."""
+        timeline = _Timeline()
+        token = _timeline.set(timeline)
         try:
-            response = await self._fetch(spec, job.region)
+            return await self._exchange(spec, region, timeline)
+        finally:
+            _timeline.reset(token)
+
+    async def _exchange(self, spec: ProbeSpec, region: str, timeline: _Timeline) -> Exchange:
+        try:
+            response = await self._fetch(spec, region)
         except (aiohttp.ClientError, TimeoutError) as exc:
             timeline.finish()
-            return _result(job, checked_at, timeline, error=_describe(exc, spec, timeline))
+            return Exchange(None, _describe(exc, spec, timeline), timeline.timings())
         timeline.finish()
-        timings = timeline.timings()
+        return Exchange(response, None, timeline.timings())
+
+    async def _check(self, job: CheckJob, checked_at: datetime, timeline: _Timeline) -> CheckResult:
+        spec = job.spec
+        exchange = await self._exchange(spec, job.region, timeline)
+        response = exchange.response
+        if response is None:
+            return _result(job, checked_at, timeline, error=exchange.error)
+        timings = exchange.timings
         facts = response.facts(timings.total_ms or 0.0)
         failures = await judge_response(spec, facts)
         return _result(
@@ -293,59 +316,8 @@ class HttpProbe:
             # False: TLS without certificate verification, for this request only.
             ssl=spec.verify_tls,
         ) as response:
-            body, truncated = await _read_body(response)
-            return Fetched(response.status, _joined(response.headers), body, truncated)
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One response as read: status, headers, up to MAX_BODY_BYTES of body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    truncated: bool
-
-    def facts(self, response_time_ms: float) -> ResponseFacts:
-        return ResponseFacts(
-            status_code=self.status,
-            body=self.body.decode("utf-8", errors="replace"),
-            response_time_ms=response_time_ms,
-            body_truncated=self.truncated,
-            headers=self.headers,
-        )
-
-
-def _joined(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers by lowercase name; one sent several times is its values joined by ", "."""
-    joined: dict[str, str] = {}
-    for name, value in headers.items():
-        key = name.lower()
-        joined[key] = f"{joined[key]}, {value}" if key in joined else value
-    return joined
-
-
-async def judge_response(spec: ProbeSpec, facts: ResponseFacts) -> list[str]:
-    """The failures of `facts` against `spec` (domain.assertions.evaluate). With a
-    regular expression among them, in a thread: each may take up to its time limit,
-    which the event loop of every other check must not wait for."""
-    if any(assertion.comparison == "matches" for assertion in spec.assertions):
-        return await asyncio.to_thread(evaluate, spec, facts)
-    return evaluate(spec, facts)
-
-
-async def _read_body(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-    """Up to MAX_BODY_BYTES of the body, and whether there was more."""
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_BODY_BYTES:
-        chunk = await response.content.read(MAX_BODY_BYTES + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    data = b"".join(chunks)
-    return data[:MAX_BODY_BYTES], size > MAX_BODY_BYTES
+            body, truncated = await read_body(response)
+            return Fetched(response.status, joined_headers(response.headers), body, truncated)
 
 
 def _headers(spec: ProbeSpec, region: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from betteruptime.probes.dns import DnsProbe
 from betteruptime.probes.domain import DomainProbe, WithDomainExpiry
 from betteruptime.probes.http import HttpProbe
 from betteruptime.probes.http_certificate import HttpWithCertificate
+from betteruptime.probes.multistep import MultistepProbe
 from betteruptime.probes.ping import PingProbe
 from betteruptime.probes.rdap import IANA_BOOTSTRAP_URL, RdapClient
 from betteruptime.probes.tcp import TcpProbe
@@ -32,9 +33,12 @@ class Probes:
         domain = DomainProbe(RdapClient(bootstrap_url=rdap_bootstrap_url, policy=policy))
         # HTTP monitors with tls_expiry_days get the tls kind's certificate check too,
         # and those with domain_expiry_days the domain kind's registration check.
-        http = WithDomainExpiry(HttpWithCertificate(HttpProbe(policy), tls), domain)
+        requests = HttpProbe(policy)
+        http = WithDomainExpiry(HttpWithCertificate(requests, tls), domain)
         self._probes: dict[MonitorKind, Probe] = {"http": http, "keyword": http, "json": http}
         self._probes["domain"] = domain
+        # Every step of a multi-step check is a request of the same HTTP probe.
+        self._probes["multistep"] = MultistepProbe(requests)
         self._probes["ping"] = PingProbe(policy=policy)
         self._probes["tls"] = tls
         self._probes["tcp"] = TcpProbe(policy)

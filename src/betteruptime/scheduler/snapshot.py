@@ -33,4 +33,5 @@ def probe_spec(monitor: Monitor) -> ProbeSpec:
         tls_expiry_days=monitor.tls_expiry_days,
         assertions=list(monitor.assertions or []),
         domain_expiry_days=monitor.domain_expiry_days,
+        steps=list(monitor.steps or []),
     )

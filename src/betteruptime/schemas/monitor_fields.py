@@ -52,7 +52,7 @@ from betteruptime.schemas.text import (
 )
 
 SupportedKind = Literal[
-    "http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat"
+    "http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat", "multistep"
 ]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 KeywordMode = Literal["present", "absent"]
@@ -89,7 +89,7 @@ def _kind(value: object) -> object:
     return value
 
 
-def _url(url: str) -> str:
+def check_url(url: str) -> str:
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise ValueError("a URL may not contain spaces or control characters")
     target = split_target(url)
@@ -173,8 +173,9 @@ Kind = Annotated[
     Field(
         description="What is checked: `http`, `keyword`, `json`, `tls` (https:// URL), "
         "`tcp` (tcp://host:port), `dns` (dns://name), `ping` (icmp://host), `domain` "
-        "(domain://name: the registration's expiry date, over RDAP), or "
-        "`heartbeat` (no URL: it is pinged at its `ping_url`)."
+        "(domain://name: the registration's expiry date, over RDAP), "
+        "`heartbeat` (no URL: it is pinged at its `ping_url`), or `multistep` (no URL: "
+        "its `steps` have theirs)."
     ),
 ]
 Url = Annotated[
@@ -182,10 +183,10 @@ Url = Annotated[
     Field(
         max_length=2048,
         description="What to check; its scheme must fit the kind (see `kind`). "
-        "Null for a heartbeat.",
+        "Null for a heartbeat and a multistep check.",
     ),
     Rule(no_control, URL),
-    AfterValidator(_url),
+    AfterValidator(check_url),
 ]
 HttpMethod = Annotated[Method, BeforeValidator(_upper)]
 HeaderName = Annotated[

@@ -61,6 +61,7 @@ from betteruptime.schemas.monitor_fields import (
     Timeout,
     Url,
 )
+from betteruptime.schemas.steps import StepRow, Steps
 from betteruptime.schemas.updates import not_null
 
 
@@ -87,6 +88,7 @@ class MonitorCreate(RequestModel):
     )
     max_response_time_ms: MaxResponseTime | None = None
     assertions: Assertions = Field(default_factory=list)
+    steps: Steps = Field(default_factory=list)
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold = 3
     recovery_threshold: Threshold = 2
@@ -131,6 +133,7 @@ _REQUIRED_ON_UPDATE = (
     "regions",
     "expected_status",
     "assertions",
+    "steps",
     "keyword_mode",
     "failure_threshold",
     "recovery_threshold",
@@ -164,6 +167,7 @@ class MonitorUpdate(RequestModel):
     json_expected: JsonExpected = None
     max_response_time_ms: MaxResponseTime | None = None
     assertions: Assertions | None = None
+    steps: Steps | None = None
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
@@ -218,6 +222,7 @@ class MonitorPublic(BaseModel):
     json_expected: Any
     max_response_time_ms: int | None
     assertions: list[AssertionRow]
+    steps: list[StepRow]
     min_failed_regions: int | None
     failure_threshold: int
     recovery_threshold: int

@@ -71,6 +71,8 @@ class MonitorRow:
 
 def display_target(kind: str, url: str | None) -> str:
     """What a monitor watches, for display: a URL without its password."""
+    if kind == "multistep":
+        return "multi-step API check"
     if kind == "heartbeat" or not url:
         return "heartbeat (pinged)"
     scheme, sep, rest = url.partition("://")
