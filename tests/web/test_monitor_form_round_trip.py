@@ -86,6 +86,29 @@ AWKWARD: dict[str, dict[str, Any]] = {
         "assertions": [{"source": "certificate_days", "comparison": "greater_than", "target": "7"}],
     },
     "domain": {"url": "domain://www.shop.example.co.uk", "domain_expiry_days": 365},
+    "multistep": {
+        "verify_tls": False,
+        "max_response_time_ms": 3000,
+        "steps": [
+            {
+                "name": " log in \u00fc ",
+                "method": "POST",
+                "url": "https://shop.example/login",
+                "headers": {"Content-Type": "application/json"},
+                "body": '{"user": "probe"}\r\n',
+                "extract": {"token": {"from": "$.token", "secret": True}, "etag": "header:ETag"},
+            },
+            {
+                "name": "orders",
+                "url": "https://shop.example/orders/{{ etag }}",
+                "headers": {"Authorization": "Bearer {{token}}"},
+                "expected_status": ["200", "3xx"],
+                "assertions": [
+                    {"source": "json_body", "property": "$['a b']", "comparison": "exists"}
+                ],
+            },
+        ],
+    },
     "heartbeat": {
         "cron": "*/5 3 * * 1-5",
         "timezone": "Europe/Paris",

@@ -78,6 +78,7 @@ FIELDS = (
     "headers",
     "body",
     "json_expected",
+    "steps",
     "channel_ids",
 )
 # The box that says the body is written with escapes (a form field, not the API's).
@@ -87,7 +88,7 @@ BODY_ESCAPES = "body_escapes"
 _BODY_KEEPS = "\n\t"
 # An empty box is read as the field's text when empty text means something ("" is an
 # empty list of expected codes: any status), else as no value (see parse_form).
-EMPTY_IS_TEXT = ("name", "expected_status", "expected_values", "headers", "tags")
+EMPTY_IS_TEXT = ("name", "expected_status", "expected_values", "headers", "tags", "steps")
 # Depend on the kind or on other fields, so a new monitor's form leaves them empty for
 # the API to fill in once those are chosen (their placeholders say what that gives).
 _DEFAULTED_LATER = (
@@ -141,10 +142,10 @@ def _number_text(value: float | None) -> str:
     return repr(value)
 
 
-def _json_text(value: Any) -> str:
+def _json_text(value: Any, indent: int | None = None) -> str:
     if value is None:
         return ""
-    shown = json.dumps(value, ensure_ascii=False)
+    shown = json.dumps(value, ensure_ascii=False, indent=indent)
     return _UNSHOWN_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", shown)
 
 
@@ -164,6 +165,7 @@ def form_values(fields: Mapping[str, Any], rules: list[ChannelRule]) -> Values:
     values[BODY_ESCAPES] = body == "" or needs_escapes(body or "", keep=_BODY_KEEPS)
     values["body"] = show(body or "", keep=_BODY_KEEPS) if values[BODY_ESCAPES] else body or ""
     values["json_expected"] = _json_text(fields["json_expected"])
+    values["steps"] = _json_text(fields.get("steps") or [], indent=2)
     values[assertion_rows.FIELD] = assertion_rows.shown_rows(fields.get(assertion_rows.FIELD))
     values["channel_ids"] = [str(rule.channel_id) for rule in rules]
     return values
@@ -201,6 +203,21 @@ def _json_expected(raw: str) -> Any:
         return raw.strip()
 
 
+def _steps(raw: str) -> Any:
+    """The steps, written as the API's JSON list; an empty box is no steps."""
+    if not raw.strip():
+        return []
+    try:
+        steps = json.loads(lines_sent(raw))
+    except ValueError as error:
+        raise ValueError(
+            f"write the steps as a JSON list, as the API takes them ({error})"
+        ) from None
+    if not isinstance(steps, list):
+        raise ValueError("write the steps as a JSON list: [{...}, {...}]")
+    return steps
+
+
 def _convert(name: str, raw: str, *, body_escapes: bool) -> Any:
     """One field's text as the API's value; ValueError with the message to show."""
     if name in INT_FIELDS:
@@ -223,6 +240,8 @@ def _convert(name: str, raw: str, *, body_escapes: bool) -> Any:
         return _headers(raw)
     if name == "json_expected":
         return _json_expected(raw)
+    if name == "steps":
+        return _steps(raw)
     if name == "body":
         return read(lines_sent(raw)) if body_escapes else lines_sent(raw)
     return read(raw) if name in TEXT_FIELDS else raw
