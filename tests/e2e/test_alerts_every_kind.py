@@ -1,6 +1,6 @@
 """Issue 14: an alert for every monitor kind through one `json://` channel, with
 `betteruptime up` as a user runs it. One monitor of each kind (http, keyword, json, tcp,
-dns, ping, tls, domain, heartbeat) is linked to the same webhook; each is broken the way its kind
+dns, ping, tls, domain, heartbeat, multistep) is linked to the same webhook; each is broken the way its kind
 fails, then mended. Every down and every recovery arrives, once, and reads well: a
 heartbeat's message has no URL and says it missed its ping.
 
@@ -31,7 +31,7 @@ from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PERIOD = 10  # the heartbeat's, as in the issue; no grace
-KINDS = ("http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat")
+KINDS = ("http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat", "multistep")
 # A fast monitor is down after 2 failures 1 s apart (up after 2 successes); the alert
 # goes out within a second or two of the decision.
 WITHIN = 15
@@ -77,7 +77,7 @@ async def registry() -> AsyncIterator[RdapServer]:
 @pytest.fixture
 def product_env(ca_file: Path, registry: RdapServer) -> dict[str, str]:
     """`product` trusting the test CA and asking the local registry about domains; a
-    rate limit above the 18 messages of the test, so none is folded into a digest."""
+    rate limit above the 20 messages of the test, so none is folded into a digest."""
     return {
         "SSL_CERT_FILE": str(ca_file),
         "BETTERUPTIME_CHANNEL_RATE_LIMIT": "100",
@@ -181,6 +181,21 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
                 domain_expiry_days=1,
                 **linked,
             ),
+            "multistep": await create_fast_monitor(
+                api,
+                None,
+                name="multistep",
+                kind="multistep",
+                steps=[
+                    {
+                        "name": "status",
+                        "url": shop.url("/status.json"),
+                        "extract": {"state": "$.status"},
+                    },
+                    {"name": "health", "url": shop.url("/health?seen={{state}}")},
+                ],
+                **linked,
+            ),
         }
         assert set(ids) == set(KINDS)
         await eventually(ping, within=5, what="the heartbeat's first ping accepted")
@@ -245,6 +260,9 @@ async def test_every_monitor_kind_alerts_its_channel_when_down_and_when_recovere
     assert "), threshold 14" in downs["[DOWN] domain"]
     assert "expected 93.184.216.34, got 1.2.3.4" in downs["[DOWN] dns"]
     assert "HTTP status: 503" in downs["[DOWN] http"]
+    multistep_down = downs["[DOWN] multistep"]
+    assert "step 2 'health': status 503, expected 200-299" in multistep_down
+    assert "Check: multi-step API check" in multistep_down.splitlines()
     log = product.process.log()
     assert "notifier_unavailable" not in log and "dead_lettered" not in log, log
     print(f"\n{len(KINDS)} kinds: {len(webhook.received)} messages, each once, in {took:.0f} s")

@@ -22,6 +22,8 @@ class ApiTarget(LocalServer):
         self.orders: dict[str, Any] = {"state": "open", "items": [{"id": 1, "state": "paid"}]}
         self.content_type = "application/json"
         self.seen_authorizations: list[str] = []
+        # Answer /orders with the Authorization header it was sent, as debug pages do.
+        self.echo_authorization = False
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -39,8 +41,9 @@ class ApiTarget(LocalServer):
         self.seen_authorizations.append(authorization)
         if authorization.removeprefix("Bearer ") not in self.tokens:
             return web.json_response({"error": "unauthorized"}, status=401)
+        answer = {"seen": authorization, **self.orders} if self.echo_authorization else self.orders
         return web.json_response(
-            self.orders, content_type=self.content_type, headers={"X-Order-Count": "1"}
+            answer, content_type=self.content_type, headers={"X-Order-Count": "1"}
         )
 
     async def _public(self, request: web.Request) -> web.Response:

@@ -65,11 +65,15 @@ def _target(context: AlertContext) -> str:
     return context.monitor_url or context.monitor_kind
 
 
+# What a monitor without a URL checks, in a message.
+_URLLESS_TARGETS = {"heartbeat": HEARTBEAT_TARGET, "multistep": "multi-step API check"}
+
+
 def _target_fact(context: AlertContext) -> tuple[str, str]:
     if context.monitor_url:
         return ("URL", context.monitor_url)
-    pinged = context.monitor_kind == "heartbeat"
-    return ("Check", HEARTBEAT_TARGET if pinged else context.monitor_kind)
+    kind = context.monitor_kind
+    return ("Check", _URLLESS_TARGETS.get(kind, kind))
 
 
 def _facts(context: AlertContext) -> list[tuple[str, str]]:
