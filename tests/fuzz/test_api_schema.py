@@ -140,6 +140,8 @@ APPRISE_URL = "json://hooks.example.com/fuzz"  # nor Apprise's hundred URL gramm
 STATUS_ROW = {"source": "status_code", "comparison": "equals", "target": "2xx"}
 CERTIFICATE_ROW = {"source": "certificate_days", "comparison": "greater_than", "target": 7}
 DOMAIN_URL = "domain://example.com"
+# Nor a step's URL with its {{variables}}, nor that each variable is extracted earlier.
+STEP = {"name": "fuzz", "url": "https://api.example.com/", "extract": {"v": "$.v"}}
 
 
 def _monitor(body: dict[str, Any]) -> None:
@@ -164,6 +166,8 @@ def _monitor(body: dict[str, Any]) -> None:
     http_days = body.get("kind") != "domain" and body.get("domain_expiry_days") is not None
     if http_days and not has_registrable_domain(url or ""):
         del body["domain_expiry_days"]
+    if isinstance(body.get("steps"), list):
+        body["steps"] = [STEP for _ in body["steps"]]
     # A range is two numbers compared too: "299-200" ends before it starts.
     if isinstance(body.get("expected_status"), list):
         body["expected_status"] = [_ordered(pattern) for pattern in body["expected_status"]]
