@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from betteruptime.db.migrate import upgrade
 from betteruptime.db.models import Base, Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
+from testkit.api_target import ApiTarget
 from testkit.dns_server import ZoneDnsServer
 from testkit.engines import ensure_worker_vhost, temporary_postgres_db
 from testkit.receivers import WebhookReceiver
@@ -111,6 +112,15 @@ def make_monitor(sessions: SessionFactory) -> MonitorFactory:
 async def target() -> AsyncIterator[Target]:
     """A local HTTP target to take down and bring back (testkit/target.py)."""
     server = Target()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def api_target() -> AsyncIterator[ApiTarget]:
+    """A local JSON API with a login and an endpoint that needs its token."""
+    server = ApiTarget()
     await server.start()
     yield server
     await server.stop()

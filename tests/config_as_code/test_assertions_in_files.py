@@ -27,6 +27,18 @@ monitors:
     kind: tls
     url: https://api.example.com/
     assertions: [{source: certificate_days, comparison: greater_than, target: 30}]
+  - name: flow
+    kind: multistep
+    steps:
+      - name: log in
+        method: post
+        url: https://api.example.com/login
+        body: '{"user": "probe"}'
+        extract: {token: {from: $.token, secret: true}, etag: 'header:ETag'}
+      - name: orders
+        url: 'https://api.example.com/orders/{{etag}}'
+        headers: {Authorization: 'Bearer {{token}}'}
+        assertions: [{source: json_body, property: $.ok, comparison: equals, target: true}]
 """
 
 
@@ -55,6 +67,31 @@ def test_assertions_are_exported_as_rows_and_applied_again_as_no_change() -> Non
         "comparison": "equals",
         "target": "up",
     }
+
+
+def test_steps_are_exported_and_applied_again_as_no_change() -> None:
+    stored = stored_from(SOURCE)
+
+    written = yaml.safe_load(render(stored))["monitors"][2]
+
+    assert "url" not in written
+    assert written["steps"][0]["extract"] == {
+        "token": {"from": "$.token", "secret": True},
+        "etag": "header:ETag",
+    }
+    assert written["steps"][1]["assertions"][0]["target"] == "true"
+
+
+def test_a_step_using_a_variable_not_extracted_before_is_refused_when_planned() -> None:
+    text = SOURCE.replace("etag: 'header:ETag'", "tag: 'header:ETag'")
+
+    with pytest.raises(ConfigError) as raised:
+        build_plan(parse_document(text), Stored(), settings=SETTINGS, default_regions=["eu"])
+
+    assert (
+        "monitors[2].steps[1].url: {{etag}} is not extracted by an earlier step "
+        "(known here: token, tag)"
+    ) in str(raised.value)
 
 
 def test_a_changed_assertion_is_an_update_of_the_assertions() -> None:

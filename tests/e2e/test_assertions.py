@@ -5,7 +5,6 @@ the check's error."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,14 +15,6 @@ from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 BUDGET_SECONDS = 20
-
-
-@pytest.fixture
-async def api_target() -> AsyncIterator[ApiTarget]:
-    target = ApiTarget()
-    await target.start()
-    yield target
-    await target.stop()
 
 
 async def test_a_header_and_two_json_assertions_fail_with_their_messages(

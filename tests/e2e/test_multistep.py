@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -25,14 +24,6 @@ BUDGET_SECONDS = 40
 def product_env() -> dict[str, str]:
     """At DEBUG, so the log holds everything the product would ever say."""
     return {"BETTERUPTIME_LOG_LEVEL": "DEBUG"}
-
-
-@pytest.fixture
-async def api_target() -> AsyncIterator[ApiTarget]:
-    target = ApiTarget()
-    await target.start()
-    yield target
-    await target.stop()
 
 
 def steps(target: ApiTarget) -> list[dict[str, object]]:

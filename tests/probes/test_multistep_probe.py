@@ -18,14 +18,6 @@ MakeJob = Callable[..., CheckJob]
 
 
 @pytest.fixture
-async def api_target() -> AsyncIterator[ApiTarget]:
-    target = ApiTarget()
-    await target.start()
-    yield target
-    await target.stop()
-
-
-@pytest.fixture
 async def probes() -> AsyncIterator[Probes]:
     dispatcher = Probes()
     yield dispatcher
