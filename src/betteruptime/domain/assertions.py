@@ -26,7 +26,7 @@ from betteruptime.domain.assertion_language import (
     quote_value,
 )
 from betteruptime.domain.json_path import JsonPathError, json_path_lookup, validate_json_path
-from betteruptime.domain.messages import Assertion, ProbeSpec
+from betteruptime.domain.messages import Assertion, AssertionComparison, ProbeSpec
 from betteruptime.domain.status_codes import (
     MAX_STATUS,
     MIN_STATUS,
@@ -104,24 +104,28 @@ def field_assertions(spec: ProbeSpec) -> list[_Check]:
     reported: status, response time, keyword, JSON path."""
     checks: list[_Check] = []
     if spec.expected_status:
-        status = Assertion(
+        status = Assertion.model_construct(
             source="status_code", comparison="equals", target=", ".join(spec.expected_status)
         )
         checks.append(_Check(status, wording=_status_wording))
     if spec.max_response_time_ms is not None:
         limit = str(spec.max_response_time_ms)
-        slow = Assertion(source="response_time", comparison="at_most", target=limit)
+        slow = Assertion.model_construct(source="response_time", comparison="at_most", target=limit)
         checks.append(_Check(slow, wording=_time_wording))
     if spec.keyword is not None:
-        comparison = "contains" if spec.keyword_mode == "present" else "not_contains"
-        keyword = Assertion(source="text_body", comparison=comparison, target=spec.keyword)
+        comparison: AssertionComparison = (
+            "contains" if spec.keyword_mode == "present" else "not_contains"
+        )
+        keyword = Assertion.model_construct(
+            source="text_body", comparison=comparison, target=spec.keyword
+        )
         checks.append(_Check(keyword, wording=_keyword_wording))
     elif spec.kind == "keyword":
         missing = "keyword monitor has no keyword to look for"
         checks.append(_Check(None, fixed=missing, fixed_source="text_body"))
     if spec.json_path is not None:
         expected = spec.json_expected
-        path = Assertion(
+        path = Assertion.model_construct(
             source="json_body",
             property=spec.json_path,
             comparison="exists" if expected is None else "equals",
