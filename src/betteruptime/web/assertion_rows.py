@@ -5,8 +5,9 @@ Each box is a repeated form field (`assertion_source`, `assertion_property`,
 `assertion_comparison`, `assertion_target`), one value per row in order. A row left
 wholly empty is no assertion, so the blank row a form offers sends nothing. Property
 and target keep their blanks and show control characters as escapes, like every text
-box (web/form_text.py). *Add an assertion* and *Remove* are submit buttons that show the
-form again with one row more or less, saving nothing: they work without JavaScript.
+box (web/form_text.py). The form always ends with a blank row; *Add an assertion* and
+*Remove* (app.js) add and take out rows in the page, and without JavaScript emptying a
+row's boxes removes it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from betteruptime.web.forms import texts
 
 FIELD = "assertions"
 PARTS = ("source", "property", "comparison", "target")
-ADD = "add_assertion"
-REMOVE = "remove_assertion"
 SOURCES = get_args(AssertionSource)
 COMPARISONS = get_args(Comparison)
 
@@ -66,14 +65,3 @@ def body_rows(rows: Sequence[Row]) -> list[dict[str, str]]:
                 entry[part] = read(row[part])
         body.append(entry)
     return body
-
-
-def edited_rows(form: FormData, rows: list[Row]) -> list[Row] | None:
-    """The rows after *Add an assertion* or *Remove*, or None when the form was sent to
-    be saved."""
-    if form.get(ADD) is not None:
-        return [*rows, dict.fromkeys(PARTS, "")]
-    removed = form.get(REMOVE)
-    if isinstance(removed, str) and removed.isdigit():
-        return [row for index, row in enumerate(rows) if index != int(removed)]
-    return None

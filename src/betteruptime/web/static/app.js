@@ -191,3 +191,38 @@
     showSectionsFor(select);
   });
 })();
+
+// The monitor form's assertion rows: "Add an assertion" copies the blank last row,
+// "Remove" takes a row out (the last one left is emptied instead). Without JavaScript
+// the buttons stay hidden: the form always ends with a blank row to fill in, and a row
+// whose boxes are emptied is no assertion.
+(function () {
+  function clear(row) {
+    row.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+    row.querySelectorAll("select").forEach(function (select) { select.selectedIndex = 0; });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-row], [data-remove-row]");
+    if (!button) return;
+    var table = button.closest("[data-rows]") || document.getElementById(button.getAttribute("data-add-row"));
+    var body = table && table.querySelector("tbody");
+    if (!body) return;
+    if (button.hasAttribute("data-add-row")) {
+      var copy = body.lastElementChild.cloneNode(true);
+      clear(copy);
+      body.appendChild(copy);
+      copy.querySelector("select, input").focus();
+    } else if (body.children.length > 1) {
+      button.closest("tr").remove();
+    } else {
+      clear(button.closest("tr"));
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-add-row], [data-remove-row]").forEach(function (button) {
+      button.hidden = false;
+    });
+  });
+})();

@@ -148,14 +148,7 @@ async def _submit(
     settings: Settings,
     record: MonitorRecord | None,
 ) -> Response:
-    form = await request.form()
-    parsed, values = parse_form(form, editing=record is not None)
-    rows = assertion_rows.edited_rows(form, values[assertion_rows.FIELD])
-    if rows is not None:  # a row added or removed: shown again, nothing saved
-        values[assertion_rows.FIELD] = rows
-        return await _show_form(
-            request, db, user, settings, values=values, errors={}, record=record
-        )
+    parsed, values = parse_form(await request.form(), editing=record is not None)
     body = parsed.body
     if record is not None:
         body = changed_fields(body, {name: getattr(record.monitor, name) for name in body})
