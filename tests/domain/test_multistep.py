@@ -3,12 +3,13 @@ rules steps are saved under."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from betteruptime.domain.assertion_language import ResponseFacts
-from betteruptime.domain.messages import Extract, ProbeSpec, Step
+from betteruptime.domain.messages import CheckJob, Extract, ProbeSpec, Step
 from betteruptime.domain.multistep import (
     StepFailed,
     extract_source_problem,
@@ -131,3 +132,24 @@ def test_a_step_request_carries_the_monitors_tls_settings_and_the_steps_rules() 
     assert (request.kind, request.verify_tls, request.follow_redirects) == ("http", False, False)
     assert (request.expected_status, request.timeout_seconds) == (["201"], 2.5)
     assert step_label(1, step) == "step 2 'fetch orders'"
+
+
+def test_a_job_with_steps_and_assertions_survives_the_wire_as_json() -> None:
+    spec = ProbeSpec(
+        monitor_id=1,
+        kind="multistep",
+        steps=[
+            Step.model_validate(
+                {
+                    "name": "a",
+                    "url": "https://x/",
+                    "extract": {"t": {"from": "$.t", "secret": True}, "u": "header:X"},
+                    "assertions": [{"source": "header", "property": "X", "comparison": "exists"}],
+                }
+            )
+        ],
+    )
+    now = datetime.now(UTC)
+    job = CheckJob(spec=spec, region="eu", due_at=now, expires_at=now)
+
+    assert CheckJob.model_validate_json(job.model_dump_json()) == job
