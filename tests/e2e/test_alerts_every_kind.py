@@ -1,8 +1,8 @@
 """Issue 14: an alert for every monitor kind through one `json://` channel, with
 `betteruptime up` as a user runs it. One monitor of each kind (http, keyword, json, tcp,
-dns, ping, tls, domain, heartbeat, multistep) is linked to the same webhook; each is broken the way its kind
-fails, then mended. Every down and every recovery arrives, once, and reads well: a
-heartbeat's message has no URL and says it missed its ping.
+dns, ping, tls, domain, heartbeat, multistep) is linked to the same webhook; each is
+broken the way its kind fails, then mended. Every down and every recovery arrives, once,
+and reads well: a heartbeat's message has no URL and says it missed its ping.
 
 No packet leaves this machine: the targets are local servers, and the ping monitor fails
 by being pointed at the cloud metadata address, which the SSRF guard refuses before any
