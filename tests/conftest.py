@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from betteruptime.db.migrate import upgrade
 from betteruptime.db.models import Base, Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
+from betteruptime.services.organizations import create_personal_organization
 from testkit.api_target import ApiTarget
 from testkit.dns_server import ZoneDnsServer
 from testkit.engines import ensure_worker_vhost, temporary_postgres_db
@@ -85,7 +86,8 @@ def make_monitor(sessions: SessionFactory) -> MonitorFactory:
                 user = User(email=owner, password_hash="x")
                 session.add(user)
                 await session.flush()
-                owners[owner] = user.id
+                organization = await create_personal_organization(session, user=user)
+                owners[owner] = organization.id
             values: dict[str, Any] = {
                 "name": "monitor",
                 "kind": "http",
@@ -99,7 +101,7 @@ def make_monitor(sessions: SessionFactory) -> MonitorFactory:
                 "headers": {},
                 **fields,
             }
-            monitor = Monitor(owner_id=owners[owner], **values)
+            monitor = Monitor(organization_id=owners[owner], **values)
             session.add(monitor)
             await session.flush()
             session.add(MonitorState(monitor_id=monitor.id, status="pending"))

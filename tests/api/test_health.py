@@ -27,6 +27,7 @@ from betteruptime.db.types import utcnow
 from betteruptime.runtime.app import create_app
 from betteruptime.runtime.embedded import RoleTasks
 from betteruptime.services.engine_health import RoleLiveness
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.settings import Settings
 from conftest import MonitorFactory
 
@@ -63,7 +64,8 @@ async def add_due_notification(sessions: SessionFactory, *, age_s: float, **fiel
         user = User(email=f"n{age_s}@example.com", password_hash="x")
         session.add(user)
         await session.flush()
-        channel = Channel(owner_id=user.id, name="hook", url="json://example.com/")
+        organization = await create_personal_organization(session, user=user)
+        channel = Channel(organization_id=organization.id, name="hook", url="json://example.com/")
         session.add(channel)
         await session.flush()
         session.add(

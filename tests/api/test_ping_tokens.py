@@ -93,9 +93,11 @@ async def create(client: httpx.AsyncClient, headers: Headers) -> dict[str, Any]:
 
 
 async def record_of(session: AsyncSession, monitor_id: int) -> monitor_service.MonitorRecord:
-    owner = await session.scalar(select(Monitor.owner_id).where(Monitor.id == monitor_id))
+    owner = await session.scalar(select(Monitor.organization_id).where(Monitor.id == monitor_id))
     assert owner is not None
-    record = await monitor_service.get_monitor(session, owner_id=owner, monitor_id=monitor_id)
+    record = await monitor_service.get_monitor(
+        session, organization_id=owner, monitor_id=monitor_id
+    )
     assert record is not None
     return record
 

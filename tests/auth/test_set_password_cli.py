@@ -69,3 +69,22 @@ def test_it_refuses_a_short_password_and_an_unknown_email(database: Path) -> Non
     assert short.exit_code == 2 and "8" in short.output and "Traceback" not in short.output
     assert unknown.exit_code == 2 and "no user with e-mail b@example.com" in unknown.output
     assert _hash(database) == before
+
+
+def test_a_user_created_on_the_command_line_owns_a_personal_organization_and_its_tokens_act_in_it(
+    database: Path,
+) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["user", "create", "--email", "a@example.com", "--password", "first password"]
+    )
+    token = runner.invoke(app, ["token", "create", "--email", "a@example.com"])
+
+    assert created.exit_code == 0 and token.exit_code == 0, created.output + token.output
+    with sqlite3.connect(database) as db:
+        organizations = db.execute("SELECT id, name, personal FROM organizations").fetchall()
+        members = db.execute("SELECT organization_id, role FROM memberships").fetchall()
+        bound = db.execute("SELECT organization_id FROM api_tokens").fetchall()
+    assert organizations == [(1, "a@example.com's organization", 1)]
+    assert members == [(1, "owner")]
+    assert bound == [(1,)]

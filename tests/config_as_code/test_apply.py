@@ -18,6 +18,7 @@ from betteruptime.db.models import Channel, Monitor, MonitorChannel, MonitorStat
 from betteruptime.db.session import SessionFactory
 from betteruptime.services import channels as channel_service
 from betteruptime.services import monitors as monitor_service
+from betteruptime.services.organizations import personal_organization_id
 from betteruptime.settings import Settings
 
 FILE = """
@@ -222,8 +223,9 @@ async def test_export_then_apply_changes_nothing(
     await apply(FILE)
     async with sessions() as session:  # and one made through the API's own service
         user = (await session.scalars(select(User))).one()
+        organization_id = await personal_organization_id(session, user=user)
         hook = await channel_service.create_channel(
-            session, owner_id=user.id, name="hook", url="json://x.example.com/"
+            session, organization_id=organization_id, name="hook", url="json://x.example.com/"
         )
         data = monitor_service.MonitorCreate(
             name="through the api",
@@ -234,7 +236,7 @@ async def test_export_then_apply_changes_nothing(
             channel_ids=[hook.id],
         )
         await monitor_service.create_monitor(
-            session, owner_id=user.id, data=data, settings=settings
+            session, organization_id=organization_id, data=data, settings=settings
         )
         exported = await export_text(session)
     before = await snapshot(sessions)

@@ -29,14 +29,16 @@ END = START + timedelta(hours=2)
 
 async def make_window(sessions: SessionFactory, monitor_ids: list[int], **fields: Any) -> int:
     async with sessions() as session, session.begin():
-        owner = await session.scalar(select(Monitor.owner_id).where(Monitor.id == monitor_ids[0]))
+        owner = await session.scalar(
+            select(Monitor.organization_id).where(Monitor.id == monitor_ids[0])
+        )
         values: dict[str, Any] = {
             "name": "DB upgrade",
             "starts_at": START,
             "ends_at": END,
             "notify": True,
         } | fields
-        window = MaintenanceWindow(owner_id=owner, **values)
+        window = MaintenanceWindow(organization_id=owner, **values)
         session.add(window)
         await session.flush()
         session.add_all(MaintenanceMonitor(window_id=window.id, monitor_id=m) for m in monitor_ids)
@@ -212,7 +214,7 @@ async def test_deleting_a_window_in_progress_ends_it_and_tells_what_it_hid(
         monitor = await session.get(Monitor, shop)
         assert monitor is not None
         record = await maintenance_service.get_window(
-            session, owner_id=monitor.owner_id, window_id=window_id
+            session, organization_id=monitor.organization_id, window_id=window_id
         )
         assert record is not None
         await maintenance_service.delete_window(session, record=record)

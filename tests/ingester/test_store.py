@@ -211,7 +211,7 @@ async def test_a_monitor_resumed_during_an_outage_resolves_its_incident_on_recov
     monitor_id = await make_monitor(failure_threshold=1, recovery_threshold=1)
     await ingest(sessions, [result(monitor_id, 0, up=False)])
     async with sessions() as session:
-        record = await get_monitor(session, owner_id=1, monitor_id=monitor_id)
+        record = await get_monitor(session, organization_id=1, monitor_id=monitor_id)
         assert record is not None
         await pause_monitor(session, monitor=record.monitor)
         await resume_monitor(session, record=record)

@@ -27,6 +27,7 @@ from betteruptime.db.session import SessionFactory
 from betteruptime.ingester.outbox import OutboxRelay
 from betteruptime.notifier.dispatch import Dispatcher
 from betteruptime.notifier.service import Notifier
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.transport.base import EventStream
 from betteruptime.transport.memory import MemoryEventStream
 from testkit.engines import REDIS_URL
@@ -54,13 +55,14 @@ class World:
                 user = User(email="alerts@example.com", password_hash="x")
                 session.add(user)
                 await session.flush()
-                self.owner_id = user.id
+                organization = await create_personal_organization(session, user=user)
+                self.owner_id = organization.id
         return self.owner_id
 
     async def channel(self, url: str, name: str = "hook") -> int:
         owner = await self.owner()
         async with self.sessions() as session, session.begin():
-            channel = Channel(owner_id=owner, name=name, url=url)
+            channel = Channel(organization_id=owner, name=name, url=url)
             session.add(channel)
             await session.flush()
             return channel.id
@@ -79,7 +81,7 @@ class World:
                 "regions": ["default"],
                 "expected_status": ["200-299"],
             } | fields
-            monitor = Monitor(owner_id=owner, **values)
+            monitor = Monitor(organization_id=owner, **values)
             session.add(monitor)
             await session.flush()
             session.add(MonitorState(monitor_id=monitor.id, status="up"))

@@ -71,7 +71,7 @@ async def recurring_window(world: World, monitor_id: int, timezone: str) -> None
     owner = await world.owner()
     async with world.sessions() as session, session.begin():
         window = MaintenanceWindow(
-            owner_id=owner,
+            organization_id=owner,
             name="nightly",
             weekdays=list(range(7)),
             start_time="03:00",

@@ -31,7 +31,7 @@ async def covering_now(world: World, monitor_ids: list[int], **fields: Any) -> i
     owner = await world.owner()
     async with world.sessions() as session, session.begin():
         window = MaintenanceWindow(
-            owner_id=owner,
+            organization_id=owner,
             name="DB upgrade",
             starts_at=now() - timedelta(minutes=1),
             ends_at=now() + timedelta(hours=1),

@@ -23,6 +23,7 @@ from betteruptime.db.models import (
 from betteruptime.db.partitions import LIST_SQL, create_partition_sql, partition_name
 from betteruptime.db.session import SessionFactory
 from betteruptime.retention.prune import apply_retention
+from betteruptime.services.organizations import create_personal_organization
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 MonitorFactory = Callable[..., Awaitable[int]]
@@ -100,7 +101,8 @@ async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
         user = User(email="history@example.com", password_hash="x")
         session.add(user)
         await session.flush()
-        channel = Channel(owner_id=user.id, name="hook", url="json://example.com/")
+        organization = await create_personal_organization(session, user=user)
+        channel = Channel(organization_id=organization.id, name="hook", url="json://example.com/")
         session.add(channel)
         await session.flush()
         for key, (created, status) in enumerate(

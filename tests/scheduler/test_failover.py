@@ -15,6 +15,7 @@ from betteruptime.db.session import SessionFactory, create_engine, session_facto
 from betteruptime.domain.messages import CheckJob
 from betteruptime.scheduler.leadership import PostgresLeadership
 from betteruptime.scheduler.service import Scheduler
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.transport.memory import MemoryBroker
 from betteruptime.transport.queues import JobQueue
 
@@ -33,9 +34,10 @@ async def add_monitors(sessions: SessionFactory, count: int) -> None:
         user = User(email="failover@example.com", password_hash="x")
         session.add(user)
         await session.flush()
+        organization = await create_personal_organization(session, user=user)
         for index in range(count):
             monitor = Monitor(
-                owner_id=user.id,
+                organization_id=organization.id,
                 name=f"m{index}",
                 url="http://127.0.0.1:9/",
                 interval_seconds=1,

@@ -73,9 +73,13 @@ async def test_deleting_a_monitor_removes_its_rows_from_every_table(
         await session.commit()
 
     async with sessions() as session:
-        owner_id = await session.scalar(select(Monitor.owner_id).where(Monitor.id == doomed))
-        assert owner_id is not None
-        record = await monitors.get_monitor(session, owner_id=owner_id, monitor_id=doomed)
+        organization_id = await session.scalar(
+            select(Monitor.organization_id).where(Monitor.id == doomed)
+        )
+        assert organization_id is not None
+        record = await monitors.get_monitor(
+            session, organization_id=organization_id, monitor_id=doomed
+        )
         assert record is not None
         await monitors.delete_monitor(session, monitor=record.monitor)
 

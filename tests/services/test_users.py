@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from betteruptime.auth import passwords
 from betteruptime.db.session import SessionFactory
-from betteruptime.services import users
+from betteruptime.services import organizations, users
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -102,3 +102,17 @@ async def test_it_rehashes_a_password_made_with_weaker_parameters_at_login(
     assert reloaded is not None
     assert reloaded.password_hash != old_hash
     assert not passwords.needs_rehash(reloaded.password_hash)
+
+
+async def test_signing_up_makes_the_users_personal_organization_with_them_as_owner(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions() as session:
+        user = await users.create_user(session, email="ann@example.org", password="long enough")
+    async with sessions() as session:
+        mine = await organizations.list_for_user(session, user_id=user.id)
+
+    assert [(o.organization.name, o.organization.personal, o.role) for o in mine] == [
+        ("ann@example.org's organization", True, "owner")
+    ]
+    assert mine[0].organization.created_by_id == user.id

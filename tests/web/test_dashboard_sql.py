@@ -19,6 +19,7 @@ from betteruptime.db.models import Check, Monitor, Rollup, RollupHour, RollupMin
 from betteruptime.db.session import SessionFactory, create_engine, session_factory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import BUCKET_LENGTH, Aggregate, Resolution, bucket_start
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.web.charts import chart_series
 from betteruptime.web.dashboard import MonitorRow, overview_rows
 from web.test_monitor_charts import add_checks, epoch, points
@@ -70,8 +71,9 @@ def overview_of_one(
             user = User(email=f"sql-{secrets.token_hex(4)}@example.com", password_hash="x")
             session.add(user)
             await session.flush()
+            organization = await create_personal_organization(session, user=user)
             monitor = Monitor(
-                owner_id=user.id, name="m", interval_seconds=60, timeout_seconds=5,
+                organization_id=organization.id, name="m", interval_seconds=60, timeout_seconds=5,
                 created_at=created_at,
             )  # fmt: skip
             session.add(monitor)
@@ -82,7 +84,7 @@ def overview_of_one(
                 session.add(row)
         try:
             async with sessions() as session:
-                return await overview_rows(session, owner_id=user.id, now=now)
+                return await overview_rows(session, organization_id=organization.id, now=now)
         finally:
             async with sessions() as session, session.begin():
                 await session.execute(delete(model).where(model.monitor_id == monitor.id))

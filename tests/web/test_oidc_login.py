@@ -20,6 +20,7 @@ from betteruptime.db.models import OidcIdentity, User
 from betteruptime.db.session import SessionFactory
 from betteruptime.runtime.app import create_app
 from betteruptime.services import identities
+from betteruptime.services import organizations as organization_service
 from betteruptime.settings import Settings, SettingsError, load_settings
 from betteruptime.web.deps import CONTENT_SECURITY_POLICY
 from betteruptime.web.views import oidc as oidc_views
@@ -135,9 +136,12 @@ async def test_a_first_sign_in_creates_the_user_and_signs_in(
     async with sessions() as session:
         link = (await session.scalars(select(OidcIdentity))).one()
         user = await session.get(User, link.user_id)
+        mine = await organization_service.list_for_user(session, user_id=link.user_id)
     assert user is not None and user.email == CAROL
     assert (link.issuer, link.subject, link.email) == (provider.issuer, "user-1", CAROL)
     assert provider.token_requests[-1].form["code_verifier"]
+    # Like any sign-up: the new user's personal organization, which they own.
+    assert [(o.organization.personal, o.role) for o in mine] == [(True, "owner")]
 
 
 async def test_after_signing_in_it_goes_back_only_to_a_page_of_this_site(

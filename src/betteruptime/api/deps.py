@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.convertors import Convertor, register_url_convertor
@@ -16,9 +16,13 @@ from betteruptime.auth.secretbox import SecretBox, secret_box
 from betteruptime.db.models import User
 from betteruptime.db.session import SessionFactory
 from betteruptime.mail.mailer import Mailer
-from betteruptime.services import monitors as monitor_service
 from betteruptime.services import tokens as token_service
 from betteruptime.settings import Settings
+
+# The access rule of routes about the caller's own account (profile, sign-in tokens,
+# two-factor, their list of organizations): any signed-in user, whatever their roles.
+# Carried by the user dependencies as `access_action` (see api/access.py).
+SIGNED_IN = "signed_in"
 
 # Ids are 32-bit on every database: a larger one cannot exist, and must read as
 # "not found" rather than overflow in the driver.
@@ -106,7 +110,11 @@ async def get_current_user(
     if found is None:
         raise _unauthorized("The API token is unknown or has expired.")
     request.state.token_id = found[1].id  # which token this is, for the token list
+    request.state.api_token = found[1]  # the organization it is bound to (api/access.py)
     return found[0]
+
+
+get_current_user.access_action = SIGNED_IN  # type: ignore[attr-defined]
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -117,20 +125,3 @@ def valid_id(value: int, what: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise not_found(what)
     return value
-
-
-async def get_owned_monitor(
-    monitor_id: Annotated[int, Path(description="The monitor's id.")],
-    session: SessionDep,
-    user: CurrentUser,
-) -> monitor_service.MonitorRecord:
-    """The current user's monitor; 404 when missing or someone else's (they look alike)."""
-    record = await monitor_service.get_monitor(
-        session, owner_id=user.id, monitor_id=valid_id(monitor_id, "Monitor")
-    )
-    if record is None:
-        raise not_found("Monitor")
-    return record
-
-
-OwnedMonitor = Annotated[monitor_service.MonitorRecord, Depends(get_owned_monitor)]

@@ -9,6 +9,8 @@ operation they apply to:
   any parameter or body can be invalid, and any URL can carry a NUL (`api.inputs`);
 - 400 (not JSON) and 413 (over the body limit) for every operation that takes a body;
 - 401 for every operation that needs a token;
+- 403 (the role does not allow it) and 404 (not a member of the organization) for every
+  operation that acts in an organization (api/access.py);
 
 and the rules of a body that involve several of its fields (openapi_rules.py).
 
@@ -32,7 +34,13 @@ _GENERIC = {
     413: "The body is larger than the server takes (`content_too_large`).",
     422: "Invalid input; `details` names each field (a NUL in the path or query string "
     "is refused too).",
+    403: "Your role in the organization does not allow it (`forbidden`; the message names "
+    "the role and the action).",
+    404: "Not found: no such object in the organization, or no organization of yours with "
+    "this id (`X-Organization-Id`).",
 }
+# What marks an operation that acts in an organization.
+_ORGANIZATION_PARAMETERS = {("header", "X-Organization-Id"), ("path", "organization_id")}
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -76,6 +84,9 @@ def _errors(operation: dict[str, Any]) -> None:
         codes += [400, 413]
     if operation.get("security"):
         codes.append(401)
+    parameters = {(p.get("in"), p.get("name")) for p in operation.get("parameters", [])}
+    if parameters & _ORGANIZATION_PARAMETERS:
+        codes += [403, 404]
     for code in codes:
         answer = responses.setdefault(str(code), {"description": _GENERIC[code]})
         if code == 422 and "ErrorBody" not in str(answer.get("content")):
@@ -84,11 +95,12 @@ def _errors(operation: dict[str, Any]) -> None:
 
 
 def _no_null_in_query(operation: dict[str, Any]) -> None:
-    """`X | None` query parameters: a query string has no null, only a left-out value."""
+    """`X | None` query and header parameters: a query string or a header has no null,
+    only a left-out value."""
     for parameter in operation.get("parameters", []):
         schema = parameter.get("schema", {})
         branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
-        if parameter.get("in") == "query" and len(branches) == 1:
+        if parameter.get("in") in ("query", "header") and len(branches) == 1:
             rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
             parameter["schema"] = {**branches[0], **rest}
 

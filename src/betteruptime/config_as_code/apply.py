@@ -23,6 +23,7 @@ from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
 from betteruptime.services import monitors as monitor_service
+from betteruptime.services.organizations import personal_organization_id
 from betteruptime.services.regions import live_regions
 from betteruptime.services.users import UserInputError
 from betteruptime.settings import Settings
@@ -45,14 +46,18 @@ async def apply_text(
     document = parse_document(text)
     async with AtomicSession(bind=session.bind, expire_on_commit=False) as atomic:
         user = await find_user(atomic, email=email)
-        loaded = await load(atomic, owner_id=user.id)
+        # The user's personal organization (--organization comes with the teams' part 3).
+        organization_id = await personal_organization_id(atomic, user=user)
+        loaded = await load(atomic, organization_id=organization_id)
         regions = await live_regions(atomic) or [settings.region]
         plan = build_plan(
             document, loaded.stored, settings=settings, default_regions=regions, prune=prune
         )
         if dry_run or not (plan.created or plan.updated or plan.deleted):
             return plan
-        await _carry_out(atomic, plan, loaded=loaded, owner_id=user.id, settings=settings)
+        await _carry_out(
+            atomic, plan, loaded=loaded, organization_id=organization_id, settings=settings
+        )
         await atomic.finish()
     return plan
 
@@ -82,14 +87,20 @@ def _problem(path: str, error: Refusal) -> ConfigError:
 
 
 async def _carry_out(
-    session: AsyncSession, plan: Plan, *, loaded: Loaded, owner_id: int, settings: Settings
+    session: AsyncSession, plan: Plan, *, loaded: Loaded, organization_id: int, settings: Settings
 ) -> None:
     # Channels first: the monitors' links may name new ones. Deletions last.
-    channel_ids = await _write_channels(session, plan, loaded=loaded, owner_id=owner_id)
+    channel_ids = await _write_channels(
+        session, plan, loaded=loaded, organization_id=organization_id
+    )
     for new in plan.new_monitors:
         try:
             await _create_monitor(
-                session, new, channel_ids=channel_ids, owner_id=owner_id, settings=settings
+                session,
+                new,
+                channel_ids=channel_ids,
+                organization_id=organization_id,
+                settings=settings,
             )
         except (monitor_service.MonitorInvalidError, ValidationError) as error:
             raise _problem(new.path, error) from None
@@ -116,14 +127,14 @@ async def _carry_out(
 
 
 async def _write_channels(
-    session: AsyncSession, plan: Plan, *, loaded: Loaded, owner_id: int
+    session: AsyncSession, plan: Plan, *, loaded: Loaded, organization_id: int
 ) -> dict[str, int]:
     """Create and change the plan's channels; returns every channel's id by name."""
     channel_ids = {channel.name: channel.id for channel in loaded.stored.channels}
     for new in plan.new_channels:
         try:
             channel = await channel_service.create_channel(
-                session, owner_id=owner_id, name=new.name, url=new.url
+                session, organization_id=organization_id, name=new.name, url=new.url
             )
         except UserInputError as error:
             raise _problem(new.path, error) from None
@@ -143,12 +154,12 @@ async def _create_monitor(
     new: NewMonitor,
     *,
     channel_ids: Mapping[str, int],
-    owner_id: int,
+    organization_id: int,
     settings: Settings,
 ) -> None:
     data = MonitorCreate(**new.values, channel_rules=_rules(new.links, channel_ids))
     record = await monitor_service.create_monitor(
-        session, owner_id=owner_id, data=data, settings=settings
+        session, organization_id=organization_id, data=data, settings=settings
     )
     if new.paused:
         await monitor_service.pause_monitor(session, monitor=record.monitor)

@@ -20,6 +20,7 @@ from betteruptime.config_as_code.document import MONITOR_FIELDS, ConfigError
 from betteruptime.config_as_code.plan import Link, Stored, StoredMonitor
 from betteruptime.config_as_code.store import find_user, load
 from betteruptime.domain.monitor_kinds import field_defaults, fields_of
+from betteruptime.services.organizations import personal_organization_id
 
 SECRETS_WARNING = (
     "warning: the exported file holds channel URLs with their passwords and tokens "
@@ -84,4 +85,5 @@ def render(stored: Stored) -> str:
 async def export_text(session: AsyncSession, *, email: str | None = None) -> str:
     """The user's monitors and channels as YAML (read only)."""
     user = await find_user(session, email=email)
-    return render((await load(session, owner_id=user.id)).stored)
+    organization_id = await personal_organization_id(session, user=user)
+    return render((await load(session, organization_id=organization_id)).stored)

@@ -42,13 +42,13 @@ async def find_user(session: AsyncSession, *, email: str | None) -> User:
     return users[0]
 
 
-async def load(session: AsyncSession, *, owner_id: int) -> Loaded:
-    channels = await channel_service.list_channels(session, owner_id=owner_id)
+async def load(session: AsyncSession, *, organization_id: int) -> Loaded:
+    channels = await channel_service.list_channels(session, organization_id=organization_id)
     names = {channel.id: channel.name for channel in channels}
     records: list[monitor_service.MonitorRecord] = []
     while True:
         page = await monitor_service.list_monitors(
-            session, owner_id=owner_id, limit=PAGE, offset=len(records)
+            session, organization_id=organization_id, limit=PAGE, offset=len(records)
         )
         records += page
         if len(page) < PAGE:

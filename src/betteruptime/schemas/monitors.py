@@ -64,6 +64,9 @@ from betteruptime.schemas.monitor_fields import (
 from betteruptime.schemas.steps import StepRow, Steps
 from betteruptime.schemas.updates import not_null
 
+# A header value shown to someone who may not see secrets (a viewer).
+MASKED = "***"
+
 
 class MonitorCreate(RequestModel):
     """A new monitor. Fields left out take the defaults described on each."""
@@ -268,14 +271,22 @@ class MonitorPublic(BaseModel):
         channel_rules: list[ChannelRule],
         base_url: str = "",
         warnings: list[str] | None = None,
+        *,
+        secrets: bool = True,
     ) -> MonitorPublic:
+        """The monitor as answered; without `secrets` (a viewer asks) its ping URL is
+        left out and its header values are masked."""
         status = "paused" if monitor.paused else (state.status if state else "pending")
         rules = sorted(channel_rules, key=lambda rule: rule.channel_id)
+        columns = {name: getattr(monitor, name) for name in _MONITOR_COLUMNS}
+        if not secrets:
+            columns["headers"] = dict.fromkeys(monitor.headers or {}, MASKED)
+        shown = secrets and monitor.ping_token
         return cls(
-            **{name: getattr(monitor, name) for name in _MONITOR_COLUMNS},
+            **columns,
             channel_ids=[rule.channel_id for rule in rules],
             channel_rules=rules,
-            ping_url=f"{base_url}/ping/{monitor.ping_token}" if monitor.ping_token else None,
+            ping_url=f"{base_url}/ping/{monitor.ping_token}" if shown else None,
             status=status,
             last_checked_at=state.last_checked_at if state else None,
             warnings=warnings or [],

@@ -1,4 +1,4 @@
-"""Notification channels: create, list, delete, always scoped to their owner.
+"""Notification channels: create, list, delete, always scoped to their organization.
 
 A channel's URL is checked with Apprise before it is saved, and stored whole (the
 notifier needs it); whatever leaves this module for display goes through `mask_url`.
@@ -28,13 +28,15 @@ class ChannelInvalidError(UserInputError):
     """A channel that cannot be saved; `field` names the part that is wrong."""
 
 
-async def create_channel(session: AsyncSession, *, owner_id: int, name: str, url: str) -> Channel:
+async def create_channel(
+    session: AsyncSession, *, organization_id: int, name: str, url: str
+) -> Channel:
     """Save a channel whose URL Apprise can use; ChannelInvalidError("url", …) otherwise."""
     try:
         checked = validate_apprise_url(url)
     except ValueError as error:
         raise ChannelInvalidError("url", str(error)) from None
-    channel = Channel(owner_id=owner_id, name=name, url=checked, created_at=utcnow())
+    channel = Channel(organization_id=organization_id, name=name, url=checked, created_at=utcnow())
     session.add(channel)
     await session.commit()
     return channel
@@ -89,15 +91,21 @@ async def send_test(session: AsyncSession, *, channel: Channel, sender: Sender) 
     return outcome
 
 
-async def list_channels(session: AsyncSession, *, owner_id: int) -> list[Channel]:
-    """The owner's channels by id (URLs whole: mask them before showing)."""
-    statement = select(Channel).where(Channel.owner_id == owner_id).order_by(Channel.id)
+async def list_channels(session: AsyncSession, *, organization_id: int) -> list[Channel]:
+    """The organization's channels by id (URLs whole: mask them before showing)."""
+    statement = (
+        select(Channel).where(Channel.organization_id == organization_id).order_by(Channel.id)
+    )
     return list((await session.scalars(statement)).all())
 
 
-async def get_channel(session: AsyncSession, *, owner_id: int, channel_id: int) -> Channel | None:
-    """The owner's channel; None if missing or someone else's (they look alike)."""
-    statement = select(Channel).where(Channel.id == channel_id, Channel.owner_id == owner_id)
+async def get_channel(
+    session: AsyncSession, *, organization_id: int, channel_id: int
+) -> Channel | None:
+    """The organization's channel; None if missing or another organization's (they look alike)."""
+    statement = select(Channel).where(
+        Channel.id == channel_id, Channel.organization_id == organization_id
+    )
     return (await session.scalars(statement)).one_or_none()
 
 
@@ -108,12 +116,14 @@ async def delete_channel(session: AsyncSession, *, channel: Channel) -> None:
 
 
 async def get_owned_channel_ids(
-    session: AsyncSession, *, owner_id: int, ids: Collection[int]
+    session: AsyncSession, *, organization_id: int, ids: Collection[int]
 ) -> set[int]:
-    """Those of `ids` that are channels of `owner_id`, in one query."""
+    """Those of `ids` that are channels of `organization_id`, in one query."""
     if not ids:
         return set()
-    statement = select(Channel.id).where(Channel.owner_id == owner_id, Channel.id.in_(set(ids)))
+    statement = select(Channel.id).where(
+        Channel.organization_id == organization_id, Channel.id.in_(set(ids))
+    )
     return set((await session.scalars(statement)).all())
 
 
@@ -147,7 +157,7 @@ async def replace_links(
 ) -> list[ChannelRule]:
     """Make `rules` the monitor's channel links (uncommitted); returns them by channel id.
 
-    The channels must already be known to be the monitor owner's.
+    The channels must already be known to be the monitor's organization's.
     """
     wanted = sorted(rules, key=lambda rule: rule.channel_id)
     await session.execute(delete(MonitorChannel).where(MonitorChannel.monitor_id == monitor_id))

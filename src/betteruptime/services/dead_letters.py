@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import DeadLetter, Monitor
 
 # A dead letter this recent makes the notifier `degraded` in /healthz and is shown on
-# its monitor owner's overview; older ones stay in the table for the record.
+# its monitor's organization's overview; older ones stay in the table for the record.
 RECENT = timedelta(hours=24)
 
 
@@ -43,15 +43,15 @@ async def recent_count(session: AsyncSession, *, now: datetime) -> RecentCount:
     return RecentCount(int(count or 0), last)
 
 
-async def recent_of_owner(
-    session: AsyncSession, *, owner_id: int, now: datetime, limit: int = 5
+async def recent_of_organization(
+    session: AsyncSession, *, organization_id: int, now: datetime, limit: int = 5
 ) -> tuple[int, list[DeadLetterRow]]:
-    """How many recent dead letters concern the owner's monitors, and the newest few.
+    """How many recent dead letters concern the organization's monitors, and the newest few.
     One that names no monitor, or another user's, is never among them."""
     mine = (
         select(DeadLetter, Monitor.name)
         .join(Monitor, Monitor.id == DeadLetter.monitor_id)
-        .where(Monitor.owner_id == owner_id, DeadLetter.created_at >= now - RECENT)
+        .where(Monitor.organization_id == organization_id, DeadLetter.created_at >= now - RECENT)
     )
     count = await session.scalar(select(func.count()).select_from(mine.subquery()))
     if not count:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.auth import passwords
 from betteruptime.auth.oidc import Identity
 from betteruptime.db.models import OidcIdentity, User
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.services.users import UserInputError, get_user_by_email, normalize_email
 
 NO_EMAIL = "The sign-in provider did not share your email address, which is needed here."
@@ -82,6 +83,7 @@ async def user_for_identity(
         user = User(email=email, password_hash=await _unusable_password_hash())
         session.add(user)
         await session.flush()
+        await create_personal_organization(session, user=user)
     session.add(
         OidcIdentity(user_id=user.id, issuer=identity.issuer, subject=identity.subject, email=email)
     )

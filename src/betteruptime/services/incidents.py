@@ -1,4 +1,4 @@
-"""Incidents of the current user's monitors: listing and acknowledging."""
+"""Incidents of an organization's monitors: listing and acknowledging."""
 
 from __future__ import annotations
 
@@ -22,25 +22,25 @@ class IncidentResolvedError(Exception):
         self.incident_id = incident_id
 
 
-def _owned(owner_id: int) -> Select[Incident]:
+def _owned(organization_id: int) -> Select[Incident]:
     return (
         select(Incident)
         .join(Monitor, Monitor.id == Incident.monitor_id)
-        .where(Monitor.owner_id == owner_id)
+        .where(Monitor.organization_id == organization_id)
     )
 
 
 async def list_incidents(
     session: AsyncSession,
     *,
-    owner_id: int,
+    organization_id: int,
     monitor_id: int | None = None,
     status: IncidentStatus | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[Incident]:
-    """The owner's incidents, newest first, optionally of one monitor or one status."""
-    statement = _owned(owner_id)
+    """The organization's incidents, newest first, optionally of one monitor or one status."""
+    statement = _owned(organization_id)
     if monitor_id is not None:
         statement = statement.where(Incident.monitor_id == monitor_id)
     if status is not None:
@@ -54,9 +54,9 @@ async def list_incidents(
 
 
 async def get_incident(
-    session: AsyncSession, *, owner_id: int, incident_id: int
+    session: AsyncSession, *, organization_id: int, incident_id: int
 ) -> Incident | None:
-    statement = _owned(owner_id).where(Incident.id == incident_id)
+    statement = _owned(organization_id).where(Incident.id == incident_id)
     return (await session.scalars(statement)).one_or_none()
 
 

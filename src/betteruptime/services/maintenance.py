@@ -1,5 +1,5 @@
-"""Maintenance windows of a user: create, list, change, delete, always scoped to their
-owner. The form rules (one-off or recurring, and what each needs) are checked on the
+"""Maintenance windows of an organization: create, list, change, delete, always scoped to their
+organization. The form rules (one-off or recurring, and what each needs) are checked on the
 merged result, so a PATCH cannot leave a window half one form and half the other.
 """
 
@@ -60,10 +60,13 @@ def _require_valid(values: Mapping[str, Any]) -> None:
 
 
 async def _require_own_monitors(
-    session: AsyncSession, *, owner_id: int, monitor_ids: Collection[int]
+    session: AsyncSession, *, organization_id: int, monitor_ids: Collection[int]
 ) -> None:
     await require_own_monitors(
-        session, owner_id=owner_id, monitor_ids=monitor_ids, error=MaintenanceInvalidError
+        session,
+        organization_id=organization_id,
+        monitor_ids=monitor_ids,
+        error=MaintenanceInvalidError,
     )
 
 
@@ -78,12 +81,12 @@ async def _replace_monitors(
     return wanted
 
 
-async def list_windows(session: AsyncSession, *, owner_id: int) -> list[WindowRecord]:
-    """The owner's windows by id, with the monitors each covers."""
+async def list_windows(session: AsyncSession, *, organization_id: int) -> list[WindowRecord]:
+    """The organization's windows by id, with the monitors each covers."""
     windows = (
         await session.scalars(
             select(MaintenanceWindow)
-            .where(MaintenanceWindow.owner_id == owner_id)
+            .where(MaintenanceWindow.organization_id == organization_id)
             .order_by(MaintenanceWindow.id)
         )
     ).all()
@@ -92,13 +95,14 @@ async def list_windows(session: AsyncSession, *, owner_id: int) -> list[WindowRe
 
 
 async def get_window(
-    session: AsyncSession, *, owner_id: int, window_id: int
+    session: AsyncSession, *, organization_id: int, window_id: int
 ) -> WindowRecord | None:
-    """The owner's window; None if missing or someone else's (they look alike)."""
+    """The organization's window; None if missing or another organization's (they look alike)."""
     window = (
         await session.scalars(
             select(MaintenanceWindow).where(
-                MaintenanceWindow.id == window_id, MaintenanceWindow.owner_id == owner_id
+                MaintenanceWindow.id == window_id,
+                MaintenanceWindow.organization_id == organization_id,
             )
         )
     ).one_or_none()
@@ -109,13 +113,19 @@ async def get_window(
 
 
 async def create_window(
-    session: AsyncSession, *, owner_id: int, values: Mapping[str, Any], monitor_ids: list[int]
+    session: AsyncSession,
+    *,
+    organization_id: int,
+    values: Mapping[str, Any],
+    monitor_ids: list[int],
 ) -> WindowRecord:
     """Check the form and the monitors, then insert the window and its coverage."""
     _require_valid(values)
-    await _require_own_monitors(session, owner_id=owner_id, monitor_ids=monitor_ids)
+    await _require_own_monitors(session, organization_id=organization_id, monitor_ids=monitor_ids)
     window = MaintenanceWindow(
-        owner_id=owner_id, **{name: values[name] for name in WINDOW_FIELDS}, created_at=utcnow()
+        organization_id=organization_id,
+        **{name: values[name] for name in WINDOW_FIELDS},
+        created_at=utcnow(),
     )
     session.add(window)
     await session.flush()
@@ -138,7 +148,9 @@ async def update_window(
     _require_valid(merged)
     released: set[int] = set()
     if monitor_ids is not None:
-        await _require_own_monitors(session, owner_id=window.owner_id, monitor_ids=monitor_ids)
+        await _require_own_monitors(
+            session, organization_id=window.organization_id, monitor_ids=monitor_ids
+        )
         if is_active(record.schedule, now):
             released = set(record.monitor_ids) - set(monitor_ids)
         record.monitor_ids = await _replace_monitors(

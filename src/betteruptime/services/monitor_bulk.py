@@ -1,4 +1,4 @@
-"""One action on many of an owner's monitors, in one transaction.
+"""One action on many of an organization's monitors, in one transaction.
 
 Pausing, resuming and deleting go through the very services a single pause, resume or
 delete uses (services/monitors.py), run in an AtomicSession whose commits only flush: so
@@ -27,7 +27,7 @@ PAGE = 500
 
 
 class MonitorsNotFoundError(Exception):
-    """Some ids name no monitor of the owner's (missing, or someone else's: they look
+    """Some ids name no monitor of the organization's (missing, or someone else's: they look
     alike, so nobody learns which ids exist)."""
 
     def __init__(self, ids: Sequence[int]) -> None:
@@ -43,7 +43,7 @@ class BulkOutcome:
 
 
 async def _selected(
-    session: AsyncSession, *, owner_id: int, bulk: MonitorBulk
+    session: AsyncSession, *, organization_id: int, bulk: MonitorBulk
 ) -> list[MonitorRecord]:
     if bulk.ids is not None:
         filters = MonitorFilter(ids=bulk.ids)
@@ -52,7 +52,11 @@ async def _selected(
     records: list[MonitorRecord] = []
     while True:
         page = await monitor_service.list_monitors(
-            session, owner_id=owner_id, limit=PAGE, offset=len(records), filters=filters
+            session,
+            organization_id=organization_id,
+            limit=PAGE,
+            offset=len(records),
+            filters=filters,
         )
         records += page
         if len(page) < PAGE:
@@ -83,13 +87,15 @@ async def _act(session: AsyncSession, record: MonitorRecord, bulk: MonitorBulk) 
     return True
 
 
-async def apply_bulk(session: AsyncSession, *, owner_id: int, bulk: MonitorBulk) -> BulkOutcome:
-    """Apply `bulk` to the owner's monitors it names, all or nothing.
+async def apply_bulk(
+    session: AsyncSession, *, organization_id: int, bulk: MonitorBulk
+) -> BulkOutcome:
+    """Apply `bulk` to the organization's monitors it names, all or nothing.
 
-    Raises MonitorsNotFoundError when some ids are not the owner's monitors, and
+    Raises MonitorsNotFoundError when some ids are not the organization's monitors, and
     MonitorInvalidError when adding tags would give a monitor too many."""
     async with AtomicSession(bind=session.bind, expire_on_commit=False) as atomic:
-        records = await _selected(atomic, owner_id=owner_id, bulk=bulk)
+        records = await _selected(atomic, organization_id=organization_id, bulk=bulk)
         if bulk.ids is not None:
             missing = set(bulk.ids) - {record.monitor.id for record in records}
             if missing:

@@ -1,4 +1,4 @@
-"""Which of an owner's monitors a list or a bulk action is about: by tags, group,
+"""Which of an organization's monitors a list or a bulk action is about: by tags, group,
 status and a search of name and URL, as conditions on one query (never a filter in
 memory after reading them all)."""
 

@@ -1,4 +1,4 @@
-"""Monitors: create, change, pause, resume, delete, always scoped to their owner.
+"""Monitors: create, change, pause, resume, delete, always scoped to their organization.
 
 Every change stamps `updated_at`: the scheduler polls it to pick changes up within a
 second. Rules that involve several fields or the server's settings are checked here on
@@ -103,12 +103,14 @@ def _require_valid(values: Mapping[str, Any], settings: Settings, sent: Mapping[
 
 
 async def _require_own_channels(
-    session: AsyncSession, *, owner_id: int, rules: Sequence[ChannelRule], field: str
+    session: AsyncSession, *, organization_id: int, rules: Sequence[ChannelRule], field: str
 ) -> None:
-    """Every id must be one of the owner's channels. Someone else's channel reads as
+    """Every id must be one of the organization's channels. Another organization's channel reads as
     unknown, exactly like a missing one, so nobody learns which ids exist."""
     channel_ids = {rule.channel_id for rule in rules}
-    owned = await channel_service.get_owned_channel_ids(session, owner_id=owner_id, ids=channel_ids)
+    owned = await channel_service.get_owned_channel_ids(
+        session, organization_id=organization_id, ids=channel_ids
+    )
     unknown = sorted(channel_ids - owned)
     if unknown:
         listed = ", ".join(str(channel_id) for channel_id in unknown)
@@ -120,19 +122,21 @@ async def _require_own_channels(
 async def require_own_monitors(
     session: AsyncSession,
     *,
-    owner_id: int,
+    organization_id: int,
     monitor_ids: Collection[int],
     error: type[MonitorInvalidError] = MonitorInvalidError,
 ) -> None:
-    """Every id must be one of the owner's monitors (for `monitor_ids` of maintenance
-    windows and status pages). Someone else's monitor reads as unknown, exactly like a
+    """Every id must be one of the organization's monitors (for `monitor_ids` of maintenance
+    windows and status pages). Another organization's monitor reads as unknown, exactly like a
     missing one; `error` is raised with one `monitor_ids` problem otherwise."""
     wanted = set(monitor_ids)
     if not wanted:
         return
     owned = set(
         await session.scalars(
-            select(Monitor.id).where(Monitor.owner_id == owner_id, Monitor.id.in_(wanted))
+            select(Monitor.id).where(
+                Monitor.organization_id == organization_id, Monitor.id.in_(wanted)
+            )
         )
     )
     unknown = sorted(wanted - owned)
@@ -154,10 +158,12 @@ def _with_state() -> Select[Monitor, MonitorState]:
 
 
 async def get_monitor(
-    session: AsyncSession, *, owner_id: int, monitor_id: int
+    session: AsyncSession, *, organization_id: int, monitor_id: int
 ) -> MonitorRecord | None:
-    """The owner's monitor with its state; None if missing or someone else's."""
-    statement = _with_state().where(Monitor.id == monitor_id, Monitor.owner_id == owner_id)
+    """The organization's monitor with its state; None if missing or another organization's."""
+    statement = _with_state().where(
+        Monitor.id == monitor_id, Monitor.organization_id == organization_id
+    )
     row = (await session.execute(statement)).one_or_none()
     if row is None:
         return None
@@ -168,16 +174,16 @@ async def get_monitor(
 async def list_monitors(
     session: AsyncSession,
     *,
-    owner_id: int,
+    organization_id: int,
     limit: int = 100,
     offset: int = 0,
     filters: MonitorFilter = MonitorFilter(),
 ) -> list[MonitorRecord]:
-    """The owner's monitors (those `filters` takes) by id, states joined in the same
+    """The organization's monitors (those `filters` takes) by id, states joined in the same
     query; the page's tags and channel links in one more each."""
     statement = (
         _with_state()
-        .where(Monitor.owner_id == owner_id, *filters.conditions())
+        .where(Monitor.organization_id == organization_id, *filters.conditions())
         .order_by(Monitor.id)
         .limit(limit)
         .offset(offset)
@@ -190,7 +196,7 @@ async def list_monitors(
 
 
 async def create_monitor(
-    session: AsyncSession, *, owner_id: int, data: MonitorCreate, settings: Settings
+    session: AsyncSession, *, organization_id: int, data: MonitorCreate, settings: Settings
 ) -> MonitorRecord:
     """Fill in defaults, check the rules, insert the monitor and its pending state."""
     sent = data.model_dump(include=data.model_fields_set - _LINK_FIELDS)
@@ -200,10 +206,13 @@ async def create_monitor(
     _require_valid(values, settings, sent)
     rules = data.rules()
     await _require_own_channels(
-        session, owner_id=owner_id, rules=rules, field=_link_field(data.model_fields_set)
+        session,
+        organization_id=organization_id,
+        rules=rules,
+        field=_link_field(data.model_fields_set),
     )
     now = utcnow()
-    monitor = Monitor(owner_id=owner_id, **values, created_at=now, updated_at=now)
+    monitor = Monitor(organization_id=organization_id, **values, created_at=now, updated_at=now)
     session.add(monitor)
     await session.flush()  # the state row needs the monitor's id
     state = MonitorState(monitor_id=monitor.id, status="pending")
@@ -231,7 +240,7 @@ async def update_monitor(
     if rules is not None:
         await _require_own_channels(
             session,
-            owner_id=monitor.owner_id,
+            organization_id=monitor.organization_id,
             rules=rules,
             field=_link_field(changes.model_fields_set),
         )

@@ -37,15 +37,17 @@ async def live_regions(session: AsyncSession, *, now: datetime | None = None) ->
     return sorted(rows.all())
 
 
-async def monitored_regions(session: AsyncSession, *, owner_id: int | None = None) -> Counter[str]:
-    """How many active probed monitors (of `owner_id`, or everyone's) each region checks.
+async def monitored_regions(
+    session: AsyncSession, *, organization_id: int | None = None
+) -> Counter[str]:
+    """How many active probed monitors (of `organization_id`, or everyone's) each region checks.
 
     Grouped by the regions list as stored, so the database returns one row per distinct
     list (a handful), not one per monitor."""
     regions = cast(Monitor.regions, Text)
     statement = select(regions, func.count()).where(*PROBED).group_by(regions)
-    if owner_id is not None:
-        statement = statement.where(Monitor.owner_id == owner_id)
+    if organization_id is not None:
+        statement = statement.where(Monitor.organization_id == organization_id)
     counts: Counter[str] = Counter()
     for stored, count in await session.execute(statement):
         for region in json.loads(stored or "[]") or ["default"]:
@@ -81,15 +83,15 @@ async def region_backlogs(
 async def region_summary(
     session: AsyncSession,
     *,
-    owner_id: int,
+    organization_id: int,
     broker: Broker | None = None,
     now: datetime | None = None,
 ) -> list[dict[str, object]]:
-    """Per region, every region a worker was seen in or a monitor of `owner_id` is
-    checked from: live workers, checks and misses counted by the workers seen, the
-    owner's active monitors checked from it, and the backlog of jobs waiting for them
-    (from `broker`; None without one). A region with monitors and no worker is listed
-    with `live_workers` 0: its monitors are never checked."""
+    """Per region, every region a worker was seen in or a monitor of the organization
+    `organization_id` is checked from: live workers, checks and misses counted by the
+    workers seen, the organization's active monitors checked from it, and the backlog of
+    jobs waiting for them (from `broker`; None without one). A region with monitors and
+    no worker is listed with `live_workers` 0: its monitors are never checked."""
     since = (now or utcnow()) - LIVE_FOR
     live = func.count().filter(WorkerStatus.last_seen_at >= since)
     rows = await session.execute(
@@ -113,7 +115,7 @@ async def region_summary(
         }
         for region, alive, checked, missed, last_seen in rows
     ]
-    monitors = await monitored_regions(session, owner_id=owner_id)
+    monitors = await monitored_regions(session, organization_id=organization_id)
     seen = {str(row["region"]) for row in summary}
     summary += [
         {"region": region, "live_workers": 0, "checked": 0, "missed": 0, "last_seen_at": None}

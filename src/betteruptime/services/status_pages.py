@@ -1,7 +1,7 @@
-"""Status pages of a user: create, list, change, delete, always scoped to their owner.
+"""Status pages of an organization: create, list, change, delete, always scoped to it.
 
 The slug is unique over all users: taken is answered as such (409), since it is a public
-address anyone can try anyway. Monitors must be the owner's own.
+address anyone can try anyway. Monitors must be the organization's own.
 """
 
 from __future__ import annotations
@@ -80,19 +80,25 @@ async def _flush(session: AsyncSession, slug: str) -> None:
         raise SlugTakenError(slug) from error
 
 
-async def list_pages(session: AsyncSession, *, owner_id: int) -> list[StatusPageRecord]:
-    """The owner's pages by id, with their monitors."""
-    statement = select(StatusPage).where(StatusPage.owner_id == owner_id).order_by(StatusPage.id)
+async def list_pages(session: AsyncSession, *, organization_id: int) -> list[StatusPageRecord]:
+    """The organization's pages by id, with their monitors."""
+    statement = (
+        select(StatusPage)
+        .where(StatusPage.organization_id == organization_id)
+        .order_by(StatusPage.id)
+    )
     pages = (await session.scalars(statement)).all()
     shown = await monitor_ids_by_page(session, [page.id for page in pages])
     return [StatusPageRecord(page, shown[page.id]) for page in pages]
 
 
 async def get_page(
-    session: AsyncSession, *, owner_id: int, page_id: int
+    session: AsyncSession, *, organization_id: int, page_id: int
 ) -> StatusPageRecord | None:
-    """The owner's page; None if missing or someone else's (they look alike)."""
-    statement = select(StatusPage).where(StatusPage.id == page_id, StatusPage.owner_id == owner_id)
+    """The organization's page; None if missing or another organization's (they look alike)."""
+    statement = select(StatusPage).where(
+        StatusPage.id == page_id, StatusPage.organization_id == organization_id
+    )
     page = (await session.scalars(statement)).one_or_none()
     if page is None:
         return None
@@ -110,12 +116,16 @@ async def get_page_by_slug(session: AsyncSession, *, slug: str) -> StatusPageRec
 
 
 async def create_page(
-    session: AsyncSession, *, owner_id: int, data: StatusPageCreate
+    session: AsyncSession, *, organization_id: int, data: StatusPageCreate
 ) -> StatusPageRecord:
     """Check the slug and the monitors, then insert the page and its monitors."""
-    await require_own_monitors(session, owner_id=owner_id, monitor_ids=data.monitor_ids)
+    await require_own_monitors(
+        session, organization_id=organization_id, monitor_ids=data.monitor_ids
+    )
     await _require_free_slug(session, data.slug, page_id=None)
-    page = StatusPage(owner_id=owner_id, slug=data.slug, title=data.title, created_at=utcnow())
+    page = StatusPage(
+        organization_id=organization_id, slug=data.slug, title=data.title, created_at=utcnow()
+    )
     session.add(page)
     await _flush(session, data.slug)
     shown = await _replace_monitors(session, page_id=page.id, monitor_ids=data.monitor_ids)
@@ -129,7 +139,9 @@ async def update_page(
     """Apply the fields sent; `monitor_ids`, when sent, replaces the shown monitors."""
     page = record.page
     if changes.monitor_ids is not None:
-        await require_own_monitors(session, owner_id=page.owner_id, monitor_ids=changes.monitor_ids)
+        await require_own_monitors(
+            session, organization_id=page.organization_id, monitor_ids=changes.monitor_ids
+        )
     if changes.slug is not None:
         await _require_free_slug(session, changes.slug, page_id=page.id)
         page.slug = changes.slug

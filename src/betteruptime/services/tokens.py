@@ -1,4 +1,5 @@
-"""API tokens: issue one after a login, resolve a bearer token to its user."""
+"""API tokens: issue one after a login, resolve a bearer token to its user. Each token is
+bound to an organization: a sign-in token to the user's personal one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.auth.tokens import TOKEN_PREFIX, generate_token, hash_token
 from betteruptime.db.models import ApiToken, User
 from betteruptime.db.types import utcnow
+from betteruptime.services.organizations import personal_organization_id
 
 MAX_NAME_LENGTH = 100
 # Longer than any token we issue; anything longer is not worth hashing.
@@ -19,17 +21,26 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 async def issue_token(
-    session: AsyncSession, *, user: User, ttl_days: int, name: str = ""
+    session: AsyncSession,
+    *,
+    user: User,
+    ttl_days: int,
+    name: str = "",
+    organization_id: int | None = None,
 ) -> tuple[str, ApiToken]:
-    """Create and commit a token; returns the token text (shown once) and its row."""
+    """Create and commit a token bound to `organization_id` (by default the user's
+    personal organization); returns the token text (shown once) and its row."""
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"a token name has at most {MAX_NAME_LENGTH} characters")
     if ttl_days < 1:
         raise ValueError("a token lives at least one day")
+    if organization_id is None:
+        organization_id = await personal_organization_id(session, user=user)
     token = generate_token()
     now = utcnow()
     row = ApiToken(
         user_id=user.id,
+        organization_id=organization_id,
         token_hash=hash_token(token),
         name=name,
         created_at=now,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.auth import passwords
 from betteruptime.db.models import User
 from betteruptime.schemas.text import is_control
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.services.tokens import revoke_all
 
 MAX_EMAIL_LENGTH = 254
@@ -83,7 +84,8 @@ async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None
 
 
 async def create_user(session: AsyncSession, *, email: str, password: str) -> User:
-    """Create and commit a user. Raises UserInputError or EmailTakenError."""
+    """Create and commit a user with their personal organization (they own it).
+    Raises UserInputError or EmailTakenError."""
     email = normalize_email(email)
     check_password(password)
     if await get_user_by_email(session, email=email) is not None:
@@ -92,6 +94,8 @@ async def create_user(session: AsyncSession, *, email: str, password: str) -> Us
     user = User(email=email, password_hash=password_hash)
     session.add(user)
     try:
+        await session.flush()
+        await create_personal_organization(session, user=user)
         await session.commit()
     except IntegrityError:
         # Two sign-ups for one email raced past the check above; the unique index decided.

@@ -91,8 +91,10 @@ def _percent(count: int, failures: int) -> float | None:
     return 100.0 * (count - failures) / count if count else None
 
 
-async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) -> list[MonitorRow]:
-    """Every monitor of the owner with its status, uptimes and sparkline."""
+async def overview_rows(
+    session: AsyncSession, *, organization_id: int, now: datetime
+) -> list[MonitorRow]:
+    """Every monitor of the organization with its status, uptimes and sparkline."""
     statement = (
         select(
             Monitor.id,
@@ -110,7 +112,7 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
             MonitorState.last_error,
         )
         .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
-        .where(Monitor.owner_id == owner_id)
+        .where(Monitor.organization_id == organization_id)
     )
     live = set(await live_regions(session))
     rows = {
@@ -131,8 +133,8 @@ async def overview_rows(session: AsyncSession, *, owner_id: int, now: datetime) 
     }
     if rows:
         await mark_in_maintenance(session, rows, now=now)
-        await _fill_last_24h(session, rows, owner_id=owner_id, now=now)
-        await _fill_30d(session, rows, owner_id=owner_id, now=now)
+        await _fill_last_24h(session, rows, organization_id=organization_id, now=now)
+        await _fill_30d(session, rows, organization_id=organization_id, now=now)
     return sorted(rows.values(), key=lambda r: (_STATUS_ORDER[r.status], r.name.lower(), r.id))
 
 
@@ -193,14 +195,14 @@ def _bucket_number(moment: datetime, resolution: Resolution) -> int:
 
 
 async def _fill_last_24h(
-    session: AsyncSession, rows: dict[int, MonitorRow], *, owner_id: int, now: datetime
+    session: AsyncSession, rows: dict[int, MonitorRow], *, organization_id: int, now: datetime
 ) -> None:
     """24 h uptime and the hourly sparkline (a young monitor's: of its life)."""
     window = WINDOWS["24h"]
     first = window.first_bucket(now)
     slots = int(window.length / BUCKET_LENGTH["hour"])
     oldest: dict[int, datetime] = {}
-    mine = Monitor.owner_id == owner_id
+    mine = Monitor.organization_id == organization_id
     hourly = await _averages(session, RollupHour, "hour", since=first, condition=mine)
     for monitor_id, count, failures, oldest_bucket, points in hourly:
         row = rows[monitor_id]
@@ -222,7 +224,7 @@ async def _fill_last_24h(
         else:
             minutes[row.id] = span[1]  # its minutes instead
     if minutes:
-        await _fill_minutes(session, rows, minutes, owner_id=owner_id, now=now)
+        await _fill_minutes(session, rows, minutes, organization_id=organization_id, now=now)
 
 
 async def _fill_minutes(
@@ -230,7 +232,7 @@ async def _fill_minutes(
     rows: dict[int, MonitorRow],
     starts: dict[int, datetime],
     *,
-    owner_id: int,
+    organization_id: int,
     now: datetime,
 ) -> None:
     """The sparklines of monitors younger than an hour: the average of each minute they
@@ -241,7 +243,7 @@ async def _fill_minutes(
         rows[monitor_id].sparkline = []
     since = min(starts.values())
     # By creation, not by a list of ids: a thousand monitors made at once stay one query.
-    young = (Monitor.owner_id == owner_id) & (Monitor.created_at >= since)
+    young = (Monitor.organization_id == organization_id) & (Monitor.created_at >= since)
     for monitor_id, _, _, _, points in await _averages(
         session, RollupMinute, "minute", since=since, condition=young
     ):
@@ -263,13 +265,13 @@ def _sparkline(points: str, *, first_slot: int, slots: int) -> list[float | None
 
 
 async def _fill_30d(
-    session: AsyncSession, rows: dict[int, MonitorRow], *, owner_id: int, now: datetime
+    session: AsyncSession, rows: dict[int, MonitorRow], *, organization_id: int, now: datetime
 ) -> None:
     statement = (
         select(RollupDay.monitor_id, func.sum(RollupDay.count), func.sum(RollupDay.failures))
         .join(Monitor, Monitor.id == RollupDay.monitor_id)
         .where(
-            Monitor.owner_id == owner_id,
+            Monitor.organization_id == organization_id,
             RollupDay.bucket_start >= WINDOWS["30d"].first_bucket(now),
         )
         .group_by(RollupDay.monitor_id)

@@ -1,11 +1,10 @@
-"""What the dashboard's routes share: the browser session, the signed-in user, the
-user's object a path names, the CSRF check and the one way a page or a redirect leaves
-(which also stores the session)."""
+"""What the dashboard's routes share: the browser session, the signed-in user, the CSRF
+check and the one way a page or a redirect leaves (which also stores the session). The
+organization a page shows and the role there are in web/access.py."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -13,17 +12,11 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.deps import MAX_ID, SessionDep, get_base_url
+from betteruptime.api.deps import MAX_ID, SIGNED_IN, SessionDep, get_base_url
 from betteruptime.api.inputs import nul_fields
 from betteruptime.auth.oidc import OidcClient
-from betteruptime.db.models import Channel, Incident, User
-from betteruptime.services import channels as channel_service
-from betteruptime.services import incidents as incident_service
-from betteruptime.services import maintenance as maintenance_service
-from betteruptime.services import monitors as monitor_service
-from betteruptime.services import status_pages as page_service
+from betteruptime.db.models import User
 from betteruptime.web.session import COOKIE_NAME, SessionSigner, WebSession
 
 T = TypeVar("T")
@@ -167,6 +160,10 @@ def render(
         "csrf_token": current_session(request).csrf,
         "missing_assets": state.missing_assets,
         "user": getattr(request.state, "web_user", None),
+        # The organization the page shows and the caller's role there (the top bar's
+        # switcher, and which write controls to show); None on pages outside one.
+        "org": getattr(request.state, "web_context", None),
+        "orgs": getattr(request.state, "web_organizations", []),
         "flash": take_flash(request),
         # The login page's "Sign in with <name>" button; empty when OIDC is not set up.
         "sign_in_provider": state.oidc.name if state.oidc else "",
@@ -212,82 +209,12 @@ async def page_user(request: Request, db: SessionDep) -> User:
     return user
 
 
+page_user.access_action = SIGNED_IN  # type: ignore[attr-defined]
 PageUser = Annotated[User, Depends(page_user)]
 
 
 def not_found_page(request: Request, what: str) -> Response:
     return render(request, "404.html", {"what": what}, status_code=404)
-
-
-Lookup = Callable[[AsyncSession, int, int], Awaitable[T | None]]
-
-
-def owned(what: str, param: str, lookup: Lookup[T], *, as_json: bool = False) -> Any:
-    """The dependency that gives a view the signed-in user's object whose id is the path
-    parameter `param`, found by `lookup(session, owner_id, id)`; :class:`NotFound` when
-    the id is not a number, missing or someone else's. The views' "owned object or
-    404" in one place, as the API's OwnedMonitor is there."""
-
-    async def dependency(request: Request, db: SessionDep, user: PageUser) -> T:
-        # Read from the path rather than declared as a parameter: its name differs per
-        # route, and a string annotation (this module's __future__ import) cannot name it.
-        found_id = path_id(request.path_params[param])
-        found = None if found_id is None else await lookup(db, user.id, found_id)
-        if found is None:
-            raise NotFound(what, as_json=as_json)
-        return found
-
-    return Depends(dependency)
-
-
-def _monitor(
-    db: AsyncSession, owner: int, found: int
-) -> Awaitable[monitor_service.MonitorRecord | None]:
-    return monitor_service.get_monitor(db, owner_id=owner, monitor_id=found)
-
-
-PageMonitor = Annotated[monitor_service.MonitorRecord, owned("monitor", "monitor_id", _monitor)]
-# The chart's data is fetched by the page's script: a JSON 404, not a page.
-ChartMonitor = Annotated[
-    monitor_service.MonitorRecord, owned("monitor", "monitor_id", _monitor, as_json=True)
-]
-PageChannel = Annotated[
-    Channel,
-    owned(
-        "channel",
-        "channel_id",
-        lambda db, owner, found: channel_service.get_channel(db, owner_id=owner, channel_id=found),
-    ),
-]
-PageIncident = Annotated[
-    Incident,
-    owned(
-        "incident",
-        "incident_id",
-        lambda db, owner, found: incident_service.get_incident(
-            db, owner_id=owner, incident_id=found
-        ),
-    ),
-]
-PageStatusPage = Annotated[
-    page_service.StatusPageRecord,
-    owned(
-        "status page",
-        "page_id",
-        lambda db, owner, found: page_service.get_page(db, owner_id=owner, page_id=found),
-    ),
-]
-
-PageWindow = Annotated[
-    maintenance_service.WindowRecord,
-    owned(
-        "maintenance window",
-        "window_id",
-        lambda db, owner, found: maintenance_service.get_window(
-            db, owner_id=owner, window_id=found
-        ),
-    ),
-]
 
 
 class FormHasNul(Exception):

@@ -14,6 +14,7 @@ from betteruptime.api.inputs import nul_response
 from betteruptime.auth.oidc import OidcClient
 from betteruptime.logs import get_logger, kv
 from betteruptime.settings import Settings
+from betteruptime.web.access import Forbidden
 from betteruptime.web.assets import STATIC_DIR, missing_vendor_files
 from betteruptime.web.deps import (
     CsrfRejected,
@@ -56,6 +57,11 @@ async def _on_csrf_rejected(request: Request, _: Exception) -> Response:
     return render(request, "403.html", status_code=403)
 
 
+async def _on_forbidden(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Forbidden)
+    return render(request, "forbidden.html", {"message": error.message}, status_code=403)
+
+
 async def _on_not_found(request: Request, error: Exception) -> Response:
     assert isinstance(error, NotFound)
     if error.as_json:
@@ -91,6 +97,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(LoginRequired, _on_login_required)
     app.add_exception_handler(CsrfRejected, _on_csrf_rejected)
     app.add_exception_handler(NotFound, _on_not_found)
+    app.add_exception_handler(Forbidden, _on_forbidden)
     app.add_exception_handler(FormHasNul, _on_form_has_nul)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     routers = (

@@ -70,6 +70,9 @@ class WebSession:
     pending_user_id: int | None = None
     pending_until: int = 0
     oidc: OidcFlow | None = None
+    # The organization the dashboard shows, chosen in the top bar's switcher; None: the
+    # user's personal one. Checked against their memberships on every page.
+    organization_id: int | None = None
 
     @classmethod
     def anonymous(cls) -> WebSession:
@@ -87,6 +90,7 @@ class WebSession:
             pending_user_id=None,
             pending_until=0,
             oidc=None,
+            organization_id=None,
         )
 
     def awaiting_code(self, *, user_id: int, password_tag: str, until: int) -> WebSession:
@@ -154,6 +158,7 @@ class SessionSigner:
                 pending_user_id=_optional_int(data.get("pending_user_id")),
                 pending_until=int(data.get("pending_until") or 0),
                 oidc=OidcFlow.from_json(data.get("oidc")),
+                organization_id=_optional_int(data.get("organization_id")),
             )
         except (ValueError, KeyError, TypeError, binascii.Error):
             return None

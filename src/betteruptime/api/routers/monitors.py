@@ -1,4 +1,4 @@
-"""Monitors of the current user, with their checks and statistics.
+"""Monitors of the request's organization, with their checks and statistics.
 
 Every monitor answered carries its `warnings`, judged against the regions whose workers
 are alive now (one small query per request)."""
@@ -9,14 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from betteruptime.api.deps import (
-    MAX_ID,
-    BaseUrl,
-    CurrentUser,
-    OwnedMonitor,
-    SessionDep,
-    SettingsDep,
+from betteruptime.api.access import (
+    MonitorWriter,
+    ReadableMonitor,
+    Reader,
+    RequestContext,
+    WritableMonitor,
 )
+from betteruptime.api.deps import MAX_ID, BaseUrl, SessionDep, SettingsDep
 from betteruptime.api.errors import ApiError, ErrorBody
 from betteruptime.domain.quorum import region_warnings
 from betteruptime.domain.rollups import WINDOWS
@@ -55,14 +55,20 @@ LiveRegions = Annotated[frozenset[str], Depends(_live_regions)]
 
 
 def _public(
-    record: monitor_service.MonitorRecord, base_url: str, live: frozenset[str]
+    record: monitor_service.MonitorRecord,
+    base_url: str,
+    live: frozenset[str],
+    context: RequestContext | None = None,
 ) -> MonitorPublic:
+    """The monitor as answered; its secrets only to a role that may see them (those
+    who may change monitors always may)."""
     monitor = record.monitor
     warnings = region_warnings(
         monitor.kind, monitor.regions, live=live, min_failed=monitor.min_failed_regions
     )
+    secrets = context is None or context.can("read_secrets")
     return MonitorPublic.from_row(
-        monitor, record.state, record.channel_rules, base_url, warnings=warnings
+        monitor, record.state, record.channel_rules, base_url, warnings=warnings, secrets=secrets
     )
 
 
@@ -71,7 +77,7 @@ async def list_monitors(
     base_url: BaseUrl,
     live: LiveRegions,
     session: SessionDep,
-    user: CurrentUser,
+    context: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     tag: Annotated[
@@ -84,12 +90,16 @@ async def list_monitors(
         Query(max_length=MAX_QUERY_LENGTH, description="Text in the name or the URL, any case."),
     ] = None,
 ) -> list[MonitorPublic]:
-    """Your monitors, ordered by id; those that match every filter given."""
+    """The organization's monitors, ordered by id; those that match every filter given."""
     filters = MonitorFilter(tags=tag, group=group, status=status, query=q)
     records = await monitor_service.list_monitors(
-        session, owner_id=user.id, limit=limit, offset=offset, filters=filters
+        session,
+        organization_id=context.organization_id,
+        limit=limit,
+        offset=offset,
+        filters=filters,
     )
-    return [_public(record, base_url, live) for record in records]
+    return [_public(record, base_url, live, context) for record in records]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -99,27 +109,31 @@ async def create_monitor(
     data: MonitorCreate,
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    context: MonitorWriter,
 ) -> MonitorPublic:
     """Create a monitor; checks start within about a second, status `pending` until then."""
     record = await monitor_service.create_monitor(
-        session, owner_id=user.id, data=data, settings=settings
+        session, organization_id=context.organization_id, data=data, settings=settings
     )
     return _public(record, base_url, live)
 
 
 @router.post(
     "/bulk",
-    responses={404: {"model": ErrorBody, "description": "Some ids are not monitors of yours."}},
+    responses={
+        404: {"model": ErrorBody, "description": "Some ids are not monitors of the organization."}
+    },
 )
 async def bulk_action(
-    data: MonitorBulk, session: SessionDep, user: CurrentUser
+    data: MonitorBulk, session: SessionDep, context: MonitorWriter
 ) -> MonitorBulkResult:
     """Pause, resume, delete, or add or remove tags of many monitors at once: those
-    named by `ids`, or every one of yours with `tag`. One transaction: all or nothing.
+    named by `ids`, or every one of the organization's with `tag`. One transaction: all or nothing.
     Pausing, resuming and deleting are exactly those of a single monitor."""
     try:
-        outcome = await bulk_service.apply_bulk(session, owner_id=user.id, bulk=data)
+        outcome = await bulk_service.apply_bulk(
+            session, organization_id=context.organization_id, bulk=data
+        )
     except bulk_service.MonitorsNotFoundError as error:
         raise ApiError(404, "not_found", str(error)) from None
     return MonitorBulkResult(
@@ -129,8 +143,10 @@ async def bulk_action(
 
 # `:id` (api/deps.py): /monitors/bulk is its own resource, not a monitor whose id is "bulk".
 @router.get("/{monitor_id:id}")
-async def get_monitor(base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor) -> MonitorPublic:
-    return _public(record, base_url, live)
+async def get_monitor(
+    base_url: BaseUrl, live: LiveRegions, record: ReadableMonitor, context: Reader
+) -> MonitorPublic:
+    return _public(record, base_url, live, context)
 
 
 @router.patch("/{monitor_id:id}")
@@ -138,7 +154,7 @@ async def update_monitor(
     base_url: BaseUrl,
     live: LiveRegions,
     changes: MonitorUpdate,
-    record: OwnedMonitor,
+    record: WritableMonitor,
     session: SessionDep,
     settings: SettingsDep,
 ) -> MonitorPublic:
@@ -149,7 +165,7 @@ async def update_monitor(
 
 
 @router.delete("/{monitor_id:id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_monitor(record: OwnedMonitor, session: SessionDep) -> Response:
+async def delete_monitor(record: WritableMonitor, session: SessionDep) -> Response:
     """Delete the monitor with its checks, statistics and incidents."""
     await monitor_service.delete_monitor(session, monitor=record.monitor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -157,7 +173,7 @@ async def delete_monitor(record: OwnedMonitor, session: SessionDep) -> Response:
 
 @router.post("/{monitor_id}/pause")
 async def pause_monitor(
-    base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor, session: SessionDep
+    base_url: BaseUrl, live: LiveRegions, record: WritableMonitor, session: SessionDep
 ) -> MonitorPublic:
     """Stop checking; status becomes `paused`."""
     await monitor_service.pause_monitor(session, monitor=record.monitor)
@@ -166,7 +182,7 @@ async def pause_monitor(
 
 @router.post("/{monitor_id}/resume")
 async def resume_monitor(
-    base_url: BaseUrl, live: LiveRegions, record: OwnedMonitor, session: SessionDep
+    base_url: BaseUrl, live: LiveRegions, record: WritableMonitor, session: SessionDep
 ) -> MonitorPublic:
     """Check again, starting from `pending` (what was known before the pause is stale)."""
     await monitor_service.resume_monitor(session, record=record)
@@ -175,7 +191,7 @@ async def resume_monitor(
 
 @router.get("/{monitor_id}/checks")
 async def list_checks(
-    record: OwnedMonitor,
+    record: ReadableMonitor,
     session: SessionDep,
     since: Annotated[
         Instant | None, Query(description="ISO 8601; inclusive. No offset means UTC.")
@@ -199,7 +215,7 @@ async def list_checks(
 
 @router.get("/{monitor_id}/stats")
 async def get_stats(
-    record: OwnedMonitor,
+    record: ReadableMonitor,
     session: SessionDep,
     window: Annotated[StatsWindow, Query(description="How far back to look.")] = "24h",
 ) -> StatsPublic:

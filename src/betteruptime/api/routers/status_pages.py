@@ -1,14 +1,15 @@
-"""Status pages of the current user. The pages themselves are public, at /status/<slug>
+"""Status pages of the request's organization. The pages themselves are public, at /status/<slug>
 (web/views/status_pages.py); this is where they are made and changed."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
-from betteruptime.api.deps import BaseUrl, CurrentUser, SessionDep, valid_id
-from betteruptime.api.errors import ApiError, ErrorBody, not_found
+from betteruptime.api.access import PageWriter, ReadablePage, Reader, WritablePage
+from betteruptime.api.deps import BaseUrl, SessionDep
+from betteruptime.api.errors import ApiError, ErrorBody
 from betteruptime.schemas.status_pages import (
     StatusPageCreate,
     StatusPagePublic,
@@ -22,11 +23,10 @@ router = APIRouter(
     tags=["status pages"],
     responses={
         401: {"model": ErrorBody, "description": "Missing or invalid token."},
-        404: {"model": ErrorBody, "description": "No such status page of yours."},
+        404: {"model": ErrorBody, "description": "No such status page in the organization."},
         422: {"model": ErrorBody, "description": "Invalid input; `details` names each field."},
     },
 )
-PageId = Annotated[int, Path(description="The status page's id.")]
 _TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "The slug is another page's."}
 }
@@ -42,53 +42,39 @@ def slug_taken(error: SlugTakenError) -> ApiError:
     )
 
 
-async def _owned(session: SessionDep, user: CurrentUser, page_id: int) -> StatusPageRecord:
-    record = await page_service.get_page(
-        session, owner_id=user.id, page_id=valid_id(page_id, "Status page")
-    )
-    if record is None:
-        raise not_found("Status page")
-    return record
-
-
 @router.get("")
 async def list_pages(
-    base_url: BaseUrl, session: SessionDep, user: CurrentUser
+    base_url: BaseUrl, session: SessionDep, context: Reader
 ) -> list[StatusPagePublic]:
-    """Your status pages, ordered by id."""
-    records = await page_service.list_pages(session, owner_id=user.id)
+    """The organization's status pages, ordered by id."""
+    records = await page_service.list_pages(session, organization_id=context.organization_id)
     return [_public(record, base_url) for record in records]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_TAKEN)
 async def create_page(
-    data: StatusPageCreate, base_url: BaseUrl, session: SessionDep, user: CurrentUser
+    data: StatusPageCreate, base_url: BaseUrl, session: SessionDep, context: PageWriter
 ) -> StatusPagePublic:
     """Publish a status page at /status/<slug> showing the monitors named, in order."""
     try:
-        record = await page_service.create_page(session, owner_id=user.id, data=data)
+        record = await page_service.create_page(
+            session, organization_id=context.organization_id, data=data
+        )
     except SlugTakenError as error:
         raise slug_taken(error) from error
     return _public(record, base_url)
 
 
 @router.get("/{page_id}")
-async def get_page(
-    page_id: PageId, base_url: BaseUrl, session: SessionDep, user: CurrentUser
-) -> StatusPagePublic:
-    return _public(await _owned(session, user, page_id), base_url)
+async def get_page(record: ReadablePage, base_url: BaseUrl) -> StatusPagePublic:
+    return _public(record, base_url)
 
 
 @router.patch("/{page_id}", responses=_TAKEN)
 async def update_page(
-    page_id: PageId,
-    changes: StatusPageUpdate,
-    base_url: BaseUrl,
-    session: SessionDep,
-    user: CurrentUser,
+    record: WritablePage, changes: StatusPageUpdate, base_url: BaseUrl, session: SessionDep
 ) -> StatusPagePublic:
     """Change the fields sent. A new slug moves the page: the old address stops working."""
-    record = await _owned(session, user, page_id)
     try:
         await page_service.update_page(session, record=record, changes=changes)
     except SlugTakenError as error:
@@ -97,8 +83,7 @@ async def update_page(
 
 
 @router.delete("/{page_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_page(page_id: PageId, session: SessionDep, user: CurrentUser) -> Response:
+async def delete_page(record: WritablePage, session: SessionDep) -> Response:
     """Delete the page; its address answers 404 from now on. The monitors stay."""
-    record = await _owned(session, user, page_id)
     await page_service.delete_page(session, record=record)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

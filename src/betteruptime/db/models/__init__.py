@@ -31,6 +31,7 @@ from betteruptime.db.models.monitors import (
     SchedulerCursor,
     WorkerStatus,
 )
+from betteruptime.db.models.organizations import Membership, Organization
 from betteruptime.db.models.status_pages import StatusPage, StatusPageMonitor
 
 __all__ = [
@@ -44,12 +45,14 @@ __all__ = [
     "Incident",
     "MaintenanceMonitor",
     "MaintenanceWindow",
+    "Membership",
     "Monitor",
     "MonitorChannel",
     "MonitorState",
     "MonitorTag",
     "Notification",
     "OidcIdentity",
+    "Organization",
     "OutboxEvent",
     "PendingDecision",
     "Rollup",

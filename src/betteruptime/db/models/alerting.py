@@ -29,10 +29,10 @@ class Channel(Base):
     """Where notifications go: an Apprise URL. The URL holds secrets; show it masked."""
 
     __tablename__ = "channels"
-    __table_args__ = (Index(None, "owner_id", "id"),)
+    __table_args__ = (Index(None, "organization_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -250,10 +250,10 @@ class MaintenanceWindow(Base):
     """
 
     __tablename__ = "maintenance_windows"
-    __table_args__ = (Index(None, "owner_id", "id"),)
+    __table_args__ = (Index(None, "organization_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -28,10 +28,10 @@ class Monitor(Base):
     """What the user asked to be checked. Runtime state lives in MonitorState."""
 
     __tablename__ = "monitors"
-    __table_args__ = (Index(None, "owner_id", "id"),)
+    __table_args__ = (Index(None, "organization_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="http")
     # The scheme says what is checked (http(s)://, tcp://, dns://, icmp://); a heartbeat

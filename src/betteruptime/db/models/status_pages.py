@@ -15,10 +15,10 @@ class StatusPage(Base):
     """Shown without login at /status/<slug>; only the chosen monitors appear on it."""
 
     __tablename__ = "status_pages"
-    __table_args__ = (Index(None, "owner_id", "id"),)
+    __table_args__ = (Index(None, "organization_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     # Lowercase letters, digits and hyphens (api/schemas/status_pages.py), unique over
     # every user: it is the page's public address.
     slug: Mapped[str] = mapped_column(String(64), unique=True)

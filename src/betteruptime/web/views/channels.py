@@ -12,14 +12,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from betteruptime.api.access import RequestContext
 from betteruptime.api.deps import SenderDep, SessionDep
 from betteruptime.api.errors import ApiError
 from betteruptime.api.throttling import enforce_test_limits
-from betteruptime.db.models import User
 from betteruptime.schemas.channels import ChannelCreate, ChannelPublic
 from betteruptime.services import channels as channel_service
 from betteruptime.services.channels import ChannelInvalidError
-from betteruptime.web.deps import CsrfChecked, PageChannel, PageUser, flash, redirect, render
+from betteruptime.web.access import EditableChannel, PageChannelWriter, PageReader
+from betteruptime.web.deps import CsrfChecked, PageUser, flash, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors, text
 
 router = APIRouter(include_in_schema=False)
@@ -28,9 +29,15 @@ FIELDS = ("name", "url")
 
 
 async def _show(
-    request: Request, db: SessionDep, user: User, *, name: str, errors: Errors, status_code: int
+    request: Request,
+    db: SessionDep,
+    org: RequestContext,
+    *,
+    name: str,
+    errors: Errors,
+    status_code: int,
 ) -> Response:
-    channels = await channel_service.list_channels(db, owner_id=user.id)
+    channels = await channel_service.list_channels(db, organization_id=org.organization_id)
     context = {
         "channels": [ChannelPublic.from_row(channel) for channel in channels],
         "name": name,
@@ -40,17 +47,19 @@ async def _show(
 
 
 @router.get("/channels")
-async def channels_page(request: Request, db: SessionDep, user: PageUser) -> Response:
-    return await _show(request, db, user, name="", errors={}, status_code=200)
+async def channels_page(request: Request, db: SessionDep, org: PageReader) -> Response:
+    return await _show(request, db, org, name="", errors={}, status_code=200)
 
 
 @router.post("/channels", dependencies=[CsrfChecked])
-async def add_channel(request: Request, db: SessionDep, user: PageUser) -> Response:
+async def add_channel(request: Request, db: SessionDep, org: PageChannelWriter) -> Response:
     form = await request.form()
     name = text(form, "name")
     try:
         data = ChannelCreate.model_validate({"name": name, "url": text(form, "url")})
-        await channel_service.create_channel(db, owner_id=user.id, name=data.name, url=data.url)
+        await channel_service.create_channel(
+            db, organization_id=org.organization_id, name=data.name, url=data.url
+        )
     except ValidationError as error:
         errors = pydantic_errors(error.errors(), fields=FIELDS)
     except ChannelInvalidError as error:
@@ -58,12 +67,12 @@ async def add_channel(request: Request, db: SessionDep, user: PageUser) -> Respo
     else:
         flash(request, "ok", f"Channel “{data.name}” added. Send it a test message below.")
         return redirect(request, "/channels")
-    return await _show(request, db, user, name=name, errors=errors, status_code=422)
+    return await _show(request, db, org, name=name, errors=errors, status_code=422)
 
 
 @router.post("/channels/{channel_id}/test", dependencies=[CsrfChecked])
 async def test_channel(
-    request: Request, channel: PageChannel, db: SessionDep, user: PageUser, sender: SenderDep
+    request: Request, channel: EditableChannel, db: SessionDep, user: PageUser, sender: SenderDep
 ) -> Response:
     try:
         enforce_test_limits(request, user_id=user.id, channel_id=channel.id)
@@ -83,7 +92,7 @@ async def test_channel(
 
 
 @router.post("/channels/{channel_id}/delete", dependencies=[CsrfChecked])
-async def delete_channel(request: Request, channel: PageChannel, db: SessionDep) -> Response:
+async def delete_channel(request: Request, channel: EditableChannel, db: SessionDep) -> Response:
     name = channel.name
     await channel_service.delete_channel(db, channel=channel)
     flash(request, "ok", f"Channel “{name}” deleted.")

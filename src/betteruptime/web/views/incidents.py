@@ -25,15 +25,8 @@ from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.incidents import IncidentResolvedError
 from betteruptime.services.timeline import incident_timeline
-from betteruptime.web.deps import (
-    CsrfChecked,
-    PageIncident,
-    PageUser,
-    flash,
-    redirect,
-    render,
-    safe_next,
-)
+from betteruptime.web.access import AcknowledgeableIncident, PageIncident, PageReader
+from betteruptime.web.deps import CsrfChecked, flash, redirect, render, safe_next
 from betteruptime.web.forms import text
 
 router = APIRouter(include_in_schema=False)
@@ -49,12 +42,14 @@ class IncidentRow:
     monitor_name: str
 
 
-async def _incidents(session: AsyncSession, *, owner_id: int, status: str) -> list[IncidentRow]:
-    """The owner's incidents of one status, newest first, with their monitor's name."""
+async def _incidents(
+    session: AsyncSession, *, organization_id: int, status: str
+) -> list[IncidentRow]:
+    """The organization's incidents of one status, newest first, with their monitor's name."""
     statement = (
         select(Incident, Monitor.name)
         .join(Monitor, Monitor.id == Incident.monitor_id)
-        .where(Monitor.owner_id == owner_id, Incident.status == status)
+        .where(Monitor.organization_id == organization_id, Incident.status == status)
         .order_by(Incident.started_at.desc(), Incident.id.desc())
         .limit(LATEST)
     )
@@ -64,12 +59,19 @@ async def _incidents(session: AsyncSession, *, owner_id: int, status: str) -> li
 
 @router.get("/incidents")
 async def incidents_page(
-    request: Request, db: SessionDep, user: PageUser, status: str = "all"
+    request: Request, db: SessionDep, org: PageReader, status: str = "all"
 ) -> Response:
     show: Show = status if status in ("open", "resolved") else "all"  # type: ignore[assignment]
-    open_rows = await _incidents(db, owner_id=user.id, status="open") if show != "resolved" else []
+    organization_id = org.organization_id
+    open_rows = (
+        await _incidents(db, organization_id=organization_id, status="open")
+        if show != "resolved"
+        else []
+    )
     resolved_rows = (
-        await _incidents(db, owner_id=user.id, status="resolved") if show != "open" else []
+        await _incidents(db, organization_id=organization_id, status="resolved")
+        if show != "open"
+        else []
     )
     context = {
         "now": utcnow(),
@@ -85,10 +87,12 @@ async def incidents_page(
 
 @router.get("/incidents/{incident_id}")
 async def incident_page(
-    request: Request, incident: PageIncident, db: SessionDep, user: PageUser
+    request: Request, incident: PageIncident, db: SessionDep, org: PageReader
 ) -> Response:
     """One incident with its timeline: failures, notifications, acknowledgement."""
-    record = await monitor_service.get_monitor(db, owner_id=user.id, monitor_id=incident.monitor_id)
+    record = await monitor_service.get_monitor(
+        db, organization_id=org.organization_id, monitor_id=incident.monitor_id
+    )
     context = {
         "now": utcnow(),
         "incident": incident,
@@ -99,7 +103,9 @@ async def incident_page(
 
 
 @router.post("/incidents/{incident_id}/acknowledge", dependencies=[CsrfChecked])
-async def acknowledge(request: Request, incident: PageIncident, db: SessionDep) -> Response:
+async def acknowledge(
+    request: Request, incident: AcknowledgeableIncident, db: SessionDep
+) -> Response:
     number = incident.id
     try:
         await incident_service.acknowledge_incident(db, incident=incident)

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from betteruptime.api.access import RequestContext
 from betteruptime.api.deps import SessionDep
-from betteruptime.db.models import User
 from betteruptime.db.types import utcnow
 from betteruptime.schemas.maintenance import (
     MaintenanceWindowCreate,
@@ -26,7 +26,8 @@ from betteruptime.schemas.maintenance import (
 from betteruptime.services import maintenance as maintenance_service
 from betteruptime.services.maintenance import WindowRecord
 from betteruptime.services.monitors import MonitorInvalidError
-from betteruptime.web.deps import CsrfChecked, PageUser, PageWindow, flash, redirect, render
+from betteruptime.web.access import EditableWindow, PageMaintenanceWriter, PageReader
+from betteruptime.web.deps import CsrfChecked, flash, redirect, render
 from betteruptime.web.forms import Errors, pydantic_errors, text, texts
 from betteruptime.web.views.status_page_forms import monitor_choices
 
@@ -118,7 +119,7 @@ async def _form(request: Request) -> tuple[dict[str, Any], dict[str, Any], Error
 async def _show_form(
     request: Request,
     db: SessionDep,
-    user: User,
+    org: RequestContext,
     *,
     window_id: int | None,
     values: dict[str, Any],
@@ -130,21 +131,21 @@ async def _show_form(
         "values": values,
         "errors": errors,
         "weekday_names": list(enumerate(WEEKDAYS)),
-        "choices": await monitor_choices(db, user, values["monitor_ids"]),
+        "choices": await monitor_choices(db, org, values["monitor_ids"]),
         "action": f"/maintenance/{window_id}/edit" if window_id else "/maintenance/new",
     }
     return render(request, "maintenance_form.html", context, status_code=status_code)
 
 
 async def _save(
-    db: SessionDep, user: User, body: dict[str, Any], record: WindowRecord | None
+    db: SessionDep, org: RequestContext, body: dict[str, Any], record: WindowRecord | None
 ) -> Errors:
     try:
         if record is None:
             data = MaintenanceWindowCreate.model_validate(body)
             await maintenance_service.create_window(
                 db,
-                owner_id=user.id,
+                organization_id=org.organization_id,
                 values=data.model_dump(exclude={"monitor_ids"}),
                 monitor_ids=data.monitor_ids,
             )
@@ -165,56 +166,57 @@ async def _save(
 
 
 async def _submit(
-    request: Request, db: SessionDep, user: User, record: WindowRecord | None
+    request: Request, db: SessionDep, org: RequestContext, record: WindowRecord | None
 ) -> Response:
     window_id = record.window.id if record else None  # read now: a failed save expires it
     values, body, errors = await _form(request)
     if not errors:
-        errors = await _save(db, user, body, record)
+        errors = await _save(db, org, body, record)
     if errors:
         return await _show_form(
-            request, db, user, window_id=window_id, values=values, errors=errors, status_code=422
+            request, db, org, window_id=window_id, values=values, errors=errors, status_code=422
         )
     flash(request, "ok", "Maintenance window saved." if record else "Maintenance window created.")
     return redirect(request, "/maintenance")
 
 
 @router.get("/maintenance")
-async def list_windows(request: Request, db: SessionDep, user: PageUser) -> Response:
-    windows = [_public(r) for r in await maintenance_service.list_windows(db, owner_id=user.id)]
+async def list_windows(request: Request, db: SessionDep, org: PageReader) -> Response:
+    found = await maintenance_service.list_windows(db, organization_id=org.organization_id)
+    windows = [_public(r) for r in found]
     windows.sort(key=lambda window: (not window.active, window.id))
-    names = {choice["id"]: choice["name"] for choice in await monitor_choices(db, user, [])}
+    names = {choice["id"]: choice["name"] for choice in await monitor_choices(db, org, [])}
     context = {"windows": windows, "monitor_names": names, "weekday_names": WEEKDAYS}
     return render(request, "maintenance.html", context)
 
 
 @router.get("/maintenance/new")
-async def new_window(request: Request, db: SessionDep, user: PageUser) -> Response:
-    return await _show_form(request, db, user, window_id=None, values=_values(None), errors={})
+async def new_window(request: Request, db: SessionDep, org: PageMaintenanceWriter) -> Response:
+    return await _show_form(request, db, org, window_id=None, values=_values(None), errors={})
 
 
 @router.post("/maintenance/new", dependencies=[CsrfChecked])
-async def create_window(request: Request, db: SessionDep, user: PageUser) -> Response:
-    return await _submit(request, db, user, None)
+async def create_window(request: Request, db: SessionDep, org: PageMaintenanceWriter) -> Response:
+    return await _submit(request, db, org, None)
 
 
 @router.get("/maintenance/{window_id}/edit")
 async def edit_window(
-    request: Request, record: PageWindow, db: SessionDep, user: PageUser
+    request: Request, record: EditableWindow, db: SessionDep, org: PageMaintenanceWriter
 ) -> Response:
     values = _values(_public(record))
-    return await _show_form(request, db, user, window_id=record.window.id, values=values, errors={})
+    return await _show_form(request, db, org, window_id=record.window.id, values=values, errors={})
 
 
 @router.post("/maintenance/{window_id}/edit", dependencies=[CsrfChecked])
 async def update_window(
-    request: Request, record: PageWindow, db: SessionDep, user: PageUser
+    request: Request, record: EditableWindow, db: SessionDep, org: PageMaintenanceWriter
 ) -> Response:
-    return await _submit(request, db, user, record)
+    return await _submit(request, db, org, record)
 
 
 @router.post("/maintenance/{window_id}/end", dependencies=[CsrfChecked])
-async def end_window(request: Request, record: PageWindow, db: SessionDep) -> Response:
+async def end_window(request: Request, record: EditableWindow, db: SessionDep) -> Response:
     """End a one-off window now: its end becomes now, and its monitors leave maintenance
     as when it ends by itself (the sweep tells its end; hidden outages are announced). A
     weekly window ends each time at its own time: change or delete it instead."""
@@ -230,6 +232,6 @@ async def end_window(request: Request, record: PageWindow, db: SessionDep) -> Re
 
 
 @router.post("/maintenance/{window_id}/delete", dependencies=[CsrfChecked])
-async def delete_window(request: Request, record: PageWindow, db: SessionDep) -> Response:
+async def delete_window(request: Request, record: EditableWindow, db: SessionDep) -> Response:
     await maintenance_service.delete_window(db, record=record)
     return redirect(request, "/maintenance")

@@ -2,7 +2,7 @@
 
 Checked by the API's own body models and service, so a form accepts and refuses exactly
 what `POST`/`PATCH /api/v1/monitors` do; each message is shown beside its field and the
-form comes back with what was typed (422). Another user's monitor answers like a
+form comes back with what was typed (422). Another organization's monitor answers like a
 missing one. Registered before the monitor page, whose `/monitors/{id}` would
 otherwise take `/monitors/new`.
 """
@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from betteruptime.alerting.urls import mask_url
+from betteruptime.api.access import RequestContext
 from betteruptime.api.deps import SessionDep, SettingsDep, get_base_url
 from betteruptime.api.errors import ErrorDetail
-from betteruptime.db.models import User
 from betteruptime.domain.monitor_kinds import (
     DEFAULT_KIND,
     MONITOR_FIELDS,
@@ -35,7 +35,8 @@ from betteruptime.services.monitors import MonitorInvalidError, MonitorRecord
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
 from betteruptime.web import assertion_rows
-from betteruptime.web.deps import CsrfChecked, PageMonitor, PageUser, flash, redirect, render
+from betteruptime.web.access import EditableMonitor, PageMonitorWriter
+from betteruptime.web.deps import CsrfChecked, flash, redirect, render
 from betteruptime.web.form_text import ESCAPES_HINT
 from betteruptime.web.forms import Errors, field_errors, pydantic_errors
 from betteruptime.web.monitor_form import (
@@ -64,7 +65,7 @@ def _choices(literal: Any) -> list[tuple[str, str]]:
 async def _show_form(
     request: Request,
     db: SessionDep,
-    user: User,
+    org: RequestContext,
     settings: Settings,
     *,
     values: Values | None,
@@ -76,7 +77,7 @@ async def _show_form(
     (the one function that decides them, domain.monitor_kinds.new_monitor_values), which
     also fill in the placeholders of the boxes left empty."""
     token = record.monitor.ping_token if record else None
-    channels = await channel_service.list_channels(db, owner_id=user.id)
+    channels = await channel_service.list_channels(db, organization_id=org.organization_id)
     server = monitor_service.server_defaults(settings, await live_regions(db))
     defaults = new_monitor_values({"kind": DEFAULT_KIND}, server)
     kinds_defaults = {kind: field_defaults(kind) for kind in ("tls", "domain", "heartbeat")}
@@ -115,7 +116,7 @@ async def _show_form(
 
 async def _save(
     db: SessionDep,
-    user: User,
+    org: RequestContext,
     settings: Settings,
     body: dict[str, Any],
     record: MonitorRecord | None,
@@ -127,7 +128,10 @@ async def _save(
             return record.monitor.id, {}
         if record is None:
             created = await monitor_service.create_monitor(
-                db, owner_id=user.id, data=MonitorCreate.model_validate(body), settings=settings
+                db,
+                organization_id=org.organization_id,
+                data=MonitorCreate.model_validate(body),
+                settings=settings,
             )
             return created.monitor.id, {}
         changes = MonitorUpdate.model_validate(body)
@@ -144,7 +148,7 @@ async def _save(
 async def _submit(
     request: Request,
     db: SessionDep,
-    user: User,
+    org: RequestContext,
     settings: Settings,
     record: MonitorRecord | None,
 ) -> Response:
@@ -156,14 +160,14 @@ async def _submit(
     # Fields that could not be read are left out, so the others are still checked.
     for name in parsed.errors:
         body.pop(name, None)
-    saved, errors = await _save(db, user, settings, body, record)
+    saved, errors = await _save(db, org, settings, body, record)
     errors = parsed.errors | {k: v for k, v in errors.items() if k not in parsed.errors}
     if errors or saved is None:
         # Nothing was changed: the service checks everything before it writes.
         return await _show_form(
             request,
             db,
-            user,
+            org,
             settings,
             values=values,
             errors=errors,
@@ -176,33 +180,37 @@ async def _submit(
 
 @router.get("/monitors/new")
 async def new_monitor(
-    request: Request, db: SessionDep, user: PageUser, settings: SettingsDep
+    request: Request, db: SessionDep, org: PageMonitorWriter, settings: SettingsDep
 ) -> Response:
-    return await _show_form(request, db, user, settings, values=None, errors={})
+    return await _show_form(request, db, org, settings, values=None, errors={})
 
 
 @router.post("/monitors/new", dependencies=[CsrfChecked])
 async def create_monitor(
-    request: Request, db: SessionDep, user: PageUser, settings: SettingsDep
+    request: Request, db: SessionDep, org: PageMonitorWriter, settings: SettingsDep
 ) -> Response:
-    return await _submit(request, db, user, settings, None)
+    return await _submit(request, db, org, settings, None)
 
 
 @router.get("/monitors/{monitor_id}/edit")
 async def edit_monitor(
     request: Request,
-    record: PageMonitor,
+    record: EditableMonitor,
     db: SessionDep,
-    user: PageUser,
+    org: PageMonitorWriter,
     settings: SettingsDep,
 ) -> Response:
     fields = {name: getattr(record.monitor, name) for name in MONITOR_FIELDS}
     values = form_values(fields, record.channel_rules)
-    return await _show_form(request, db, user, settings, values=values, errors={}, record=record)
+    return await _show_form(request, db, org, settings, values=values, errors={}, record=record)
 
 
 @router.post("/monitors/{monitor_id}/edit", dependencies=[CsrfChecked])
 async def update_monitor(
-    request: Request, record: PageMonitor, db: SessionDep, user: PageUser, settings: SettingsDep
+    request: Request,
+    record: EditableMonitor,
+    db: SessionDep,
+    org: PageMonitorWriter,
+    settings: SettingsDep,
 ) -> Response:
-    return await _submit(request, db, user, settings, record)
+    return await _submit(request, db, org, settings, record)

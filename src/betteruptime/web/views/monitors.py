@@ -23,17 +23,10 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
 from betteruptime.services.in_maintenance import monitors_in_maintenance
 from betteruptime.services.regions import live_regions
+from betteruptime.web.access import ChartMonitor, EditableMonitor, PageMonitor, PageReader
 from betteruptime.web.charts import CHART_RANGES, DEFAULT_RANGE, chart_series, opening_range
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
-from betteruptime.web.deps import (
-    ChartMonitor,
-    CsrfChecked,
-    PageMonitor,
-    PageUser,
-    finish,
-    redirect,
-    render,
-)
+from betteruptime.web.deps import CsrfChecked, finish, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,7 +55,7 @@ def registration(
 
 @router.get("/monitors/{monitor_id}")
 async def monitor_page(
-    request: Request, record: PageMonitor, db: SessionDep, user: PageUser
+    request: Request, record: PageMonitor, db: SessionDep, org: PageReader
 ) -> Response:
     monitor, now = record.monitor, utcnow()
     checks = await list_checks(db, monitor_id=monitor.id, limit=LATEST_CHECKS)
@@ -76,7 +69,10 @@ async def monitor_page(
         "checks": checks,
         "registration": registration(monitor, record.state, checks, now),
         "incidents": await incident_service.list_incidents(
-            db, owner_id=user.id, monitor_id=monitor.id, limit=LATEST_INCIDENTS
+            db,
+            organization_id=org.organization_id,
+            monitor_id=monitor.id,
+            limit=LATEST_INCIDENTS,
         ),
         "ranges": list(CHART_RANGES),
         "opening_range": opening_range(
@@ -119,18 +115,18 @@ async def monitor_chart(
 
 
 @router.post("/monitors/{monitor_id}/pause", dependencies=[CsrfChecked])
-async def pause(request: Request, record: PageMonitor, db: SessionDep) -> Response:
+async def pause(request: Request, record: EditableMonitor, db: SessionDep) -> Response:
     await monitor_service.pause_monitor(db, monitor=record.monitor)
     return redirect(request, f"/monitors/{record.monitor.id}")
 
 
 @router.post("/monitors/{monitor_id}/resume", dependencies=[CsrfChecked])
-async def resume(request: Request, record: PageMonitor, db: SessionDep) -> Response:
+async def resume(request: Request, record: EditableMonitor, db: SessionDep) -> Response:
     await monitor_service.resume_monitor(db, record=record)
     return redirect(request, f"/monitors/{record.monitor.id}")
 
 
 @router.post("/monitors/{monitor_id}/delete", dependencies=[CsrfChecked])
-async def delete(request: Request, record: PageMonitor, db: SessionDep) -> Response:
+async def delete(request: Request, record: EditableMonitor, db: SessionDep) -> Response:
     await monitor_service.delete_monitor(db, monitor=record.monitor)
     return redirect(request, "/")

@@ -1,6 +1,6 @@
-"""The overview (`/`): every monitor of the user, live.
+"""The overview (`/`): every monitor of the organization shown, live.
 
-Alert events of the user's monitors that the notifier had to set aside (dead letters)
+Alert events of its monitors that the notifier had to set aside (dead letters)
 show above the list: those alerts were not sent, and someone should know.
 
 Monitors are listed by group (those without one last), and filter by status, text,
@@ -21,9 +21,10 @@ from fastapi.responses import Response
 from betteruptime.api.deps import SessionDep
 from betteruptime.db.types import utcnow
 from betteruptime.domain.tags import MAX_TAGS
-from betteruptime.services.dead_letters import recent_of_owner
+from betteruptime.services.dead_letters import recent_of_organization
+from betteruptime.web.access import PageReader
 from betteruptime.web.dashboard import STATUSES, count_by_status, filter_rows, overview_rows
-from betteruptime.web.deps import PageUser, render
+from betteruptime.web.deps import render
 from betteruptime.web.overview_labels import all_groups, all_tags, sections
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +36,7 @@ MAX_QUERY_LENGTH = 200
 async def overview(
     request: Request,
     db: SessionDep,
-    user: PageUser,
+    org: PageReader,
     status: str = "",
     q: str = "",
     group: str = "",
@@ -45,9 +46,11 @@ async def overview(
     query = q[:MAX_QUERY_LENGTH]
     tags = [value for value in tag if value][:MAX_TAGS]
     now = utcnow()
-    rows = await overview_rows(db, owner_id=user.id, now=now)
+    rows = await overview_rows(db, organization_id=org.organization_id, now=now)
     shown = filter_rows(rows, status=status, query=query, tags=tags, group=group)
-    dead_count, dead_letters = await recent_of_owner(db, owner_id=user.id, now=now)
+    dead_count, dead_letters = await recent_of_organization(
+        db, organization_id=org.organization_id, now=now
+    )
     counts = count_by_status(rows)
     fragment = bool(request.headers.get("HX-Request")) and not request.headers.get(
         "HX-History-Restore-Request"
