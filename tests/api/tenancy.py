@@ -133,6 +133,14 @@ async def create_owned_objects(
     )
     await post("/auth/token", {"email": email, "password": PASSWORD, "name": f"{tag} token"})
     tokens = await client.get(f"{API_PREFIX}/auth/tokens", headers=headers)
+    me = (await client.get(f"{API_PREFIX}/auth/me", headers=headers)).json()
+    organizations = (await client.get(f"{API_PREFIX}/organizations", headers=headers)).json()
+    acting_in = headers.get("X-Organization-Id")
+    organization = next(
+        o["id"]
+        for o in organizations
+        if str(o["id"]) == acting_in or (not acting_in and o["personal"])
+    )
     async with sessions() as session, session.begin():
         incident = Incident(monitor_id=monitor["id"], started_at=now, cause=f"{tag} outage")
         session.add(incident)
@@ -147,6 +155,9 @@ async def create_owned_objects(
             # Every token of A, the one A is using included: revoking it would show.
             "token_id": [row["id"] for row in tokens.json()],
             "incident_id": [incident_id],
+            # The organization they were made in, and the user as its member.
+            "organization_id": [organization],
+            "user_id": [me["id"]],
         }
     )
 

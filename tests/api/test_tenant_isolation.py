@@ -33,6 +33,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/monitors/{monitor_id}"): {"name": "taken over", "paused": True},
     ("PATCH", "/maintenance-windows/{window_id}"): {"name": "taken over"},
     ("PATCH", "/status-pages/{page_id}"): {"title": "taken over", "monitor_ids": []},
+    ("PATCH", "/organizations/{organization_id}"): {"name": "taken over"},
+    ("PATCH", "/organizations/{organization_id}/members/{user_id}"): {"role": "viewer"},
 }
 # Lists that are per user, and the kind of object each lists.
 LISTS = {

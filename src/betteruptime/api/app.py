@@ -22,6 +22,7 @@ from betteruptime.api.routers import (
     health,
     incidents,
     monitors,
+    organizations,
     ping,
     regions,
     status_pages,
@@ -89,6 +90,7 @@ def create_api(
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(maintenance_windows.router, prefix=API_PREFIX)
     app.include_router(status_pages.router, prefix=API_PREFIX)
+    app.include_router(organizations.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
     install_openapi(app, settings)
