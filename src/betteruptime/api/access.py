@@ -59,11 +59,9 @@ class RequestContext:
     @property
     def actor(self) -> str:
         """Who did it, for the record: the token's name, or the user's email."""
-        return (
-            self.token_name
-            if self.token_scope is not None and self.token_name
-            else (self.user.email)
-        )
+        if self.token_scope is not None and self.token_name:
+            return self.token_name
+        return self.user.email
 
     def can(self, action: str) -> bool:
         if action == SIGNED_IN:

@@ -39,6 +39,7 @@ from betteruptime.web.views import (
     monitor_forms,
     monitors,
     oidc,
+    organizations,
     overview,
     status_page_forms,
     status_pages,
@@ -113,6 +114,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         badges.router,
         api_docs.router,
         two_factor.router,
+        organizations.router,
     )
     for router in routers:
         app.include_router(router)
