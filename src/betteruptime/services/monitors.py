@@ -11,11 +11,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from betteruptime.db.models import ROLLUP_MODELS, Check, Monitor, MonitorState, OutboxEvent
+from betteruptime.db.models import Monitor, MonitorState
 from betteruptime.db.types import utcnow
 from betteruptime.domain.monitor_kinds import (
     FieldProblem,
@@ -29,6 +29,7 @@ from betteruptime.domain.monitor_kinds import (
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
+from betteruptime.services.history import delete_history
 from betteruptime.services.monitor_filters import MonitorFilter
 from betteruptime.services.regions import live_regions
 from betteruptime.settings import Settings
@@ -293,11 +294,7 @@ async def delete_monitors(session: AsyncSession, *, monitors: Sequence[Monitor])
     foreign key (they are written in bulk), so they are deleted here explicitly, with
     one statement per table however many monitors go.
     """
-    ids = [monitor.id for monitor in monitors]
-    await session.execute(delete(Check).where(Check.monitor_id.in_(ids)))
-    await session.execute(delete(OutboxEvent).where(OutboxEvent.monitor_id.in_(ids)))
-    for rollup in ROLLUP_MODELS.values():
-        await session.execute(delete(rollup).where(rollup.monitor_id.in_(ids)))
+    await delete_history(session, [monitor.id for monitor in monitors])
     for monitor in monitors:
         await session.delete(monitor)
     await session.commit()

@@ -11,20 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.db.models import (
-    ROLLUP_MODELS,
-    Check,
-    Membership,
-    Monitor,
-    Organization,
-    OutboxEvent,
-    User,
-)
+from betteruptime.db.models import Membership, Monitor, Organization, User
 from betteruptime.db.types import utcnow
 from betteruptime.domain.roles import Role
+from betteruptime.services.history import delete_history
 
 
 class OrganizationConflict(Exception):
@@ -141,11 +134,9 @@ async def delete_organization(session: AsyncSession, *, organization: Organizati
     bulk), so they are deleted here. OrganizationConflict for a personal one."""
     if organization.personal:
         raise PERSONAL
-    monitor_ids = select(Monitor.id).where(Monitor.organization_id == organization.id)
-    await session.execute(delete(Check).where(Check.monitor_id.in_(monitor_ids)))
-    await session.execute(delete(OutboxEvent).where(OutboxEvent.monitor_id.in_(monitor_ids)))
-    for rollup in ROLLUP_MODELS.values():
-        await session.execute(delete(rollup).where(rollup.monitor_id.in_(monitor_ids)))
+    await delete_history(
+        session, select(Monitor.id).where(Monitor.organization_id == organization.id)
+    )
     await session.delete(organization)
     await session.commit()
 
