@@ -12,6 +12,7 @@ from betteruptime.domain.roles import (
     ROLES,
     allows,
     least_role,
+    may_touch,
     outranks,
     refusal,
 )
@@ -65,3 +66,10 @@ def test_a_refusal_names_the_role_the_action_and_who_to_ask() -> None:
     assert refusal("admin", "delete_organization") == (
         "admins cannot delete the organization (only owners can); ask an owner of the organization"
     )
+
+
+def test_only_owners_give_take_or_remove_the_owner_role() -> None:
+    assert may_touch("admin", "viewer", "editor")
+    assert not may_touch("admin", "viewer", "owner")
+    assert not may_touch("admin", "owner")
+    assert may_touch("owner", "owner", "viewer")

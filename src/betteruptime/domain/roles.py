@@ -107,6 +107,12 @@ def refusal(role: Role, action: Action) -> str:
     return f"{role}s cannot {_PHRASES[action]} ({above}); ask {helper} of the organization"
 
 
+def may_touch(actor: Role, *roles: str) -> bool:
+    """Whether `actor` may give, take away or remove a member with these roles: anyone
+    who manages members, except that only owners make, unmake or remove owners."""
+    return "owner" not in roles or allows(actor, "manage_owners")
+
+
 def outranks(role: Role, other: Role) -> bool:
     """Whether `role` has every permission of `other` and more."""
     return PERMISSIONS[role] > PERMISSIONS[other]

@@ -12,7 +12,7 @@ from betteruptime.api.access import RequestContext, member_of
 from betteruptime.api.deps import CurrentUser, SessionDep, valid_id
 from betteruptime.api.errors import ApiError, ErrorBody, not_found
 from betteruptime.db.models import Membership, Organization, User
-from betteruptime.domain.roles import allows
+from betteruptime.domain.roles import may_touch
 from betteruptime.schemas.organizations import (
     MemberPublic,
     MemberUpdate,
@@ -138,7 +138,7 @@ async def _membership(session: SessionDep, context: RequestContext, user_id: int
 
 def _require_owner_for_owners(context: RequestContext, *roles: str) -> None:
     """Only owners make or unmake owners."""
-    if "owner" in roles and not allows(context.role, "manage_owners"):
+    if not may_touch(context.role, *roles):
         raise ApiError(403, "forbidden", context.refusal("manage_owners"))
 
 

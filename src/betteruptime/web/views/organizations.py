@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from betteruptime.api.access import NotAMember, RequestContext, resolve_context
 from betteruptime.api.deps import SessionDep
 from betteruptime.db.models import Membership, Organization
-from betteruptime.domain.roles import ROLES, allows
+from betteruptime.domain.roles import ROLES, may_touch
 from betteruptime.schemas.organizations import MemberUpdate, OrganizationCreate
 from betteruptime.services import organizations as organization_service
 from betteruptime.services.organizations import OrganizationConflict
@@ -100,7 +100,7 @@ async def _membership(db: SessionDep, org: RequestContext, user_id: str) -> Memb
 
 
 def _owners_only(org: RequestContext, *roles: str) -> None:
-    if "owner" in roles and not allows(org.role, "manage_owners"):
+    if not may_touch(org.role, *roles):
         raise Forbidden(org.refusal("manage_owners"))
 
 
