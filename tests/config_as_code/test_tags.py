@@ -13,6 +13,7 @@ from betteruptime.config_as_code.export import export_text
 from betteruptime.db.models import MonitorTag, User
 from betteruptime.db.session import SessionFactory
 from betteruptime.services import monitors as monitor_service
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.settings import Settings
 
 FILE = """
@@ -31,12 +32,13 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def owner_id(sessions: SessionFactory) -> int:
+async def organization_id(sessions: SessionFactory) -> int:
+    """The personal organization of the user the files are applied for."""
     async with sessions() as session, session.begin():
         user = User(email="ops@example.com", password_hash="x")
         session.add(user)
         await session.flush()
-        return user.id
+        return (await create_personal_organization(session, user=user)).id
 
 
 async def _apply(sessions: SessionFactory, settings: Settings, text: str) -> list[str]:
@@ -45,14 +47,14 @@ async def _apply(sessions: SessionFactory, settings: Settings, text: str) -> lis
 
 
 async def test_a_file_sets_tags_and_group_and_its_export_applies_as_no_change(
-    sessions: SessionFactory, settings: Settings, owner_id: int
+    sessions: SessionFactory, settings: Settings, organization_id: int
 ) -> None:
     assert await _apply(sessions, settings, FILE) == [
         'created monitor "api"',
         'created monitor "plain"',
     ]
     async with sessions() as session:
-        records = await monitor_service.list_monitors(session, owner_id=owner_id)
+        records = await monitor_service.list_monitors(session, organization_id=organization_id)
         exported = await export_text(session)
     api = records[0].monitor
     assert (api.tags, api.group) == (["prod", "team:payments", "web"], "Shop")
@@ -65,7 +67,7 @@ async def test_a_file_sets_tags_and_group_and_its_export_applies_as_no_change(
 
 
 async def test_changing_the_tags_in_the_file_changes_only_them(
-    sessions: SessionFactory, settings: Settings, owner_id: int
+    sessions: SessionFactory, settings: Settings, organization_id: int
 ) -> None:
     await _apply(sessions, settings, FILE)
 
@@ -77,7 +79,7 @@ async def test_changing_the_tags_in_the_file_changes_only_them(
 
 
 async def test_a_bad_tag_in_a_file_is_named_with_its_path(
-    sessions: SessionFactory, settings: Settings, owner_id: int
+    sessions: SessionFactory, settings: Settings, organization_id: int
 ) -> None:
     with pytest.raises(ConfigError) as refused:
         await _apply(sessions, settings, FILE.replace("web,", "'a,b',"))

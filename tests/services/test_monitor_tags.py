@@ -16,20 +16,27 @@ from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import monitor_bulk, monitors
 from betteruptime.services.monitor_filters import MonitorFilter
 from betteruptime.services.monitors import MonitorInvalidError
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.settings import Settings
 
 SETTINGS = Settings(min_interval=10, region="eu-west", _env_file=None)
 
 
-async def _names(sessions: SessionFactory, owner_id: int, filters: MonitorFilter) -> list[str]:
+async def _names(
+    sessions: SessionFactory, organization_id: int, filters: MonitorFilter
+) -> list[str]:
     async with sessions() as session:
-        records = await monitors.list_monitors(session, owner_id=owner_id, filters=filters)
+        records = await monitors.list_monitors(
+            session, organization_id=organization_id, filters=filters
+        )
     return [record.monitor.name for record in records]
 
 
 async def _owner(sessions: SessionFactory, monitor_id: int) -> int:
     async with sessions() as session:
-        owner = await session.scalar(select(Monitor.owner_id).where(Monitor.id == monitor_id))
+        owner = await session.scalar(
+            select(Monitor.organization_id).where(Monitor.id == monitor_id)
+        )
     assert owner is not None
     return owner
 
@@ -38,6 +45,8 @@ async def test_tags_and_group_are_stored_and_read_back_sorted(sessions: SessionF
     async with sessions() as session:
         user = User(email="t@example.com", password_hash="x")
         session.add(user)
+        await session.flush()
+        organization = await create_personal_organization(session, user=user)
         await session.commit()
         data = MonitorCreate(
             name="api",
@@ -46,11 +55,13 @@ async def test_tags_and_group_are_stored_and_read_back_sorted(sessions: SessionF
             group="  Shop  ",
         )
         record = await monitors.create_monitor(
-            session, owner_id=user.id, data=data, settings=SETTINGS
+            session, organization_id=organization.id, data=data, settings=SETTINGS
         )
         monitor_id = record.monitor.id
     async with sessions() as session:
-        found = await monitors.get_monitor(session, owner_id=user.id, monitor_id=monitor_id)
+        found = await monitors.get_monitor(
+            session, organization_id=organization.id, monitor_id=monitor_id
+        )
         assert found is not None
         assert found.monitor.tags == ["Zeta", "prod", "web"]
         assert found.monitor.group == "Shop"
@@ -59,7 +70,9 @@ async def test_tags_and_group_are_stored_and_read_back_sorted(sessions: SessionF
         )
     async with sessions() as session:
         rows = (await session.scalars(select(MonitorTag.tag).order_by(MonitorTag.tag))).all()
-        again = await monitors.get_monitor(session, owner_id=user.id, monitor_id=monitor_id)
+        again = await monitors.get_monitor(
+            session, organization_id=organization.id, monitor_id=monitor_id
+        )
     assert sorted(rows) == ["db", "prod"]
     assert again is not None and again.monitor.tags == ["db", "prod"]
 
@@ -104,7 +117,7 @@ async def test_a_bulk_pause_by_tag_pauses_exactly_the_tagged_monitors_and_is_hea
     try:
         async with sessions() as session:
             outcome = await monitor_bulk.apply_bulk(
-                session, owner_id=owner, bulk=MonitorBulk(action="pause", tag="batch")
+                session, organization_id=owner, bulk=MonitorBulk(action="pause", tag="batch")
             )
     finally:
         stop()
@@ -124,7 +137,7 @@ async def test_a_bulk_resume_starts_the_state_machine_afresh_as_a_single_resume_
     owner = await _owner(sessions, ids[0])
     async with sessions() as session:
         outcome = await monitor_bulk.apply_bulk(
-            session, owner_id=owner, bulk=MonitorBulk(action="resume", ids=ids)
+            session, organization_id=owner, bulk=MonitorBulk(action="resume", ids=ids)
         )
         states = {
             state.monitor_id: state.status for state in await session.scalars(select(MonitorState))
@@ -145,7 +158,7 @@ async def test_an_id_that_is_not_yours_changes_nothing_and_names_only_what_was_s
         with pytest.raises(monitor_bulk.MonitorsNotFoundError) as refused:
             await monitor_bulk.apply_bulk(
                 session,
-                owner_id=owner,
+                organization_id=owner,
                 bulk=MonitorBulk(action="delete", ids=[mine, theirs, 999_999]),
             )
 
@@ -161,17 +174,19 @@ async def test_bulk_delete_and_tag_changes(sessions: SessionFactory, make_monito
     async with sessions() as session:
         added = await monitor_bulk.apply_bulk(
             session,
-            owner_id=owner,
+            organization_id=owner,
             bulk=MonitorBulk(action="add_tags", ids=[keep, *doomed], tags=["a", "b"]),
         )
         removed = await monitor_bulk.apply_bulk(
-            session, owner_id=owner, bulk=MonitorBulk(action="remove_tags", tag="b", tags=["a"])
+            session,
+            organization_id=owner,
+            bulk=MonitorBulk(action="remove_tags", tag="b", tags=["a"]),
         )
         deleted = await monitor_bulk.apply_bulk(
-            session, owner_id=owner, bulk=MonitorBulk(action="delete", tag="gone")
+            session, organization_id=owner, bulk=MonitorBulk(action="delete", tag="gone")
         )
     async with sessions() as session:
-        left = await monitors.list_monitors(session, owner_id=owner)
+        left = await monitors.list_monitors(session, organization_id=owner)
         tag_rows = await session.scalar(select(func.count()).select_from(MonitorTag))
 
     assert (added.matched, added.changed) == (3, sorted([keep, *doomed]))
@@ -191,7 +206,7 @@ async def test_adding_tags_beyond_the_limit_refuses_the_whole_action(
         with pytest.raises(MonitorInvalidError, match=f"monitor {full}: a monitor has at most"):
             await monitor_bulk.apply_bulk(
                 session,
-                owner_id=owner,
+                organization_id=owner,
                 bulk=MonitorBulk(action="add_tags", ids=[other, full], tags=["new"]),
             )
     async with sessions() as session:

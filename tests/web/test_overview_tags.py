@@ -12,6 +12,7 @@ from api.conftest import CreateMonitor, Headers
 from betteruptime.db.models import Monitor, MonitorState, User
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
+from betteruptime.services.organizations import create_personal_organization
 from betteruptime.web.dashboard import overview_rows
 from testkit.html_forms import as_data, form_fields
 from web.conftest import OpenBrowser
@@ -129,9 +130,10 @@ def test_the_overview_reads_tags_and_groups_alike_on_sqlite_and_postgresql(
             user = User(email="tags@example.com", password_hash="x")
             session.add(user)
             await session.flush()
+            organization = await create_personal_organization(session, user=user)
             for name, group, tags in (("a", "G", ["z", "b", "team:x"]), ("b", None, [])):
                 monitor = Monitor(
-                    owner_id=user.id,
+                    organization_id=organization.id,
                     name=name,
                     url="https://example.com/",
                     interval_seconds=60,
@@ -144,7 +146,7 @@ def test_the_overview_reads_tags_and_groups_alike_on_sqlite_and_postgresql(
                 await session.flush()
                 session.add(MonitorState(monitor_id=monitor.id))
         async with sessions() as session:
-            rows = await overview_rows(session, owner_id=user.id, now=utcnow())
+            rows = await overview_rows(session, organization_id=organization.id, now=utcnow())
         return [(row.name, row.group, row.tags) for row in rows]
 
     assert on_database(request, database, work) == [
