@@ -26,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.api.deps import MAX_ID, SIGNED_IN, CurrentUser, SessionDep
 from betteruptime.api.errors import ApiError, not_found
 from betteruptime.db.models import Channel, Incident, User
+from betteruptime.domain.audit import Actor
 from betteruptime.domain.roles import Action, Role, allows, refusal
+from betteruptime.services import audit as audit_service
 from betteruptime.services import channels as channel_service
 from betteruptime.services import incidents as incident_service
 from betteruptime.services import maintenance as maintenance_service
@@ -62,6 +64,12 @@ class RequestContext:
         if self.token_scope is not None and self.token_name:
             return self.token_name
         return self.user.email
+
+    def audit_actor(self, token_id: int | None = None) -> Actor:
+        """Who the audit log names: the organization's API token (by name), else the user."""
+        if self.token_scope is not None and self.token_name:
+            return Actor("token", token_id, self.token_name)
+        return Actor("user", self.user.id, self.user.email)
 
     def can(self, action: str) -> bool:
         if action == SIGNED_IN:
@@ -125,7 +133,16 @@ async def api_context(
     except NotAMember:
         raise organization_not_found() from None
     request.state.organization_context = context
+    attach_actor(request, session, context)
     return context
+
+
+def attach_actor(request: Request, session: AsyncSession, context: RequestContext) -> None:
+    """The changes made through this request's session are recorded as the context's."""
+    token = getattr(request.state, "api_token", None)
+    client = request.client.host if request.client is not None else None
+    actor = context.audit_actor(None if token is None else token.id)
+    audit_service.act_as(session, actor, ip=client)
 
 
 def allowed(action: Action) -> Any:
@@ -216,6 +233,7 @@ MonitorWriter = Annotated[RequestContext, allowed("write_monitors")]
 ChannelWriter = Annotated[RequestContext, allowed("write_channels")]
 PageWriter = Annotated[RequestContext, allowed("write_status_pages")]
 MaintenanceWriter = Annotated[RequestContext, allowed("write_maintenance")]
+AuditReader = Annotated[RequestContext, allowed("read_audit_log")]
 
 
 def _monitor(

@@ -17,6 +17,7 @@ from betteruptime.api.inputs import NulGuard
 from betteruptime.api.openapi import install_openapi
 from betteruptime.api.pings import PingIntake, ping_lifespan
 from betteruptime.api.routers import (
+    audit_log,
     auth,
     channels,
     health,
@@ -91,6 +92,7 @@ def create_api(
     app.include_router(maintenance_windows.router, prefix=API_PREFIX)
     app.include_router(status_pages.router, prefix=API_PREFIX)
     app.include_router(organizations.router, prefix=API_PREFIX)
+    app.include_router(audit_log.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
     install_openapi(app, settings)

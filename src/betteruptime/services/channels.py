@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,9 @@ from betteruptime.alerting.sender import Sender, SendOutcome
 from betteruptime.alerting.urls import validate_apprise_url
 from betteruptime.db.models import Channel, MonitorChannel
 from betteruptime.db.types import utcnow
+from betteruptime.domain.audit import MASK
 from betteruptime.schemas.links import ChannelRule
+from betteruptime.services import audit
 from betteruptime.services.users import UserInputError
 
 
@@ -38,6 +41,8 @@ async def create_channel(
         raise ChannelInvalidError("url", str(error)) from None
     channel = Channel(organization_id=organization_id, name=name, url=checked, created_at=utcnow())
     session.add(channel)
+    await session.flush()  # the entry names its id
+    _record(session, "channel.create", channel, {"name": [None, name], "url": [None, MASK]})
     await session.commit()
     return channel
 
@@ -51,6 +56,7 @@ async def change_channel_url(session: AsyncSession, *, channel: Channel, url: st
     # The old address's failures say nothing about the new one.
     channel.last_failure_at, channel.last_failure = None, None
     channel.last_failure_permanent = False
+    _record(session, "channel.update", channel, audit.pending_changes(channel, ("url",), ("url",)))
     await session.commit()
 
 
@@ -111,8 +117,20 @@ async def get_channel(
 
 async def delete_channel(session: AsyncSession, *, channel: Channel) -> None:
     """Delete a channel; its links to monitors go with it (foreign-key cascade)."""
+    _record(session, "channel.delete", channel, {"name": [channel.name, None]})
     await session.delete(channel)
     await session.commit()
+
+
+def _record(session: AsyncSession, action: str, channel: Channel, changes: dict[str, Any]) -> None:
+    audit.record(
+        session,
+        action,
+        organization_id=channel.organization_id,
+        object_type="channel",
+        object_id=channel.id,
+        changes=changes,
+    )
 
 
 async def get_owned_channel_ids(

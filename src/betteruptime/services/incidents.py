@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import Incident, Monitor, OutboxEvent
 from betteruptime.db.types import utcnow
+from betteruptime.services import audit
 
 IncidentStatus = Literal["open", "resolved"]
 
@@ -91,8 +92,23 @@ async def acknowledge_incident(session: AsyncSession, *, incident: Incident) -> 
                 created_at=now,
             )
         )
+        audit.record(
+            session,
+            "incident.acknowledge",
+            organization_id=await _organization_of(session, incident),
+            object_type="incident",
+            object_id=incident.id,
+            changes={"acknowledged_at": [None, now.isoformat()]},
+        )
     await session.commit()
     await session.refresh(incident)
     if incident.acknowledged_at is None:
         raise IncidentResolvedError(incident.id)
     return incident
+
+
+async def _organization_of(session: AsyncSession, incident: Incident) -> int:
+    found = await session.scalar(
+        select(Monitor.organization_id).where(Monitor.id == incident.monitor_id)
+    )
+    return int(found or 0)

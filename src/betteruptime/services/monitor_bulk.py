@@ -95,6 +95,7 @@ async def apply_bulk(
     Raises MonitorsNotFoundError when some ids are not the organization's monitors, and
     MonitorInvalidError when adding tags would give a monitor too many."""
     async with AtomicSession(bind=session.bind, expire_on_commit=False) as atomic:
+        atomic.info.update(session.info)  # who acts (services/audit.py)
         records = await _selected(atomic, organization_id=organization_id, bulk=bulk)
         if bulk.ids is not None:
             missing = set(bulk.ids) - {record.monitor.id for record in records}

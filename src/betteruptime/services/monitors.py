@@ -28,6 +28,7 @@ from betteruptime.domain.monitor_kinds import (
 )
 from betteruptime.schemas.links import ChannelRule
 from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
+from betteruptime.services import audit
 from betteruptime.services import channels as channel_service
 from betteruptime.services.history import delete_history
 from betteruptime.services.monitor_filters import MonitorFilter
@@ -37,6 +38,8 @@ from betteruptime.settings import Settings
 # The fields of MonitorUpdate that are columns of the monitor (channel links are rows).
 _LINK_FIELDS = {"channel_ids", "channel_rules"}
 _MONITOR_FIELDS = tuple(name for name in MonitorUpdate.model_fields if name not in _LINK_FIELDS)
+# Not worth an audit entry's room: bookkeeping, not a choice someone made.
+_UNRECORDED = ("id", "organization_id", "created_at", "updated_at")
 
 
 class MonitorInvalidError(ValueError):
@@ -219,6 +222,10 @@ async def create_monitor(
     state = MonitorState(monitor_id=monitor.id, status="pending")
     session.add(state)
     rules = await channel_service.replace_links(session, monitor_id=monitor.id, rules=rules)
+    changes = audit.row_values(monitor, skip=_UNRECORDED)
+    if rules:
+        changes["channel_rules"] = [None, _plain_rules(rules)]
+    _record(session, "monitor.create", monitor, changes)
     await session.commit()
     return MonitorRecord(monitor, state, rules)
 
@@ -238,6 +245,7 @@ async def update_monitor(
     _require_valid(merged, settings, sent)
     merged["ping_token"] = ping_token_for(merged["kind"], monitor.ping_token)
     rules = changes.rules()
+    old_rules = _plain_rules(record.channel_rules)
     if rules is not None:
         await _require_own_channels(
             session,
@@ -253,11 +261,16 @@ async def update_monitor(
     for name, value in merged.items():
         if value != getattr(monitor, name) or name in sent:
             setattr(monitor, name, value)
+    recorded = audit.pending_changes(monitor, fields=_MONITOR_FIELDS)
+    if rules is not None and _plain_rules(record.channel_rules) != old_rules:
+        recorded["channel_rules"] = [old_rules, _plain_rules(record.channel_rules)]
+    _record(session, "monitor.update", monitor, recorded)
     monitor.updated_at = utcnow()
     await session.commit()
 
 
 async def pause_monitor(session: AsyncSession, *, monitor: Monitor) -> None:
+    _record(session, "monitor.pause", monitor, {"paused": [monitor.paused, True]})
     monitor.paused = True
     monitor.updated_at = utcnow()
     await session.commit()
@@ -269,6 +282,7 @@ async def resume_monitor(session: AsyncSession, *, record: MonitorRecord) -> Non
     A monitor paused during an outage resumes as down, so its open incident is resolved
     by the normal recovery path instead of being orphaned by a silent pending → up.
     """
+    _record(session, "monitor.resume", record.monitor, {"paused": [record.monitor.paused, False]})
     record.monitor.paused = False
     record.monitor.updated_at = utcnow()
     if record.state is None:
@@ -296,5 +310,21 @@ async def delete_monitors(session: AsyncSession, *, monitors: Sequence[Monitor])
     """
     await delete_history(session, [monitor.id for monitor in monitors])
     for monitor in monitors:
+        _record(session, "monitor.delete", monitor, {"name": [monitor.name, None]})
         await session.delete(monitor)
     await session.commit()
+
+
+def _record(session: AsyncSession, action: str, monitor: Monitor, changes: dict[str, Any]) -> None:
+    audit.record(
+        session,
+        action,
+        organization_id=monitor.organization_id,
+        object_type="monitor",
+        object_id=monitor.id,
+        changes=changes,
+    )
+
+
+def _plain_rules(rules: Sequence[ChannelRule]) -> list[dict[str, Any]]:
+    return [rule.model_dump(mode="json") for rule in rules]

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.access import RequestContext, resolve_context
+from betteruptime.api.access import RequestContext, attach_actor, resolve_context
 from betteruptime.api.deps import SessionDep
 from betteruptime.db.models import Channel, Incident, User
 from betteruptime.domain.roles import Action
@@ -68,6 +68,7 @@ async def page_context(request: Request, db: AsyncSession, user: User) -> Reques
         )
     request.state.web_context = context
     request.state.web_organizations = mine
+    attach_actor(request, db, context)
     return context
 
 

@@ -14,6 +14,7 @@ from betteruptime.db.models.alerting import (
     OutboxEvent,
     notification_values,
 )
+from betteruptime.db.models.audit import AuditEntry
 from betteruptime.db.models.base import Base
 from betteruptime.db.models.checks import (
     ROLLUP_MODELS,
@@ -37,6 +38,7 @@ from betteruptime.db.models.status_pages import StatusPage, StatusPageMonitor
 __all__ = [
     "ROLLUP_MODELS",
     "ApiToken",
+    "AuditEntry",
     "Base",
     "Channel",
     "Check",
