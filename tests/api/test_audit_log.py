@@ -81,7 +81,8 @@ async def test_a_change_that_fails_leaves_no_entry(
     )
     assert response.status_code in (404, 422), response.text
 
-    assert [e["action"] for e in await entries(client, alice)] == ["monitor.create"]
+    listed = await entries(client, alice, object_type="monitor")
+    assert [e["action"] for e in listed] == ["monitor.create"]
 
 
 async def test_only_admins_and_owners_read_it_and_only_their_organizations(
@@ -124,12 +125,12 @@ async def test_filters_select_by_action_family_actor_and_time(
     client: httpx.AsyncClient, alice: Headers, create_monitor: CreateMonitor
 ) -> None:
     await create_monitor(alice, name="one")
-    first = (await entries(client, alice))[0]
+    first = (await entries(client, alice, action="monitor.create"))[0]
     await create_monitor(alice, name="two")
 
     assert len(await entries(client, alice, action="monitor.create")) == 2
-    assert len(await entries(client, alice, actor="ALICE@example.com")) == 2
+    assert len(await entries(client, alice, actor="ALICE@example.com")) == 3  # and sign-in
     assert await entries(client, alice, actor="bob@example.com") == []
-    assert len(await entries(client, alice, since=first["at"])) == 2
+    assert len(await entries(client, alice, since=first["at"])) == 2  # after the sign-in
     assert len(await entries(client, alice, since="2999-01-01T00:00:00Z")) == 0
     assert len(await entries(client, alice, limit=1)) == 1

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.db.models import AuditEntry
+from betteruptime.db.models import AuditEntry, Organization
 from betteruptime.db.types import utcnow
 from betteruptime.domain.audit import SYSTEM, Actor, changes_of, created, is_action
 
@@ -74,6 +74,7 @@ def record(
     object_id: int | None = None,
     changes: Mapping[str, Any] | None = None,
     actor: Actor | None = None,
+    ip: str | None = None,
 ) -> AuditEntry:
     """Add an entry to the session (uncommitted: it goes with the change's commit). `changes`
     must already be masked (domain.audit.changes_of, pending_changes, row_values)."""
@@ -90,10 +91,32 @@ def record(
         object_type=object_type,
         object_id=object_id,
         changes=dict(changes or {}),
-        ip=session.info.get(_IP),
+        ip=ip or session.info.get(_IP),
     )
     session.add(entry)
     return entry
+
+
+def record_change(
+    session: AsyncSession,
+    action: str,
+    row: Any,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    actor: Actor | None = None,
+) -> AuditEntry:
+    """record() for an organization's row (its `organization_id` and `id`), or for the
+    organization itself; the object type is the action's first part (`monitor` of
+    `monitor.update`)."""
+    return record(
+        session,
+        action,
+        organization_id=row.id if isinstance(row, Organization) else row.organization_id,
+        object_type=action.partition(".")[0],
+        object_id=row.id,
+        changes=changes,
+        actor=actor,
+    )
 
 
 @dataclass(frozen=True, slots=True)

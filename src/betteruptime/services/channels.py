@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +41,9 @@ async def create_channel(
     channel = Channel(organization_id=organization_id, name=name, url=checked, created_at=utcnow())
     session.add(channel)
     await session.flush()  # the entry names its id
-    _record(session, "channel.create", channel, {"name": [None, name], "url": [None, MASK]})
+    audit.record_change(
+        session, "channel.create", channel, {"name": [None, name], "url": [None, MASK]}
+    )
     await session.commit()
     return channel
 
@@ -56,7 +57,9 @@ async def change_channel_url(session: AsyncSession, *, channel: Channel, url: st
     # The old address's failures say nothing about the new one.
     channel.last_failure_at, channel.last_failure = None, None
     channel.last_failure_permanent = False
-    _record(session, "channel.update", channel, audit.pending_changes(channel, ("url",), ("url",)))
+    audit.record_change(
+        session, "channel.update", channel, audit.pending_changes(channel, ("url",), ("url",))
+    )
     await session.commit()
 
 
@@ -117,20 +120,9 @@ async def get_channel(
 
 async def delete_channel(session: AsyncSession, *, channel: Channel) -> None:
     """Delete a channel; its links to monitors go with it (foreign-key cascade)."""
-    _record(session, "channel.delete", channel, {"name": [channel.name, None]})
+    audit.record_change(session, "channel.delete", channel, {"name": [channel.name, None]})
     await session.delete(channel)
     await session.commit()
-
-
-def _record(session: AsyncSession, action: str, channel: Channel, changes: dict[str, Any]) -> None:
-    audit.record(
-        session,
-        action,
-        organization_id=channel.organization_id,
-        object_type="channel",
-        object_id=channel.id,
-        changes=changes,
-    )
 
 
 async def get_owned_channel_ids(

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import MaintenanceMonitor, MaintenanceWindow, OutboxEvent
 from betteruptime.db.types import utcnow
+from betteruptime.domain.audit import changes_of, created
 from betteruptime.domain.maintenance import Schedule, is_active, schedule_problems
 from betteruptime.domain.monitor_kinds import FieldProblem
+from betteruptime.services import audit
 from betteruptime.services.in_maintenance import (
     announce_hidden_outages,
     claim,
@@ -130,6 +132,8 @@ async def create_window(
     session.add(window)
     await session.flush()
     covered = await _replace_monitors(session, window_id=window.id, monitor_ids=monitor_ids)
+    changes = created({**{n: values[n] for n in WINDOW_FIELDS}, "monitor_ids": covered})
+    audit.record_change(session, "maintenance_window.create", window, changes)
     await session.commit()
     return WindowRecord(window, covered)
 
@@ -147,6 +151,7 @@ async def update_window(
     merged = {name: getattr(window, name) for name in WINDOW_FIELDS} | dict(changes)
     _require_valid(merged)
     released: set[int] = set()
+    old_monitors = list(record.monitor_ids)
     if monitor_ids is not None:
         await _require_own_monitors(
             session, organization_id=window.organization_id, monitor_ids=monitor_ids
@@ -158,6 +163,9 @@ async def update_window(
         )
     for name, value in changes.items():
         setattr(window, name, value)
+    recorded = audit.pending_changes(window, WINDOW_FIELDS)
+    recorded |= changes_of({"monitor_ids": (old_monitors, list(record.monitor_ids))})
+    audit.record_change(session, "maintenance_window.update", window, recorded)
     await session.flush()
     # A window edited so that it no longer covers now is left to the sweep, which tells
     # its end like any other.
@@ -172,6 +180,7 @@ async def delete_window(session: AsyncSession, *, record: WindowRecord) -> None:
     was_active = is_active(record.schedule, now)
     # Claimed like the sweep's end, so a sweep ending it at this moment does not also tell.
     told_end = in_progress(window) and await claim(session, window, last_ended_at=now)
+    audit.record_change(session, "maintenance_window.delete", window, {"name": [window.name, None]})
     await session.delete(window)
     await session.flush()
     events: list[OutboxEvent] = []

@@ -225,7 +225,7 @@ async def create_monitor(
     changes = audit.row_values(monitor, skip=_UNRECORDED)
     if rules:
         changes["channel_rules"] = [None, _plain_rules(rules)]
-    _record(session, "monitor.create", monitor, changes)
+    audit.record_change(session, "monitor.create", monitor, changes)
     await session.commit()
     return MonitorRecord(monitor, state, rules)
 
@@ -264,13 +264,13 @@ async def update_monitor(
     recorded = audit.pending_changes(monitor, fields=_MONITOR_FIELDS)
     if rules is not None and _plain_rules(record.channel_rules) != old_rules:
         recorded["channel_rules"] = [old_rules, _plain_rules(record.channel_rules)]
-    _record(session, "monitor.update", monitor, recorded)
+    audit.record_change(session, "monitor.update", monitor, recorded)
     monitor.updated_at = utcnow()
     await session.commit()
 
 
 async def pause_monitor(session: AsyncSession, *, monitor: Monitor) -> None:
-    _record(session, "monitor.pause", monitor, {"paused": [monitor.paused, True]})
+    audit.record_change(session, "monitor.pause", monitor, {"paused": [monitor.paused, True]})
     monitor.paused = True
     monitor.updated_at = utcnow()
     await session.commit()
@@ -282,7 +282,9 @@ async def resume_monitor(session: AsyncSession, *, record: MonitorRecord) -> Non
     A monitor paused during an outage resumes as down, so its open incident is resolved
     by the normal recovery path instead of being orphaned by a silent pending → up.
     """
-    _record(session, "monitor.resume", record.monitor, {"paused": [record.monitor.paused, False]})
+    audit.record_change(
+        session, "monitor.resume", record.monitor, {"paused": [record.monitor.paused, False]}
+    )
     record.monitor.paused = False
     record.monitor.updated_at = utcnow()
     if record.state is None:
@@ -310,20 +312,9 @@ async def delete_monitors(session: AsyncSession, *, monitors: Sequence[Monitor])
     """
     await delete_history(session, [monitor.id for monitor in monitors])
     for monitor in monitors:
-        _record(session, "monitor.delete", monitor, {"name": [monitor.name, None]})
+        audit.record_change(session, "monitor.delete", monitor, {"name": [monitor.name, None]})
         await session.delete(monitor)
     await session.commit()
-
-
-def _record(session: AsyncSession, action: str, monitor: Monitor, changes: dict[str, Any]) -> None:
-    audit.record(
-        session,
-        action,
-        organization_id=monitor.organization_id,
-        object_type="monitor",
-        object_id=monitor.id,
-        changes=changes,
-    )
 
 
 def _plain_rules(rules: Sequence[ChannelRule]) -> list[dict[str, Any]]:

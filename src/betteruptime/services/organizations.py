@@ -9,14 +9,16 @@ routes' business (api/access.py). Functions here commit unless they say otherwis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import Membership, Monitor, Organization, User
 from betteruptime.db.types import utcnow
+from betteruptime.domain.audit import Actor
 from betteruptime.domain.roles import Role
+from betteruptime.services import audit
 from betteruptime.services.history import delete_history
 
 
@@ -116,6 +118,9 @@ async def create_organization(session: AsyncSession, *, user: User, name: str) -
     session.add(organization)
     await session.flush()
     session.add(Membership(organization_id=organization.id, user_id=user.id, role="owner"))
+    maker = Actor("user", user.id, user.email)
+    changes = {"name": [None, name]}
+    audit.record_change(session, "organization.create", organization, changes, actor=maker)
     await session.commit()
     return organization
 
@@ -123,7 +128,9 @@ async def create_organization(session: AsyncSession, *, user: User, name: str) -
 async def rename_organization(
     session: AsyncSession, *, organization: Organization, name: str
 ) -> None:
+    changes = {"name": [organization.name, name]}
     organization.name = name
+    audit.record_change(session, "organization.update", organization, changes)
     await session.commit()
 
 
@@ -138,6 +145,19 @@ async def delete_organization(session: AsyncSession, *, organization: Organizati
         session, select(Monitor.id).where(Monitor.organization_id == organization.id)
     )
     await session.delete(organization)
+    # Its own log goes with it: the deletion is written down where the deleter keeps theirs.
+    actor = audit.actor_of(session)
+    if actor.type == "user" and actor.id is not None:
+        deleter = await session.get(User, actor.id)
+        if deleter is not None:
+            audit.record(
+                session,
+                "organization.delete",
+                organization_id=await personal_organization_id(session, user=deleter),
+                object_type="organization",
+                object_id=organization.id,
+                changes={"name": [organization.name, None]},
+            )
     await session.commit()
 
 
@@ -172,6 +192,7 @@ async def change_role(session: AsyncSession, *, membership: Membership, role: Ro
     demoted = membership.role == "owner" and role != "owner"
     if demoted and await _owners(session, membership.organization_id) <= 1:
         raise LAST_OWNER
+    _record_member(session, "member.update", membership, {"role": [membership.role, role]})
     membership.role = role
     await session.commit()
 
@@ -180,5 +201,19 @@ async def remove_member(session: AsyncSession, *, membership: Membership) -> Non
     """Take the member out; the last owner cannot leave (OrganizationConflict)."""
     if membership.role == "owner" and await _owners(session, membership.organization_id) <= 1:
         raise LAST_OWNER
+    _record_member(session, "member.delete", membership, {"role": [membership.role, None]})
     await session.delete(membership)
     await session.commit()
+
+
+def _record_member(
+    session: AsyncSession, action: str, membership: Membership, changes: dict[str, Any]
+) -> None:
+    audit.record(
+        session,
+        action,
+        organization_id=membership.organization_id,
+        object_type="member",
+        object_id=membership.user_id,
+        changes=changes,
+    )

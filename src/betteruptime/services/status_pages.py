@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import StatusPage, StatusPageMonitor
 from betteruptime.db.types import utcnow
+from betteruptime.domain.audit import changes_of, created
 from betteruptime.schemas.status_pages import StatusPageCreate, StatusPageUpdate
+from betteruptime.services import audit
 from betteruptime.services.monitors import require_own_monitors
 
 
@@ -129,6 +131,8 @@ async def create_page(
     session.add(page)
     await _flush(session, data.slug)
     shown = await _replace_monitors(session, page_id=page.id, monitor_ids=data.monitor_ids)
+    changes = created({"slug": page.slug, "title": page.title, "monitor_ids": shown})
+    audit.record_change(session, "status_page.create", page, changes)
     await session.commit()
     return StatusPageRecord(page, shown)
 
@@ -138,6 +142,7 @@ async def update_page(
 ) -> None:
     """Apply the fields sent; `monitor_ids`, when sent, replaces the shown monitors."""
     page = record.page
+    old_monitors = list(record.monitor_ids)
     if changes.monitor_ids is not None:
         await require_own_monitors(
             session, organization_id=page.organization_id, monitor_ids=changes.monitor_ids
@@ -151,11 +156,17 @@ async def update_page(
         record.monitor_ids = await _replace_monitors(
             session, page_id=page.id, monitor_ids=changes.monitor_ids
         )
+    recorded = audit.pending_changes(page, ("slug", "title"))
+    recorded |= changes_of({"monitor_ids": (old_monitors, list(record.monitor_ids))})
+    audit.record_change(session, "status_page.update", page, recorded)
     await _flush(session, page.slug)
     await session.commit()
 
 
 async def delete_page(session: AsyncSession, *, record: StatusPageRecord) -> None:
     """Delete the page; its monitor links go with it (foreign-key cascade)."""
+    audit.record_change(
+        session, "status_page.delete", record.page, {"slug": [record.page.slug, None]}
+    )
     await session.delete(record.page)
     await session.commit()

@@ -19,6 +19,7 @@ from betteruptime.auth.secretbox import SecretBox, SecretUnreadableError
 from betteruptime.db.models import User
 from betteruptime.db.types import utcnow
 from betteruptime.logs import get_logger, kv
+from betteruptime.services.users import record_account_event
 
 log = get_logger("auth")
 
@@ -77,6 +78,7 @@ async def enable(
     if not await check_code(session, user=user, box=box, code=code, now=now):
         return False
     user.totp_enabled_at = utcnow()
+    await record_account_event(session, user=user, action="auth.two_factor_enabled", commit=False)
     await session.commit()
     log.info(kv(event="totp_enabled", user_id=user.id))
     return True
@@ -134,6 +136,7 @@ async def disable(
     # password cannot burn the user's current code.
     if not password_ok or not await check_code(session, user=user, box=box, code=code, now=now):
         return False
+    await record_account_event(session, user=user, action="auth.two_factor_disabled", commit=False)
     await reset(session, user=user)
     log.info(kv(event="totp_disabled", user_id=user.id))
     return True

@@ -15,8 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.auth import passwords
 from betteruptime.db.models import User
+from betteruptime.domain.audit import Actor
 from betteruptime.schemas.text import is_control
-from betteruptime.services.organizations import create_personal_organization
+from betteruptime.services import audit
+from betteruptime.services.organizations import (
+    create_personal_organization,
+    personal_organization_id,
+)
 from betteruptime.services.tokens import revoke_all
 
 MAX_EMAIL_LENGTH = 254
@@ -104,17 +109,30 @@ async def create_user(session: AsyncSession, *, email: str, password: str) -> Us
     return user
 
 
-async def authenticate(session: AsyncSession, *, email: str, password: str) -> User | None:
+async def authenticate(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    ip: str | None = None,
+    record_failure: bool = True,
+) -> User | None:
     """The user whose email and password these are, or None.
 
     An unknown email costs one dummy verification, so response times do not tell which
-    emails have accounts.
+    emails have accounts. A wrong password for an account is written in its owner's
+    audit log (`auth.sign_in_failed`) unless `record_failure` is False.
     """
     user = await get_user_by_email(session, email=email)
     if user is None:
         await asyncio.to_thread(passwords.verify_dummy, password)
         return None
     if not await asyncio.to_thread(passwords.verify_password, user.password_hash, password):
+        if record_failure:
+            changes = {"reason": [None, "password"]}
+            await record_account_event(
+                session, user=user, action="auth.sign_in_failed", ip=ip, changes=changes
+            )
         return None
     if passwords.needs_rehash(user.password_hash):
         # Hashing parameters were raised since this password was set: upgrade it now,
@@ -131,4 +149,32 @@ async def change_password(session: AsyncSession, *, user: User, new_password: st
         passwords.hash_password, check_password(new_password)
     )
     await revoke_all(session, user_id=user.id)
+    await record_account_event(session, user=user, action="auth.password_changed", commit=False)
     await session.commit()
+
+
+async def record_account_event(
+    session: AsyncSession,
+    *,
+    user: User,
+    action: str,
+    ip: str | None = None,
+    changes: dict[str, list[str | None]] | None = None,
+    commit: bool = True,
+) -> None:
+    """Write down a sign-in, a failed one or a change of the account's security.
+
+    An account belongs to no organization: these go to the audit log of the user's
+    personal organization (which only they own), by the user themselves."""
+    audit.record(
+        session,
+        action,
+        organization_id=await personal_organization_id(session, user=user),
+        object_type="user",
+        object_id=user.id,
+        changes=changes,
+        actor=Actor("user", user.id, user.email),
+        ip=ip,
+    )
+    if commit:
+        await session.commit()

@@ -79,12 +79,17 @@ async def create_token(
     account = _account_key(data.email)
     enforce(limits.login_by_address, client_address(request))
     enforce(limits.login_by_account, account)
-    user = await users.authenticate(session, email=data.email, password=data.password)
+    ip = client_address(request)
+    user = await users.authenticate(session, email=data.email, password=data.password, ip=ip)
     if user is None:
         raise ApiError(401, "invalid_credentials", "The email or password is incorrect.")
     if user.totp_enabled:
-        await _second_factor(session, user=user, box=box, code=data.totp_code)
+        await _second_factor(session, user=user, box=box, code=data.totp_code, ip=ip)
     limits.login_by_account.reset(account)
+    signed_in = {"via": [None, "api"]}
+    await users.record_account_event(
+        session, user=user, action="auth.sign_in", ip=ip, changes=signed_in, commit=False
+    )
     token, row = await tokens.issue_token(
         session, user=user, ttl_days=settings.token_ttl_days, name=data.name
     )
@@ -133,7 +138,11 @@ async def change_password(
     carries a new token so this client stays signed in."""
     account = _account_key(user.email)
     enforce(throttles(request).login_by_account, account)
-    if await users.authenticate(session, email=user.email, password=data.current_password) is None:
+    current = data.current_password
+    checked = await users.authenticate(
+        session, email=user.email, password=current, record_failure=False
+    )
+    if checked is None:
         raise ApiError(401, "invalid_credentials", "The current password is incorrect.")
     await users.change_password(session, user=user, new_password=data.new_password)
     token, row = await tokens.issue_token(session, user=user, ttl_days=settings.token_ttl_days)
@@ -141,7 +150,7 @@ async def change_password(
 
 
 async def _second_factor(
-    session: AsyncSession, *, user: User, box: SecretBox, code: str | None
+    session: AsyncSession, *, user: User, box: SecretBox, code: str | None, ip: str
 ) -> None:
     """Raise 401 unless `code` is a current, unused TOTP code of the user. The attempt
     was already counted by the caller, so codes cannot be guessed faster than passwords."""
@@ -153,6 +162,13 @@ async def _second_factor(
             "authenticator app as totp_code.",
         )
     if not await two_factor.check_code(session, user=user, box=box, code=code):
+        await users.record_account_event(
+            session,
+            user=user,
+            action="auth.sign_in_failed",
+            ip=ip,
+            changes={"reason": [None, "two_factor_code"]},
+        )
         raise ApiError(
             401, "invalid_credentials", "The two-factor code is incorrect or was already used."
         )

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.api.deps import SecretBoxDep, SessionDep
 from betteruptime.api.errors import ApiError
@@ -75,13 +76,27 @@ async def login(request: Request, db: SessionDep) -> Response:
         enforce(limits.login_by_account, account)
     except ApiError as error:
         return render(request, "login.html", {**context, "error": error.message}, status_code=429)
-    user = await users.authenticate(db, email=email, password=password)
+    ip = client_address(request)
+    user = await users.authenticate(db, email=email, password=password, ip=ip)
     if user is None:
         wrong = "The email or password is incorrect."
         return render(request, "login.html", {**context, "error": wrong}, status_code=401)
     if not user.totp_enabled:
         limits.login_by_account.reset(account)
+        await record_sign_in(request, db, user, via="password")
     return signed_in_or_code_step(request, user, target)
+
+
+async def record_sign_in(
+    request: Request, db: AsyncSession, user: User, *, via: str, failed: bool = False
+) -> None:
+    """Write the dashboard sign-in (or, `failed`, the refused second step) in the user's
+    audit log."""
+    action = "auth.sign_in_failed" if failed else "auth.sign_in"
+    key = "reason" if failed else "via"
+    await users.record_account_event(
+        db, user=user, action=action, ip=client_address(request), changes={key: [None, via]}
+    )
 
 
 def signed_in_or_code_step(request: Request, user: User, target: str) -> Response:
@@ -153,8 +168,10 @@ async def login_code(request: Request, db: SessionDep, box: SecretBoxDep) -> Res
     except ApiError as error:
         return again(error.message, 429)
     if not await two_factor.check_code(db, user=user, box=box, code=code):
+        await record_sign_in(request, db, user, via="two_factor_code", failed=True)
         return again(WRONG_CODE, 401)
     limits.login_by_account.reset(user.email)
+    await record_sign_in(request, db, user, via="two_factor_code")
     _sign_in(request, user)
     return redirect(request, target)
 

@@ -31,7 +31,7 @@ from betteruptime.web.deps import (
     web_state,
 )
 from betteruptime.web.session import OidcFlow
-from betteruptime.web.views.accounts import signed_in_or_code_step
+from betteruptime.web.views.accounts import record_sign_in, signed_in_or_code_step
 
 # Time to sign in at the provider (which may ask for its own password and second factor).
 FLOW_SECONDS = 600
@@ -123,4 +123,6 @@ async def callback(request: Request, db: SessionDep, settings: SettingsDep) -> R
         log.info(kv(event="oidc_identity_refused", reason=error.reason))
         return _refused(request, str(error))
     log.info(kv(event="oidc_sign_in", user_id=user.id))
+    if not user.totp_enabled:
+        await record_sign_in(request, db, user, via="oidc")
     return signed_in_or_code_step(request, user, flow.next)
