@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from betteruptime.db.models import (
+    AuditEntry,
     Channel,
     Check,
     DeadLetter,
@@ -152,3 +153,30 @@ async def test_alert_history_goes_after_ninety_days_but_unfinished_work_stays(
     assert sorted(published, key=lambda p: (p is None, p)) == [old, recent, None]
     assert letters == [recent]
     assert report.alert_rows_deleted == 4
+
+
+async def test_the_audit_log_is_kept_for_a_year(sessions: SessionFactory) -> None:
+    kept, gone = NOW - timedelta(days=364), NOW - timedelta(days=366)
+    async with sessions() as session, session.begin():
+        user = User(email="audit@example.com", password_hash="x")
+        session.add(user)
+        await session.flush()
+        organization = await create_personal_organization(session, user=user)
+        for at in (kept, gone):
+            session.add(
+                AuditEntry(
+                    organization_id=organization.id,
+                    at=at,
+                    actor_type="user",
+                    actor_name=user.email,
+                    action="monitor.create",
+                    changes={},
+                )
+            )
+
+    report = await apply_retention(sessions, now=NOW, retention_days=30)
+
+    async with sessions() as session:
+        left = (await session.scalars(select(AuditEntry.at))).all()
+    assert left == [kept]
+    assert report.audit_entries_deleted == 1

@@ -1,6 +1,7 @@
 """Retention: raw checks for `BETTERUPTIME_RETENTION_DAYS`, minute rollups for 48 hours,
 hour rollups for 90 days, day rollups for good; alert history (events, notifications and
-their delivery attempts, dead letters) for 90 days, like the incident timelines that show it. Run by
+their delivery attempts, dead letters) for 90 days, like the incident timelines that show it;
+the audit log for 365 days (by `at`, which an index covers). Run by
 the active scheduler every hour, never inline on the ingest path.
 
 Deletes go by monitor and time range, which the primary keys cover, so their cost is the
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from betteruptime.db.models import (
+    AuditEntry,
     Base,
     Check,
     DeadLetter,
@@ -34,10 +36,12 @@ from betteruptime.db.partitions import (
     partitions_to_drop,
 )
 from betteruptime.db.session import SessionFactory
+from betteruptime.domain.audit import RETENTION_DAYS as AUDIT_DAYS
 
 MINUTE_ROLLUPS_KEPT = timedelta(hours=48)
 HOUR_ROLLUPS_KEPT = timedelta(days=90)
 ALERT_HISTORY_KEPT = timedelta(days=90)
+AUDIT_LOG_KEPT = timedelta(days=AUDIT_DAYS)
 # Notifications in these states are history; pending and sending ones are still work.
 FINISHED = ("sent", "failed", "cancelled", "folded")
 PARTITIONS_AHEAD = 3
@@ -49,6 +53,7 @@ class RetentionReport:
     checks_deleted: int = 0
     rollups_deleted: int = 0
     alert_rows_deleted: int = 0
+    audit_entries_deleted: int = 0
     partitions_created: list[str] = field(default_factory=list)
     partitions_dropped: list[str] = field(default_factory=list)
 
@@ -63,6 +68,11 @@ async def apply_retention(
         if postgres:
             await _manage_partitions(session, now=now, cutoff=checks_cutoff, report=report)
     await _prune_alert_history(sessions, cutoff=now - ALERT_HISTORY_KEPT, report=report)
+    async with sessions() as session, session.begin():
+        audit = await session.execute(
+            delete(AuditEntry).where(AuditEntry.at < now - AUDIT_LOG_KEPT)
+        )
+    report.audit_entries_deleted = int(getattr(audit, "rowcount", 0) or 0)
     monitor_ids = await _monitor_ids(sessions)
     for start in range(0, len(monitor_ids), MONITOR_CHUNK):
         chunk = monitor_ids[start : start + MONITOR_CHUNK]
