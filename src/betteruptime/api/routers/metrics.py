@@ -1,4 +1,6 @@
-"""Prometheus `/metrics` for operators: every monitor of every user, plus the process.
+"""Prometheus `/metrics` for operators: every monitor of every organization, plus the
+process; or, scraped with an organization's API token (read or write) instead of
+BETTERUPTIME_METRICS_TOKEN, only that organization's monitors.
 
 Each scrape reads the database in four queries whatever the number of monitors
 (monitors with their states; their tags; one aggregate over the day rollups; the latest
@@ -65,6 +67,8 @@ from betteruptime.db.models import Check, Monitor, MonitorState, MonitorTag, Rol
 from betteruptime.db.types import utcnow
 from betteruptime.domain.tags import tags_label
 from betteruptime.schemas.monitor_fields import MAX_INTERVAL_SECONDS, MonitorStatus
+from betteruptime.services import tokens as token_service
+from betteruptime.services.organizations import role_in
 
 router = APIRouter(tags=["metrics"])
 
@@ -78,7 +82,10 @@ LATEST_CHECK_WITHIN = timedelta(seconds=2 * MAX_INTERVAL_SECONDS)
 SECONDS_PER_DAY = 86400.0
 MS_PER_SECOND = 1000.0
 
-_bearer = HTTPBearer(auto_error=False, description="BETTERUPTIME_METRICS_TOKEN, when set.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="BETTERUPTIME_METRICS_TOKEN, or an API token for its organization only.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +162,13 @@ DEPRECATED_GAUGES = {
 DEPRECATED_METRICS = frozenset(gauge.name for gauge in DEPRECATED_GAUGES.values())
 
 
-async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorSample]:
-    """Every monitor's figures, in four queries."""
+async def read_samples(
+    session: AsyncSession, *, now: datetime, organization_id: int | None = None
+) -> list[MonitorSample]:
+    """Every monitor's figures (of one organization when given), in four queries."""
+    mine = select(Monitor.id)
+    if organization_id is not None:
+        mine = mine.where(Monitor.organization_id == organization_id)
     monitors = await session.execute(
         select(
             Monitor.id,
@@ -169,17 +181,19 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
             MonitorState.domain_expires_at,
         )
         .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
+        .where(Monitor.id.in_(mine))
         .order_by(Monitor.id)
     )
     tags: dict[int, list[str]] = {}
-    for monitor_id, tag in await session.execute(select(MonitorTag.monitor_id, MonitorTag.tag)):
+    tag_rows = select(MonitorTag.monitor_id, MonitorTag.tag).where(MonitorTag.monitor_id.in_(mine))
+    for monitor_id, tag in await session.execute(tag_rows):
         tags.setdefault(monitor_id, []).append(tag)
     totals = {
         monitor_id: (int(count or 0), int(failures or 0))
         for monitor_id, count, failures in await session.execute(
-            select(
-                RollupDay.monitor_id, func.sum(RollupDay.count), func.sum(RollupDay.failures)
-            ).group_by(RollupDay.monitor_id)
+            select(RollupDay.monitor_id, func.sum(RollupDay.count), func.sum(RollupDay.failures))
+            .where(RollupDay.monitor_id.in_(mine))
+            .group_by(RollupDay.monitor_id)
         )
     }
     # The checks of each monitor's last decided due time: a primary-key lookup per
@@ -193,7 +207,11 @@ async def read_samples(session: AsyncSession, *, now: datetime) -> list[MonitorS
                 Check.due_at == MonitorState.last_due_at,
             ),
         )
-        .where(Check.due_at >= now - LATEST_CHECK_WITHIN, Check.response_time_ms.is_not(None))
+        .where(
+            Check.due_at >= now - LATEST_CHECK_WITHIN,
+            Check.response_time_ms.is_not(None),
+            Check.monitor_id.in_(mine),
+        )
         .group_by(Check.monitor_id)
     )
     response_times = {monitor_id: float(avg) for monitor_id, avg in latest if avg is not None}
@@ -314,37 +332,56 @@ def scrape_registry(samples: Sequence[MonitorSample]) -> CollectorRegistry:
     return registry
 
 
-async def require_metrics_token(
+async def metrics_scope(
     settings: SettingsDep,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """401 unless BETTERUPTIME_METRICS_TOKEN is unset or sent as the bearer token."""
+) -> int | None:
+    """Whose monitors a scrape sees: everyone's (None) with BETTERUPTIME_METRICS_TOKEN,
+    or with no token while it is unset; one organization's with an API token bound to it
+    (its user still a member). 401 otherwise."""
     expected = settings.metrics_token
-    if expected is None:
-        return
     sent = credentials.credentials if credentials is not None else ""
     # Constant time: the comparison must not reveal how much of a guess was right.
-    if not hmac.compare_digest(sent.encode(), expected.get_secret_value().encode()):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "Send BETTERUPTIME_METRICS_TOKEN as 'Authorization: Bearer <token>'.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    if expected is not None and hmac.compare_digest(
+        sent.encode(), expected.get_secret_value().encode()
+    ):
+        return None
+    if not sent and expected is None:
+        return None
+    found = await token_service.authenticate_token(session, token=sent) if sent else None
+    if found is not None:
+        user, token = found
+        organization_id = token.organization_id
+        if await role_in(session, organization_id=organization_id, user_id=user.id) is not None:
+            return organization_id
+    raise ApiError(
+        401,
+        "unauthorized",
+        "Send BETTERUPTIME_METRICS_TOKEN, or an organization's API token for its monitors "
+        "only, as 'Authorization: Bearer <token>'.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+MetricsScope = Annotated[int | None, Depends(metrics_scope)]
 
 
 @router.get(
     "/metrics",
-    dependencies=[Depends(require_metrics_token)],
     response_class=Response,
     responses={
         200: {"content": {"text/plain": {}}, "description": "Prometheus exposition."},
-        401: {"description": "BETTERUPTIME_METRICS_TOKEN is set and was not sent."},
+        401: {
+            "description": "Neither BETTERUPTIME_METRICS_TOKEN (when set) nor a valid "
+            "API token was sent."
+        },
     },
 )
-async def metrics(request: Request, session: SessionDep) -> Response:
+async def metrics(request: Request, session: SessionDep, scope: MetricsScope) -> Response:
     """Every monitor's status, latest response time, check and failure counters and
-    certificate expiry, plus process metrics; in the format the scraper asks for."""
-    samples = await read_samples(session, now=utcnow())
+    certificate expiry, plus process metrics; in the format the scraper asks for. With an
+    organization's API token: that organization's monitors only."""
+    samples = await read_samples(session, now=utcnow(), organization_id=scope)
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(encoder(scrape_registry(samples)), media_type=content_type)
