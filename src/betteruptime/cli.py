@@ -271,7 +271,14 @@ def token_create(
 
 
 EmailOption = Annotated[
-    str | None, typer.Option(help="Whose monitors (default: the only user, if there is one).")
+    str | None, typer.Option(help="Who acts (default: the only user, if there is one).")
+]
+OrganizationOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The organization's id or name (one the user is an admin or owner of); "
+        "default: the user's personal organization."
+    ),
 ]
 
 
@@ -279,12 +286,13 @@ EmailOption = Annotated[
 def apply_config(
     file: Annotated[str, typer.Argument(metavar="FILE.yaml", help="The file; - reads stdin.")],
     email: EmailOption = None,
+    organization: OrganizationOption = None,
     prune: Annotated[
         bool, typer.Option(help="Also delete the user's monitors and channels not in the file.")
     ] = False,
     dry_run: Annotated[bool, typer.Option(help="Print the changes; make none.")] = False,
 ) -> None:
-    """Make a user's monitors and channels what a YAML file says (config as code)."""
+    """Make an organization's monitors and channels what a YAML file says (config as code)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from betteruptime.config_as_code.apply import apply_text
@@ -303,7 +311,13 @@ def apply_config(
 
     def work(session: AsyncSession) -> Awaitable[Plan]:
         return apply_text(
-            session, text=text, settings=settings, email=email, prune=prune, dry_run=dry_run
+            session,
+            text=text,
+            settings=settings,
+            email=email,
+            organization=organization,
+            prune=prune,
+            dry_run=dry_run,
         )
 
     try:
@@ -318,14 +332,18 @@ def apply_config(
 
 
 @app.command("export")
-def export_config(email: EmailOption = None) -> None:
-    """Print a user's monitors and channels as YAML for `apply` (channel URLs in full)."""
+def export_config(email: EmailOption = None, organization: OrganizationOption = None) -> None:
+    """Print an organization's monitors and channels as YAML for `apply` (channel URLs in
+    full)."""
     from betteruptime.config_as_code.document import ConfigError
     from betteruptime.config_as_code.export import SECRETS_WARNING, export_text
 
     settings = settings_or_exit()
     try:
-        text = _with_session(settings, lambda session: export_text(session, email=email))
+        text = _with_session(
+            settings,
+            lambda session: export_text(session, email=email, organization=organization),
+        )
     except ConfigError as error:
         fail("cannot export:\n  " + "\n  ".join(error.problems))
     typer.echo(SECRETS_WARNING, err=True)

@@ -107,3 +107,23 @@ def test_without_email_and_with_two_users_it_asks_for_email(tmp_path: Path) -> N
         "error: cannot export:",
         "  there is more than one user: pass --email to say whose it is",
     ]
+
+
+def test_an_organization_the_user_is_not_in_is_a_clear_error_exiting_2(tmp_path: Path) -> None:
+    betteruptime(
+        tmp_path, "user", "create", "--email", "me@example.com", "--password", "correct horse"
+    )
+    (tmp_path / "monitors.yaml").write_text(FILE)
+
+    applied = betteruptime(tmp_path, "apply", "monitors.yaml", "--organization", "Ops")
+    exported = betteruptime(tmp_path, "export", "--organization", "42")
+    personal = betteruptime(tmp_path, "apply", "monitors.yaml", "--organization", "1")
+
+    assert applied.returncode == 2
+    assert applied.stderr.splitlines()[-1] == (
+        "  me@example.com is not a member of an organization 'Ops'"
+    )
+    assert "Traceback" not in applied.stderr
+    assert exported.returncode == 2
+    assert "is not a member of an organization '42'" in exported.stderr
+    assert personal.returncode == 0, personal.stderr  # their personal one, by its id

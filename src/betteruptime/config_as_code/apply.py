@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.config_as_code.document import ConfigError, parse_document
 from betteruptime.config_as_code.plan import Link, NewMonitor, Plan, build_plan
-from betteruptime.config_as_code.store import Loaded, find_user, load
+from betteruptime.config_as_code.store import Loaded, find_organization, find_user, load
 from betteruptime.db.session import AtomicSession
 from betteruptime.domain.audit import Actor
 from betteruptime.schemas.field_paths import field_path
@@ -25,7 +25,6 @@ from betteruptime.schemas.monitors import MonitorCreate, MonitorUpdate
 from betteruptime.services import channels as channel_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.audit import act_as
-from betteruptime.services.organizations import personal_organization_id
 from betteruptime.services.regions import live_regions
 from betteruptime.services.users import UserInputError
 from betteruptime.settings import Settings
@@ -37,6 +36,7 @@ async def apply_text(
     text: str,
     settings: Settings,
     email: str | None = None,
+    organization: str | None = None,
     prune: bool = False,
     dry_run: bool = False,
 ) -> Plan:
@@ -49,8 +49,7 @@ async def apply_text(
     async with AtomicSession(bind=session.bind, expire_on_commit=False) as atomic:
         user = await find_user(atomic, email=email)
         act_as(atomic, Actor("user", user.id, user.email))  # the audit log names them
-        # The user's personal organization (--organization comes with the teams' part 3).
-        organization_id = await personal_organization_id(atomic, user=user)
+        organization_id = await find_organization(atomic, user=user, named=organization)
         loaded = await load(atomic, organization_id=organization_id)
         regions = await live_regions(atomic) or [settings.region]
         plan = build_plan(

@@ -18,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.alerting.rules import DEFAULT_EVENTS
 from betteruptime.config_as_code.document import MONITOR_FIELDS, ConfigError
 from betteruptime.config_as_code.plan import Link, Stored, StoredMonitor
-from betteruptime.config_as_code.store import find_user, load
+from betteruptime.config_as_code.store import find_organization, find_user, load
 from betteruptime.domain.monitor_kinds import field_defaults, fields_of
-from betteruptime.services.organizations import personal_organization_id
 
 SECRETS_WARNING = (
     "warning: the exported file holds channel URLs with their passwords and tokens "
@@ -82,8 +81,11 @@ def render(stored: Stored) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-async def export_text(session: AsyncSession, *, email: str | None = None) -> str:
-    """The user's monitors and channels as YAML (read only)."""
+async def export_text(
+    session: AsyncSession, *, email: str | None = None, organization: str | None = None
+) -> str:
+    """The organization's monitors and channels as YAML (read only); by default the
+    user's personal organization's."""
     user = await find_user(session, email=email)
-    organization_id = await personal_organization_id(session, user=user)
+    organization_id = await find_organization(session, user=user, named=organization)
     return render((await load(session, organization_id=organization_id)).stored)
