@@ -32,6 +32,7 @@ from betteruptime.web.session import SessionSigner
 from betteruptime.web.views import (
     accounts,
     api_docs,
+    audit_log,
     badges,
     channels,
     incidents,
@@ -115,6 +116,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         api_docs.router,
         two_factor.router,
         organizations.router,
+        audit_log.router,
     )
     for router in routers:
         app.include_router(router)
