@@ -10,7 +10,10 @@ import pytest
 
 from api.conftest import CreateMonitor, Headers, Login
 from api.test_organizations import acting_in, add_member, make_team
+from betteruptime.api.access import RequestContext
+from betteruptime.db.models import User
 from betteruptime.db.session import SessionFactory
+from betteruptime.domain.audit import Actor
 
 AUDIT = "/api/v1/audit-log"
 WEBHOOK = "json://hooks.example.com/secret-path?token=s3cr3t"
@@ -134,3 +137,12 @@ async def test_filters_select_by_action_family_actor_and_time(
     assert len(await entries(client, alice, since=first["at"])) == 2  # after the sign-in
     assert len(await entries(client, alice, since="2999-01-01T00:00:00Z")) == 0
     assert len(await entries(client, alice, limit=1)) == 1
+
+
+def test_an_organizations_api_token_is_the_actor_by_its_name_a_sign_in_token_the_user() -> None:
+    user = User(id=3, email="alice@example.com", password_hash="x")
+    scoped = RequestContext(user, 1, "admin", token_name="deploy bot", token_scope="write")
+    signed_in = RequestContext(user, 1, "admin", token_name="laptop")
+
+    assert scoped.audit_actor(9) == Actor("token", 9, "deploy bot")
+    assert signed_in.audit_actor(9) == Actor("user", 3, "alice@example.com")

@@ -10,6 +10,7 @@ from api.conftest import PASSWORD, Headers, Login
 from api.test_audit_log import entries
 from api.test_maintenance_windows import create, recurring
 from api.test_organizations import ORGS, acting_in, add_member, make_team
+from api.test_totp import DISABLE, _code, _enable, _sign_in, _wrong
 from betteruptime.db.session import SessionFactory
 
 PAGES = "/api/v1/status-pages"
@@ -102,3 +103,25 @@ async def test_sign_ins_and_account_changes_go_to_the_personal_organization(
         ("auth.password_changed", "alice@example.com", {}),
     ]
     assert "not the password" not in str(listed)
+
+
+async def test_two_factor_changes_and_a_wrong_code_are_recorded(
+    client: httpx.AsyncClient, alice: Headers
+) -> None:
+    secret = await _enable(client, alice)
+    wrong = await _sign_in(client, totp_code=_wrong(_code(secret)))
+    assert wrong.status_code == 401
+    disabled = await client.post(
+        DISABLE, json={"password": PASSWORD, "code": _code(secret)}, headers=alice
+    )
+    assert disabled.status_code == 200, disabled.text
+
+    listed = summary(await entries(client, alice, action="auth.*"))
+
+    assert [(action, changes) for action, _, changes in listed] == [
+        ("auth.sign_in", {"via": [None, "api"]}),
+        ("auth.two_factor_enabled", {}),
+        ("auth.sign_in_failed", {"reason": [None, "two_factor_code"]}),
+        ("auth.two_factor_disabled", {}),
+    ]
+    assert secret not in str(listed)
