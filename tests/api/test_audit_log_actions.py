@@ -30,7 +30,7 @@ async def test_status_page_changes_are_recorded(client: httpx.AsyncClient, alice
         (
             "status_page.create",
             "alice@example.com",
-            {"slug": [None, "acme"], "title": [None, "Acme"], "monitor_ids": [None, []]},
+            {"slug": [None, "acme"], "title": [None, "Acme"]},
         ),
         ("status_page.update", "alice@example.com", {"title": ["Acme", "Acme Inc."]}),
         ("status_page.delete", "alice@example.com", {"slug": ["acme", None]}),

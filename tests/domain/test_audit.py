@@ -56,7 +56,7 @@ def test_only_changed_fields_are_kept_and_values_become_json() -> None:
 
 
 def test_a_creation_leaves_out_empty_fields_and_masks_a_ping_token() -> None:
-    assert created({"name": "x", "group": None, "ping_token": "abc"}) == {
+    assert created({"name": "x", "group": None, "tags": [], "ping_token": "abc"}) == {
         "name": [None, "x"],
         "ping_token": [None, MASK],
     }

@@ -131,5 +131,6 @@ def changes_of(
 
 
 def created(values: Mapping[str, Any], secrets: Collection[str] = ()) -> dict[str, list[Any]]:
-    """The fields of a new object as changes from nothing (None values left out)."""
-    return changes_of({k: (None, v) for k, v in values.items() if v is not None}, secrets)
+    """The fields of a new object as changes from nothing (None and empty values left out)."""
+    kept = {k: (None, v) for k, v in values.items() if v is not None and v != [] and v != {}}
+    return changes_of(kept, secrets)
