@@ -13,6 +13,7 @@ BENCHMARKS = {
     "embedded": "bench.embedded",
     "api_latency": "bench.api_latency",
     "ingest": "bench.ingest",
+    "bare_client": "bench.bare_client",
     "suite": "bench.suite",
 }
 

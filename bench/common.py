@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, insert, select, text
 
+from bench import honesty
 from bench.probe_worker import machine_busy_seconds
 from bench.roles import cpu_seconds, engines_cpu_seconds
 from betteruptime.db.models import Check, Monitor, MonitorState, User, WorkerStatus
@@ -147,7 +148,8 @@ def _window(since: float, until: float) -> tuple[Any, Any]:
 
 async def measure_window(url: str, since: float, until: float) -> dict[str, Any]:
     """The checks due in [since, until) that were stored: count, scheduling lag
-    (checked_at - due_at) p50/p99/max in ms, and what the workers dropped as too late."""
+    (checked_at - due_at) p50/p99/max in ms, its p99 per 10 s slice and in the first and
+    last thirds of the window, and what the workers dropped as too late."""
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
@@ -162,6 +164,9 @@ async def measure_window(url: str, since: float, until: float) -> dict[str, Any]
             missed = await connection.scalar(select(func.sum(WorkerStatus.missed_total)))
     finally:
         await engine.dispose()
+    first_third, last_third = honesty.thirds_p99(
+        [(due.timestamp() - since, lag) for due, lag in pairs], until - since
+    )
     return {
         "checks": float(len(lags)),
         "failed_checks": float(failed or 0),
@@ -169,6 +174,8 @@ async def measure_window(url: str, since: float, until: float) -> dict[str, Any]
         "lag_p99_ms": percentile(lags, 0.99),
         "lag_max_ms": lags[-1] if lags else 0.0,
         "lag_p99_per_slice_ms": _p99_per_slice(pairs, since),
+        "lag_p99_first_third_ms": first_third,
+        "lag_p99_last_third_ms": last_third,
         "worker_missed": float(missed or 0),
     }
 
@@ -180,6 +187,15 @@ def _p99_per_slice(pairs: list[tuple[datetime, float]], since: float) -> list[in
     for due, lag in pairs:
         slices.setdefault(int((due.timestamp() - since) // 10), []).append(lag)
     return [round(percentile(sorted(slices[key]), 0.99)) for key in sorted(slices)]
+
+
+async def monitor_ids(url: str) -> list[int]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return list(await connection.scalars(select(Monitor.id)))
+    finally:
+        await engine.dispose()
 
 
 def settle(url: str, since: float, until: float, *, at_most: float) -> None:
@@ -218,14 +234,17 @@ def observe(
     monitors: int,
 ) -> dict[str, Any]:
     """Watch a running system for `seconds`, from `warm_up` seconds after its first check
-    was stored (start-up takes a few seconds, more on a busy machine): the checks due in
-    that window that got stored (per second, lag, not stored %), the rows the ingester
-    wrote per second during it, and each role's CPU seconds in it."""
+    was stored (start-up takes a few seconds, more on a busy machine). Honest by
+    construction (bench/honesty.py): checks per second counts the checks due in the
+    window and stored by its end, against exactly how many were due; a lag or backlog
+    that grows across the window makes `steady` say NOT MET. Also: the rows the ingester
+    wrote during the window, each role's and engine's CPU seconds in it."""
     deadline = time.monotonic() + 120
     while asyncio.run(_progress(url))[0] == 0:
         if time.monotonic() > deadline or any(r.poll() is not None for r in roles.values()):
             raise RuntimeError("no check was stored: see the roles' logs")
         time.sleep(0.5)
+    ids = asyncio.run(monitor_ids(url))
     started = time.time()
     time.sleep(warm_up)
     rows_before, checked_before = asyncio.run(_progress(url))
@@ -233,35 +252,56 @@ def observe(
     machine_before = machine_busy_seconds()
     engines_before = engines_cpu_seconds()
     time.sleep(seconds)
+    since, until = started + warm_up, started + warm_up + seconds
+    # First, what is stored now: what the window sustained, never what lands later.
+    start, end = honesty.counted_span(since, until)
+    stored = asyncio.run(stored_in_window(url, start, end))
     engines = {k: v - engines_before[k] for k, v in engines_cpu_seconds().items()}
     cpu_window = {name: cpu_seconds(role.pid) - cpu_before[name] for name, role in roles.items()}
     machine_busy = (machine_busy_seconds() - machine_before) / seconds
     rows_after, checked_after = asyncio.run(_progress(url))
-    since, until = started + warm_up, started + warm_up + seconds
-    # Results of the last due times may still be in flight: let them land.
+    due = honesty.due_in_span(ids, interval, start, end)
+    # Results of the last due times may still be in flight: let them land, for the lag
+    # figures (a check stored late still shows its lag) and the not-stored-at-all count.
     settle(url, since, until, at_most=interval + 5)
     figures = asyncio.run(measure_window(url, since, until))
-    expected = monitors * seconds / interval
+    due_whole = honesty.due_in_span(ids, interval, since, until)
+    reasons = honesty.unsteady_reasons(
+        first_p99_ms=figures["lag_p99_first_third_ms"],
+        last_p99_ms=figures["lag_p99_last_third_ms"],
+        backlog_checks=due - stored,
+        due_per_s=monitors / interval,
+    )
     return {
-        "checks_per_s": figures["checks"] / seconds,
-        "expected_per_s": expected / seconds,
-        # Due checks not in the database by the end: dropped as too late by a worker
-        # (worker_missed) or still queued for the ingester.
-        "not_stored_percent": max(0.0, 100 * (1 - figures["checks"] / expected)),
+        "checks_per_s": stored / (end - start),
+        "expected_per_s": due / (end - start),
+        # Due in the counted span and not stored by the window's end: dropped as too late
+        # by a worker (worker_missed), or still queued somewhere.
+        "not_stored_percent": max(0.0, 100 * (1 - stored / max(due, 1))),
+        "backlog_at_end": due - stored,
+        "not_stored_after_settling_percent": max(
+            0.0, 100 * (1 - figures["checks"] / max(due_whole, 1))
+        ),
+        "steady": honesty.verdict(reasons),
+        "unsteady_reasons": reasons,
         "worker_missed": figures["worker_missed"],
         "failed_checks": figures["failed_checks"],
         "lag_p50_ms": figures["lag_p50_ms"],
         "lag_p99_ms": figures["lag_p99_ms"],
         "lag_max_ms": figures["lag_max_ms"],
+        "lag_p99_first_third_ms": figures["lag_p99_first_third_ms"],
+        "lag_p99_last_third_ms": figures["lag_p99_last_third_ms"],
         "lag_p99_per_10s_ms": figures["lag_p99_per_slice_ms"],
         # What the workers ran and what the ingester wrote while the window lasted: under
         # overload these say where the pipeline stops keeping up.
         "worker_checks_per_s": (checked_after - checked_before) / seconds,
         "ingest_rows_per_s": (rows_after - rows_before) / seconds,
+        "stored_in_window": rows_after - rows_before,
         # Cores busy in the window, ours and anyone else's: near os.cpu_count() means the
         # machine, not the product, set the pace.
         "machine_cores_busy": machine_busy,
         "engines_cores": {name: cpu / seconds for name, cpu in engines.items()},
+        "engines_window_cpu_s": engines,
         "window_cpu_s": cpu_window,
     }
 

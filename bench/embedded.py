@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import machine
 from bench.common import (
     embedded_env,
     fill_http_monitors,
@@ -59,6 +60,7 @@ def run(
     remove_sqlite(database)
     window_cpu = figures.pop("window_cpu_s")["up"]
     return {
+        "machine": machine.describe(),
         "monitors": monitors,
         "interval_s": interval,
         "window_s": seconds,
@@ -84,5 +86,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--json", type=Path, default=Path("bench-embedded.json"))
     args = parser.parse_args(argv)
     figures = run(args.monitors, args.interval, args.seconds, warm_up=args.warm_up)
-    print_figures(figures)
+    print(machine.headline(figures["machine"]))
+    print_figures({k: v for k, v in figures.items() if k != "machine"})
     write_json(args.json, figures)

@@ -3,12 +3,17 @@
     python -m bench pipeline --monitors 3000 --interval 10 --seconds 60
 
 Creates a throw-away PostgreSQL database, fills it with monitors pointing at distinct
-paths of a loopback target, runs the roles as separate processes (distributed mode:
-PostgreSQL, RabbitMQ, Redis), and reports what reached the database: checks per second
-sustained, scheduling lag (checked_at - due_at) p50/p99/max, due checks not stored by
-the end of the run (worker_missed of them dropped as too late; the rest still queued for
-the ingester), rows the ingester wrote per second during the window, bytes per stored
-check, and each role's CPU (in the window, and in all) and peak memory.
+paths of a loopback target, measures the bare client's CPU per request on that target
+(bench/bare_client.py: the run's reference), runs the roles as separate processes
+(distributed mode: PostgreSQL, RabbitMQ, Redis), and reports what reached the database,
+honestly (bench/honesty.py): checks per second of those due in the window AND stored by
+its end, against exactly how many were due; the backlog at the end; scheduling lag
+(checked_at - due_at) p50/p99/max, per 10 s slice and in the window's first and last
+thirds; `steady`, NOT MET when the lag or the backlog grows across the window whatever
+else is printed; rows the ingester wrote per second during the window, bytes per stored
+check, each role's CPU (in the window, and in all) and peak memory, and every role's and
+engine's CPU µs per stored check with the ratios worker ÷ bare client and pipeline ÷
+bare client (bench/cost.py). The table starts with the CPU model and core count.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from bench import bare_client, cost, machine
 from bench.common import (
     RABBITMQ_URL,
     REDIS_URL,
@@ -111,6 +117,8 @@ def run(
         asyncio.run(
             fill_http_monitors(url, monitors=monitors, interval=interval, target=farm.base_url)
         )
+        # The reference of this run: a bare client's CPU per request on the same target.
+        reference = bare_client.measure(farm.base_url)
         roles = _start_roles(env, folder, workers)
         try:
             figures = observe(
@@ -127,7 +135,14 @@ def run(
             spent = stop_roles(roles)
         farm_cpu = farm.cpu_seconds()
     window_cpu = figures.pop("window_cpu_s")
+    per_check = cost.per_check(
+        window_cpu,
+        figures["engines_window_cpu_s"],
+        figures["stored_in_window"],
+        reference["cpu_us_per_request"],
+    )
     return {
+        "machine": machine.describe(),
         "monitors": monitors,
         "interval_s": interval,
         "window_s": seconds,
@@ -137,6 +152,8 @@ def run(
         "bytes_per_check": bytes_per_check,
         "queued_messages_at_end": queued,
         "per_role": per_role(spent, window_cpu, seconds),
+        "bare_client": reference,
+        "cpu_us_per_stored_check": per_check,
         "roles": spent,
         "target_cpu_s": farm_cpu,
         "log": str(folder),
@@ -153,5 +170,14 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--json", type=Path, default=Path("bench-pipeline.json"))
     args = parser.parse_args(argv)
     figures = run(args.monitors, args.interval, args.seconds, args.workers, warm_up=args.warm_up)
-    print_figures({k: v for k, v in figures.items() if k != "roles"})
+    print(machine.headline(figures["machine"]))
+    print_figures({k: v for k, v in figures.items() if k not in ("roles", "machine")})
+    per_check = figures["cpu_us_per_stored_check"]
+    print(
+        f"\nbare client (this run): {per_check['reference_us_per_request']:,.1f} CPU µs a request;"
+        f" worker ÷ bare client {cost.ratio_text(per_check['worker_ratio'], cost.WORKER_GOAL)};"
+        f" pipeline ÷ bare client"
+        f" {cost.ratio_text(per_check['pipeline_ratio'], cost.PIPELINE_GOAL)}"
+    )
+    print(f"window: {figures['steady']}")
     write_json(args.json, figures)

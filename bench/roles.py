@@ -42,23 +42,45 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-ENGINES = ("postgres", "beam.smp", "redis-server")
+# Engine → the command name of its processes.
+ENGINES = {"postgresql": "postgres", "rabbitmq": "beam.smp", "redis": "redis-server"}
+
+
+def _stat(pid: str) -> tuple[str, int, float]:
+    """(command name, parent pid, CPU seconds of the process and of its reaped children)."""
+    head, _, rest = Path(f"/proc/{pid}/stat").read_text().rpartition(")")
+    fields = rest.split()
+    spent = sum(int(value) for value in fields[11:15]) / _TICKS  # utime stime cutime cstime
+    return head.partition("(")[2], int(fields[1]), spent
 
 
 def engines_cpu_seconds() -> dict[str, float]:
-    """CPU seconds so far of the engines' processes on this machine (PostgreSQL with its
-    backends, RabbitMQ, Redis), by engine: what the product makes them spend shows as the
-    difference over a window (backends that end inside it are not counted)."""
-    spent = dict.fromkeys(ENGINES, 0.0)
+    """CPU seconds so far of each engine's process trees on this machine (PostgreSQL with
+    its backends, RabbitMQ, Redis): every process under a process of the engine's name
+    whose parent is not one, with the CPU of children they have reaped (cutime, cstime),
+    so a backend that ends inside a window still counts. What the product makes them
+    spend shows as the difference over a window (on a shared machine, others' too)."""
+    processes: dict[int, tuple[str, int, float]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            name = (entry / "comm").read_text().strip()
-            if name in spent:
-                spent[name] += cpu_seconds(int(entry.name))
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
+        if entry.name.isdigit():
+            try:
+                processes[int(entry.name)] = _stat(entry.name)
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+    children: dict[int, list[int]] = {}
+    for pid, (_, parent, _) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    spent = dict.fromkeys(ENGINES, 0.0)
+    for engine, name in ENGINES.items():
+        roots = [
+            pid
+            for pid, (comm, parent, _) in processes.items()
+            if comm == name and processes.get(parent, ("",))[0] != name
+        ]
+        while roots:
+            pid = roots.pop()
+            spent[engine] += processes[pid][2]
+            roots += children.get(pid, [])
     return spent
 
 

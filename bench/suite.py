@@ -6,8 +6,11 @@ Runs, one after the other so they do not share the cores with each other:
 
 1. distributed mode (bench/pipeline.py: PostgreSQL, RabbitMQ, Redis; scheduler, worker,
    ingester as processes) at the issue's target size, 100,000 HTTP monitors at 60 s, and
-   at a smaller size for comparison: checks/s, lag, missed, ingest rows/s, bytes per
-   stored check, CPU and peak memory per role;
+   at a smaller size for comparison: checks/s due and stored inside the window, lag,
+   missed, whether lag or backlog grew (a growing window is not met: bench/honesty.py),
+   ingest rows/s, bytes per stored check, CPU and peak memory per role, and each role's
+   and engine's CPU µs per stored check against the bare client of the same run
+   (bench/bare_client.py, bench/cost.py: the worker <= 4x, the pipeline <= 10x);
 2. embedded mode (bench/embedded.py: `betteruptime up` on SQLite), 20,000 monitors at 60 s;
 3. API latency with 10,000 monitors and 90 days of rollups (bench/api_latency.py);
 4. heartbeat pings per second on one api process (bench/pings.py --api-only);
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import platform
 import time
 import traceback
 from collections.abc import Callable
@@ -32,10 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import api_latency, embedded, pings, pipeline, probes
+from bench import machine as machine_info
 from bench.common import write_json
-from bench.roles import STOP_WITHIN
-
-LAG_TARGET_MS = 1000.0
+from bench.suite_rows import (
+    Row,
+    cost_rows,
+    met,
+    shutdown_row,
+    throughput_rows,
+    usage,
+)
 
 
 @dataclass(frozen=True)
@@ -74,70 +82,11 @@ QUICK = Sizes(
     probe_seconds=5,
 )
 
-Row = tuple[str, str, str, str]  # figure, value, target, met
-
 
 def _warm_up(sizes: Sizes, interval: int) -> int:
     """Start-up settles in about half an interval (every monitor's first due time has
     passed by one interval): measure after that, not during it."""
     return max(sizes.warm_up, interval // 2)
-
-
-def _met(ok: bool | None) -> str:
-    return "—" if ok is None else ("yes" if ok else "no")
-
-
-def _lag(figures: dict[str, Any]) -> str:
-    return (
-        f"{figures['lag_p50_ms']:,.0f} / {figures['lag_p99_ms']:,.0f} / "
-        f"{figures['lag_max_ms']:,.0f} ms"
-    )
-
-
-def _usage(cpu: float, window: float, rss: float) -> str:
-    return f"{cpu:,.1f} CPU s in {window:g} s ({cpu / window:.2f} cores), peak {rss:,.0f} MB"
-
-
-def _throughput_rows(name: str, figures: dict[str, Any], *, is_target: bool) -> list[Row]:
-    """checks/s, lag, missed and ingest rows shared by both modes."""
-    expected = figures["expected_per_s"]
-    holds = figures["not_stored_percent"] < 0.1 and figures["worker_missed"] == 0
-    lag_ok = figures["lag_p99_ms"] < LAG_TARGET_MS
-    return [
-        (
-            f"{name}: checks/s sustained",
-            f"{figures['checks_per_s']:,.0f} of {expected:,.0f} due "
-            f"({figures['machine_cores_busy']:.1f} of {os.cpu_count()} cores busy)",
-            f"{expected:,.0f}" if is_target else "—",
-            _met(holds if is_target else None),
-        ),
-        (
-            f"{name}: lag p50 / p99 / max",
-            _lag(figures) if figures["checks_per_s"] else "none stored by the end",
-            "p99 < 1 s" if is_target else "—",
-            _met(lag_ok if is_target else None),
-        ),
-        (
-            f"{name}: missed",
-            f"{figures['not_stored_percent']:.2f} % not stored "
-            f"({figures['worker_missed']:,.0f} dropped late by workers)",
-            "0" if is_target else "—",
-            _met(holds if is_target else None),
-        ),
-        (
-            f"{name}: worker checks/s, ingest rows/s (in the window)",
-            f"{figures['worker_checks_per_s']:,.0f}, {figures['ingest_rows_per_s']:,.0f}",
-            "—",
-            "—",
-        ),
-    ]
-
-
-def _shutdown_row(name: str, stopped: dict[str, str]) -> Row:
-    """Whether SIGTERM stopped every role in time (draining what it held)."""
-    killed = {role: how for role, how in stopped.items() if not how.startswith("exit code 0")}
-    value = "; ".join(f"{role} {how}" for role, how in killed.items()) or "every role exited 0"
-    return (f"{name}: stop on SIGTERM", value, f"within {STOP_WITHIN:g} s", _met(not killed))
 
 
 def _distributed(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
@@ -158,7 +107,8 @@ def _distributed(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             continue
         runs[name] = figures
         window = figures["window_s"]
-        rows += _throughput_rows(name, figures, is_target=number == 0 and sizes is FULL)
+        rows += throughput_rows(name, figures, is_target=number == 0 and sizes is FULL)
+        rows += cost_rows(name, figures)
         queued = ", ".join(f"{q} {n:,}" for q, n in figures["queued_messages_at_end"].items())
         rows.append((f"{name}: messages still queued at the end", queued, "—", "—"))
         rows.append(
@@ -167,14 +117,14 @@ def _distributed(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         engines = ", ".join(
             f"{engine} {cores:.2f}" for engine, cores in figures["engines_cores"].items()
         )
-        rows.append((f"{name}: engines' cores (postgres, rabbitmq, redis)", engines, "—", "—"))
+        rows.append((f"{name}: engines' cores", engines, "—", "—"))
         stopped = {role: spent["stopped"] for role, spent in figures["roles"].items()}
-        rows.append(_shutdown_row(name, stopped))
+        rows.append(shutdown_row(name, stopped))
         for role, spent in figures["per_role"].items():
             rows.append(
                 (
                     f"{name}: {role}",
-                    _usage(spent["window_cpu_s"], window, spent["peak_rss_mb"]),
+                    usage(spent["window_cpu_s"], window, spent["peak_rss_mb"]),
                     "—",
                     "—",
                 )
@@ -196,17 +146,17 @@ def _embedded(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
     if figures is None:
         return rows, {}
     is_target = sizes is FULL
-    rows += _throughput_rows(name, figures, is_target=is_target)
+    rows += throughput_rows(name, figures, is_target=is_target)
     memory_ok = figures["peak_rss_mb"] < embedded.MEMORY_TARGET_MB
     rows.append(
         (
             f"{name}: the one process",
-            _usage(figures["window_cpu_s"], figures["window_s"], figures["peak_rss_mb"]),
+            usage(figures["window_cpu_s"], figures["window_s"], figures["peak_rss_mb"]),
             "< 500 MB" if is_target else "—",
-            _met(memory_ok if is_target else None),
+            met(memory_ok if is_target else None),
         )
     )
-    rows.append(_shutdown_row(name, {"up": figures["stopped"]}))
+    rows.append(shutdown_row(name, {"up": figures["stopped"]}))
     return rows, {name: figures}
 
 
@@ -236,7 +186,7 @@ def _api(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
                 f"{name}: {label}",
                 f"{timed['p50_ms']:.1f} / {timed['p99_ms']:.1f} ms",
                 f"p99 < {target:g} ms" if is_target else "—",
-                _met(timed["p99_ms"] < target if is_target else None),
+                met(timed["p99_ms"] < target if is_target else None),
             )
         )
     return rows, {name: figures}
@@ -265,7 +215,7 @@ def _pings(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
             f"{figures['pings_per_s']:,.0f} (p99 {figures['latency_p99_ms']:.0f} ms, "
             f"all stored: {'yes' if figures['all_stored'] else 'no'})",
             ">= 2,000" if is_target else "—",
-            _met(figures["pings_per_s"] >= 2000 if is_target else None),
+            met(figures["pings_per_s"] >= 2000 if is_target else None),
         )
     )
     return rows, {name: figures}
@@ -299,7 +249,7 @@ def _probes(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
                 f"{name}: ratio ours / exporter",
                 f"{ratio:.2f}x",
                 ">= 1.2x" if is_target else "—",
-                _met(ratio >= 1.2 if is_target else None),
+                met(ratio >= 1.2 if is_target else None),
             )
         )
     return rows, {name: figures}
@@ -320,25 +270,6 @@ def _guarded(name: str, rows: list[Row], work: Callable[[], dict[str, Any]]) -> 
     return figures
 
 
-def _machine() -> dict[str, Any]:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    return {
-        "cores": os.cpu_count(),
-        "cpu": model,
-        "memory_gb": round(memory_kb / 2**20, 1),
-        "python": platform.python_version(),
-        "load_average_at_start": os.getloadavg(),
-    }
-
-
 def print_table(rows: list[Row]) -> None:
     headers: Row = ("figure", "value", "target", "met?")
     widths = [max(len(row[column]) for row in [headers, *rows]) for column in range(4)]
@@ -352,7 +283,7 @@ def print_table(rows: list[Row]) -> None:
 def run(quick: bool) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
     started = time.monotonic()
-    machine = _machine()
+    machine = machine_info.describe()
     rows: list[Row] = []
     runs: dict[str, Any] = {}
     for part in (_distributed, _embedded, _api, _pings, _probes):
