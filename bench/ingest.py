@@ -1,13 +1,17 @@
 """The ingester's database work alone: how many results a second `record_results` stores
-on PostgreSQL, and where the time goes, statement by statement.
+on PostgreSQL, through the generic statements (what SQLite runs) and through the bulk
+writes (ingester/bulk.py: what PostgreSQL runs), both in the same run; and where the
+time goes, statement by statement (SQLAlchemy's statements: the bulk writes bypass it).
 
-    python -m bench ingest --monitors 100000 --rounds 2
+    python -m bench ingest --monitors 100000 --rounds 3
 
-Fills a throw-away database with monitors, then feeds it rounds of synthetic results (one
-per monitor and round, due times a minute apart, as the scheduler would send them at a
-60 s interval) in batches of the ingester's size. The first round warms up (it creates
-every state, hour and day row); the later rounds are measured. No broker and no probe:
-this is the ceiling the ingester's writes put on the pipeline.
+Fills a throw-away database with twice N monitors, then feeds each path its N of them
+in rounds of synthetic results (one per monitor and round, due times a minute apart, as
+the scheduler would send them at a 60 s interval) in batches of the ingester's size.
+The first round warms up (it creates every state, hour and day row); the later rounds
+are measured. No broker and no probe: this is the ceiling the ingester's writes put on
+the pipeline. The ratio bulk / generic is the figure (goal >= 2x): absolute rates move
+with the CPU and with whoever else uses it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bench import machine
 from bench.common import (
     fill_http_monitors,
     migrate,
@@ -73,38 +78,56 @@ class StatementTimes:
         return {name: f"{spent:.2f} s in {self.calls[name]}" for name, spent in ordered}
 
 
+PATHS = {"generic": False, "bulk": True}
+GOAL = 2.0
+
+
 async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, Any]:
+    """Both paths in the same run: monitors 1..N through the generic statements, N+1..2N
+    through the bulk writes, round after round, the path that goes first alternating so
+    that neither always meets the other's autovacuum or a neighbour's load."""
     engine = create_engine(url)
     sessions = session_factory(engine)
-    times = StatementTimes()
+    times = {path: StatementTimes() for path in PATHS}
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=rounds + 1)
+    spent = dict.fromkeys(PATHS, 0.0)
     figures: dict[str, Any] = {}
     try:
         for number in range(rounds):
             measured = number > 0
-            if measured and number == 1:
-                event.listen(engine.sync_engine, "before_cursor_execute", times.before)
-                event.listen(engine.sync_engine, "after_cursor_execute", times.after)
-            due_at = start + timedelta(minutes=number)
-            began = time.perf_counter()
-            for first in range(1, monitors + 1, batch):
-                results = _results(first, min(batch, monitors + 1 - first), due_at, number)
-                async with sessions() as session, session.begin():
-                    await record_results(session, results)
-            spent = time.perf_counter() - began
-            figures[f"round_{number}{'' if measured else '_warm_up'}_results_per_s"] = round(
-                monitors / spent
-            )
+            order = list(PATHS) if number % 2 == 0 else list(reversed(PATHS))
+            for path in order:
+                offset = 0 if path == "generic" else monitors
+                if measured:
+                    event.listen(engine.sync_engine, "before_cursor_execute", times[path].before)
+                    event.listen(engine.sync_engine, "after_cursor_execute", times[path].after)
+                due_at = start + timedelta(minutes=number)
+                began = time.perf_counter()
+                for first in range(1, monitors + 1, batch):
+                    count = min(batch, monitors + 1 - first)
+                    results = _results(offset + first, count, due_at, number)
+                    async with sessions() as session, session.begin():
+                        await record_results(session, results, bulk=PATHS[path])
+                took = time.perf_counter() - began
+                if measured:
+                    spent[path] += took
+                    event.remove(engine.sync_engine, "before_cursor_execute", times[path].before)
+                    event.remove(engine.sync_engine, "after_cursor_execute", times[path].after)
+                label = f"round_{number}{'' if measured else '_warm_up'}_{path}_results_per_s"
+                figures[label] = round(monitors / took)
     finally:
         await engine.dispose()
-    figures["statements"] = times.table()
+    for path in PATHS:
+        figures[f"{path}_results_per_s"] = round(monitors * (rounds - 1) / max(spent[path], 1e-9))
+    figures["ratio_bulk_to_generic"] = spent["generic"] / max(spent["bulk"], 1e-9)
+    figures["statements"] = {path: times[path].table() for path in PATHS}
     return figures
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--monitors", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=2, help="the first warms up")
+    parser.add_argument("--rounds", type=int, default=3, help="the first warms up")
     parser.add_argument("--batch", type=int, default=BATCH_SIZE)
     parser.add_argument("--json", type=Path, default=Path("bench-ingest.json"))
     args = parser.parse_args(argv)
@@ -112,10 +135,17 @@ def main(argv: list[str]) -> None:
         migrate({**os.environ, "DATABASE_URL": url})
         asyncio.run(
             fill_http_monitors(
-                url, monitors=args.monitors, interval=60, target="http://127.0.0.1:9"
+                url, monitors=2 * args.monitors, interval=60, target="http://127.0.0.1:9"
             )
         )
-        figures = {"monitors": args.monitors, "batch": args.batch}
+        figures: dict[str, Any] = {"machine": machine.describe()}
+        figures.update({"monitors": args.monitors, "batch": args.batch})
         figures.update(asyncio.run(_run(url, args.monitors, args.rounds, args.batch)))
-    print_figures(figures)
+    print(machine.headline(figures["machine"]))
+    print_figures({k: v for k, v in figures.items() if k != "machine"})
+    ratio = figures["ratio_bulk_to_generic"]
+    print(
+        f"\nbulk writes / generic statements, same run: {ratio:.2f}x "
+        f"(goal >= {GOAL:g}x: {'met' if ratio >= GOAL else 'NOT MET'})"
+    )
     write_json(args.json, figures)

@@ -11,7 +11,7 @@ on its state, so several ingesters never decide the same monitor at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -20,8 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import (
     Check,
     Incident,
-    Monitor,
-    MonitorState,
     OutboxEvent,
     PendingDecision,
 )
@@ -32,6 +30,7 @@ from betteruptime.domain.heartbeats import PING_REGION
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.quorum import RegionReport, Verdict, awaited_regions, judge
 from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
+from betteruptime.ingester.rows import DecidedState, DecidingMonitor
 from betteruptime.services.in_maintenance import monitors_in_maintenance
 from betteruptime.services.regions import live_regions
 
@@ -41,7 +40,7 @@ REGION_GRACE = timedelta(seconds=5)
 Key = tuple[int, datetime]
 
 
-def judged_regions(monitor: Monitor) -> list[str]:
+def judged_regions(monitor: DecidingMonitor) -> list[str]:
     """The regions whose reports make a due time complete. A heartbeat is judged from
     its pings alone (one pseudo-region), whatever probing regions the monitor lists."""
     if monitor.kind == "heartbeat":
@@ -70,7 +69,7 @@ async def reports_for(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, l
 
 async def decide_ready(
     session: AsyncSession,
-    monitors: dict[int, tuple[Monitor, MonitorState]],
+    monitors: Mapping[int, tuple[DecidingMonitor, DecidedState]],
     new: Sequence[CheckResult],
 ) -> list[OutboxEvent]:
     """Decide the due times that just got new results, or park them until complete.
@@ -130,7 +129,9 @@ async def _parked(session: AsyncSession, monitor_ids: set[int]) -> dict[int, lis
 
 
 async def decide_overdue(
-    session: AsyncSession, monitors: dict[int, tuple[Monitor, MonitorState]], keys: Sequence[Key]
+    session: AsyncSession,
+    monitors: Mapping[int, tuple[DecidingMonitor, DecidedState]],
+    keys: Sequence[Key],
 ) -> list[OutboxEvent]:
     """Decide parked due times whose deadline passed, with whatever regions reported."""
     reports = await reports_for(session, keys)
@@ -148,7 +149,7 @@ async def decide_overdue(
     return events
 
 
-async def _park(session: AsyncSession, monitor: Monitor, due_at: datetime) -> None:
+async def _park(session: AsyncSession, monitor: DecidingMonitor, due_at: datetime) -> None:
     deadline = due_at + timedelta(seconds=monitor.timeout_seconds) + REGION_GRACE
     session.add(PendingDecision(monitor_id=monitor.id, due_at=due_at, decide_by=deadline))
 
@@ -160,8 +161,8 @@ async def _unpark(session: AsyncSession, keys: Sequence[Key]) -> None:
 
 async def _decide(
     session: AsyncSession,
-    monitor: Monitor,
-    state: MonitorState,
+    monitor: DecidingMonitor,
+    state: DecidedState,
     due_at: datetime,
     reports: list[RegionReport],
     *,
@@ -220,8 +221,8 @@ async def _decide(
 
 async def _open_incident(
     session: AsyncSession,
-    monitor: Monitor,
-    state: MonitorState,
+    monitor: DecidingMonitor,
+    state: DecidedState,
     verdict: Verdict,
     due_at: datetime,
 ) -> OutboxEvent:
@@ -250,7 +251,7 @@ async def _open_incident(
 
 
 async def _resolve_incident(
-    session: AsyncSession, monitor: Monitor, state: MonitorState
+    session: AsyncSession, monitor: DecidingMonitor, state: DecidedState
 ) -> OutboxEvent:
     resolved_at = state.streak_started_at
     incident_id = state.open_incident_id

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from betteruptime.db.models import Monitor, MonitorState
 from betteruptime.domain.messages import CheckResult
+from betteruptime.ingester.rows import DecidedState, DecidingMonitor
 
 
 def apply_pings(
-    results: Sequence[CheckResult], monitors: Mapping[int, tuple[Monitor, MonitorState]]
+    results: Sequence[CheckResult], monitors: Mapping[int, tuple[DecidingMonitor, DecidedState]]
 ) -> list[CheckResult]:
     """Record the pings among `results` on their states; return the results to store.
 
@@ -39,7 +39,7 @@ def apply_pings(
     return kept
 
 
-def _start_run(state: MonitorState, result: CheckResult) -> None:
+def _start_run(state: DecidedState, result: CheckResult) -> None:
     at = result.checked_at
     ended_since = state.last_ping_at is not None and state.last_ping_at >= at
     newer_run = state.run_started_at is not None and state.run_started_at >= at
@@ -47,7 +47,7 @@ def _start_run(state: MonitorState, result: CheckResult) -> None:
         state.run_started_at = at
 
 
-def _end_run(state: MonitorState, result: CheckResult) -> CheckResult:
+def _end_run(state: DecidedState, result: CheckResult) -> CheckResult:
     at = result.checked_at
     if state.last_ping_at is None or at > state.last_ping_at:
         state.last_ping_at = at

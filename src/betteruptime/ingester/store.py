@@ -7,7 +7,7 @@ so a redelivered result changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +29,10 @@ from betteruptime.db.upsert import insert_for
 from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.rollups import RESOLUTIONS, Aggregate, aggregate_checks
+from betteruptime.ingester import bulk as bulk_statements
 from betteruptime.ingester.decisions import decide_overdue, decide_ready
 from betteruptime.ingester.heartbeats import apply_pings
+from betteruptime.ingester.rows import DecidedState, DecidingMonitor, load_rows
 from betteruptime.logs import get_logger, kv
 
 log = get_logger("ingester")
@@ -58,8 +60,13 @@ def _check_row(result: CheckResult) -> dict[str, Any]:
     }
 
 
+def bulk_writes(session: AsyncSession) -> bool:
+    """Whether the session can take bulk.py's statements (PostgreSQL through asyncpg)."""
+    return session.get_bind().dialect.driver == "asyncpg"
+
+
 async def insert_new_checks(
-    session: AsyncSession, results: Sequence[CheckResult]
+    session: AsyncSession, results: Sequence[CheckResult], *, bulk: bool = False
 ) -> list[CheckResult]:
     """Insert results as check rows; return those that were not stored already."""
     unique: dict[tuple[int, datetime, str], CheckResult] = {}
@@ -67,6 +74,8 @@ async def insert_new_checks(
         unique.setdefault((result.monitor_id, result.due_at, result.region), result)
     if not unique:
         return []
+    if bulk:
+        return await bulk_statements.insert_checks(session, unique)
     table = Check.__table__
     statement = (
         insert_for(session, table)
@@ -77,12 +86,20 @@ async def insert_new_checks(
     return [unique[(row.monitor_id, row.due_at, row.region)] for row in rows]
 
 
-async def update_rollups(session: AsyncSession, results: Sequence[CheckResult]) -> None:
+async def update_rollups(
+    session: AsyncSession, results: Sequence[CheckResult], *, bulk: bool = False
+) -> None:
     """Merge the new checks into minute, hour and day rollups: per resolution one read of
-    the buckets touched, a merge in memory, one bulk upsert. Core statements, not ORM
-    objects: the identity map and per-object flush cost more than the merge itself.
+    the buckets touched, a merge in memory, one bulk upsert (with `bulk`: one statement
+    for all three that merges in SQL, bulk.py). Core statements, not ORM objects: the
+    identity map and per-object flush cost more than the merge itself.
     Safe against other ingesters because the caller holds the monitors' state locks."""
     rows = [(r.monitor_id, r.due_at, r.up, r.response_time_ms) for r in results]
+    if bulk:
+        await bulk_statements.upsert_rollups(
+            session, {resolution: aggregate_checks(rows, resolution) for resolution in RESOLUTIONS}
+        )
+        return
     for resolution in RESOLUTIONS:
         table = ROLLUP_MODELS[resolution].__table__
         fresh = aggregate_checks(rows, resolution)
@@ -121,17 +138,40 @@ async def load_monitors(
 
 
 async def record_results(
-    session: AsyncSession, results: Sequence[CheckResult]
+    session: AsyncSession, results: Sequence[CheckResult], *, bulk: bool | None = None
 ) -> list[OutboxEvent]:
-    """Store a batch and apply it; the caller commits. Returns the events it created."""
+    """Store a batch and apply it; the caller commits. Returns the events it created.
+    `bulk`: decide on plain rows (rows.py) and write checks, rollups and states with
+    bulk.py's one-statement writes; by default wherever they can run (PostgreSQL).
+    False keeps the ORM and the generic statements (the ingest bench measures both)."""
+    bulk = bulk_writes(session) if bulk is None else bulk
     results = correct_clocks(results, now=utcnow())
-    monitors = await load_monitors(session, {r.monitor_id for r in results})
+    ids = {r.monitor_id for r in results}
+    monitors: Mapping[int, tuple[DecidingMonitor, DecidedState]]
+    if bulk:
+        monitors, loaded = await load_rows(session, ids)
+    else:
+        monitors = await load_monitors(session, ids)
     results = apply_pings(results, monitors)  # heartbeats: last ping, run start (not a check)
     # Results of deleted monitors are dropped: nothing would ever read or prune them.
-    new = await insert_new_checks(session, [r for r in results if r.monitor_id in monitors])
-    if not new:
-        return []
-    await update_rollups(session, new)
+    kept = [r for r in results if r.monitor_id in monitors]
+    new = await insert_new_checks(session, kept, bulk=bulk)
+    events = await _apply(session, monitors, new, bulk=bulk) if new else []
+    if bulk:
+        await bulk_statements.write_states(session, [s for _, s in monitors.values()], loaded)
+    session.add_all(events)
+    return events
+
+
+async def _apply(
+    session: AsyncSession,
+    monitors: Mapping[int, tuple[DecidingMonitor, DecidedState]],
+    new: list[CheckResult],
+    *,
+    bulk: bool,
+) -> list[OutboxEvent]:
+    """Rollups, the states' latest check, then decisions, for the checks just stored."""
+    await update_rollups(session, new, bulk=bulk)
     for result in new:
         state = monitors[result.monitor_id][1]
         if state.last_checked_at is None or result.checked_at > state.last_checked_at:
@@ -141,9 +181,7 @@ async def record_results(
                 state.cert_issuer = result.cert_issuer
             if result.domain_expires_at is not None:
                 state.domain_expires_at = result.domain_expires_at
-    events = await decide_ready(session, monitors, new)
-    session.add_all(events)
-    return events
+    return await decide_ready(session, monitors, new)
 
 
 def correct_clocks(results: Sequence[CheckResult], *, now: datetime) -> list[CheckResult]:
