@@ -124,6 +124,19 @@ async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, An
     return figures
 
 
+def run(monitors: int, rounds: int = 3, batch: int = BATCH_SIZE) -> dict[str, Any]:
+    """Both paths on a throw-away database of 2 x `monitors`; the figures and the ratio."""
+    with throwaway_postgres() as url:
+        migrate({**os.environ, "DATABASE_URL": url})
+        asyncio.run(
+            fill_http_monitors(url, monitors=2 * monitors, interval=60, target="http://127.0.0.1:9")
+        )
+        figures: dict[str, Any] = {"machine": machine.describe()}
+        figures.update({"monitors": monitors, "batch": batch})
+        figures.update(asyncio.run(_run(url, monitors, rounds, batch)))
+    return figures
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ingest")
     parser.add_argument("--monitors", type=int, default=20000)
@@ -131,16 +144,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--batch", type=int, default=BATCH_SIZE)
     parser.add_argument("--json", type=Path, default=Path("bench-ingest.json"))
     args = parser.parse_args(argv)
-    with throwaway_postgres() as url:
-        migrate({**os.environ, "DATABASE_URL": url})
-        asyncio.run(
-            fill_http_monitors(
-                url, monitors=2 * args.monitors, interval=60, target="http://127.0.0.1:9"
-            )
-        )
-        figures: dict[str, Any] = {"machine": machine.describe()}
-        figures.update({"monitors": args.monitors, "batch": args.batch})
-        figures.update(asyncio.run(_run(url, args.monitors, args.rounds, args.batch)))
+    figures = run(args.monitors, args.rounds, args.batch)
     print(machine.headline(figures["machine"]))
     print_figures({k: v for k, v in figures.items() if k != "machine"})
     ratio = figures["ratio_bulk_to_generic"]

@@ -13,8 +13,10 @@ Runs, one after the other so they do not share the cores with each other:
    (bench/bare_client.py, bench/cost.py: the worker <= 4x, the pipeline <= 10x);
 2. embedded mode (bench/embedded.py: `betteruptime up` on SQLite), 20,000 monitors at 60 s;
 3. API latency with 10,000 monitors and 90 days of rollups (bench/api_latency.py);
-4. heartbeat pings per second on one api process (bench/pings.py --api-only);
-5. the worker alone against prometheus-blackbox-exporter (bench/probes.py).
+4. the ingester's writes on PostgreSQL, the bulk path against the generic statements in
+   the same run (bench/ingest.py: goal >= 2x);
+5. heartbeat pings per second on one api process (bench/pings.py --api-only);
+6. the worker alone against prometheus-blackbox-exporter (bench/probes.py).
 
 A part that fails says so in its row and the rest still run. `--quick` runs small sizes
 (a smoke run of about three minutes: its figures say the bench works, not how fast).
@@ -33,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api_latency, embedded, pings, pipeline, probes
+from bench import api_latency, embedded, ingest, pings, pipeline, probes
 from bench import machine as machine_info
 from bench.common import write_json
 from bench.suite_rows import (
@@ -54,6 +56,7 @@ class Sizes:
     embedded_window: int
     warm_up: int
     api_monitors: int
+    ingest_monitors: int
     api_requests: int
     ping_seconds: float
     probe_seconds: float
@@ -67,6 +70,7 @@ FULL = Sizes(
     embedded_window=60,
     warm_up=10,
     api_monitors=10_000,
+    ingest_monitors=20_000,
     api_requests=1000,
     ping_seconds=10,
     probe_seconds=20,
@@ -77,6 +81,7 @@ QUICK = Sizes(
     embedded_window=15,
     warm_up=5,
     api_monitors=1_000,
+    ingest_monitors=2_000,
     api_requests=200,
     ping_seconds=3,
     probe_seconds=5,
@@ -108,7 +113,7 @@ def _distributed(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
         runs[name] = figures
         window = figures["window_s"]
         rows += throughput_rows(name, figures, is_target=number == 0 and sizes is FULL)
-        rows += cost_rows(name, figures)
+        rows += cost_rows(name, figures, judged=sizes is FULL)
         queued = ", ".join(f"{q} {n:,}" for q, n in figures["queued_messages_at_end"].items())
         rows.append((f"{name}: messages still queued at the end", queued, "—", "—"))
         rows.append(
@@ -189,6 +194,34 @@ def _api(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
                 met(timed["p99_ms"] < target if is_target else None),
             )
         )
+    return rows, {name: figures}
+
+
+def _ingest(sizes: Sizes) -> tuple[list[Row], dict[str, Any]]:
+    """record_results on PostgreSQL: the bulk path against the generic one, same run."""
+    rows: list[Row] = []
+    name = f"ingest, {sizes.ingest_monitors:,} results a round (PostgreSQL)"
+    figures = _guarded(name, rows, lambda: ingest.run(sizes.ingest_monitors))
+    if figures is None:
+        return rows, {}
+    ratio = figures["ratio_bulk_to_generic"]
+    is_target = sizes is FULL
+    rows.append(
+        (
+            f"{name}: results/s, generic statements → bulk writes",
+            f"{figures['generic_results_per_s']:,} → {figures['bulk_results_per_s']:,}",
+            "—",
+            "—",
+        )
+    )
+    rows.append(
+        (
+            f"{name}: bulk ÷ generic",
+            f"{ratio:.2f}x",
+            f">= {ingest.GOAL:g}x" if is_target else "—",
+            met(ratio >= ingest.GOAL if is_target else None),
+        )
+    )
     return rows, {name: figures}
 
 
@@ -286,7 +319,7 @@ def run(quick: bool) -> dict[str, Any]:
     machine = machine_info.describe()
     rows: list[Row] = []
     runs: dict[str, Any] = {}
-    for part in (_distributed, _embedded, _api, _pings, _probes):
+    for part in (_distributed, _embedded, _api, _ingest, _pings, _probes):
         part_rows, part_runs = part(sizes)
         rows += part_rows
         runs.update(part_runs)
