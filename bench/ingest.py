@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import time
 from collections import defaultdict
@@ -25,7 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import machine
 from bench.common import (
@@ -35,6 +37,7 @@ from bench.common import (
     throwaway_postgres,
     write_json,
 )
+from bench.roles import cpu_seconds
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.domain.messages import CheckResult, Timings
 from betteruptime.ingester.service import BATCH_SIZE
@@ -82,15 +85,31 @@ PATHS = {"generic": False, "bulk": True}
 GOAL = 2.0
 
 
+async def _backends_cpu_s(engine: AsyncEngine) -> float:
+    """CPU seconds so far of the PostgreSQL backends serving this database (this
+    process's connections: the bench is their only client), from /proc."""
+    async with engine.connect() as connection:
+        pids = await connection.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        total = 0.0
+        for pid in pids:
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+                total += cpu_seconds(pid)
+    return total
+
+
 async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, Any]:
     """Both paths in the same run: monitors 1..N through the generic statements, N+1..2N
     through the bulk writes, round after round, the path that goes first alternating so
-    that neither always meets the other's autovacuum or a neighbour's load."""
+    that neither always meets the other's autovacuum or a neighbour's load. Only
+    record_results is timed (the results are made before), with the CPU it cost here and
+    in PostgreSQL's backends."""
     engine = create_engine(url)
     sessions = session_factory(engine)
     times = {path: StatementTimes() for path in PATHS}
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=rounds + 1)
-    spent = dict.fromkeys(PATHS, 0.0)
+    spent = {path: {"wall": 0.0, "python": 0.0, "postgresql": 0.0} for path in PATHS}
     figures: dict[str, Any] = {}
     try:
         for number in range(rounds):
@@ -98,28 +117,42 @@ async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, An
             order = list(PATHS) if number % 2 == 0 else list(reversed(PATHS))
             for path in order:
                 offset = 0 if path == "generic" else monitors
+                due_at = start + timedelta(minutes=number)
+                batches = [
+                    _results(offset + first, min(batch, monitors + 1 - first), due_at, number)
+                    for first in range(1, monitors + 1, batch)
+                ]
                 if measured:
                     event.listen(engine.sync_engine, "before_cursor_execute", times[path].before)
                     event.listen(engine.sync_engine, "after_cursor_execute", times[path].after)
-                due_at = start + timedelta(minutes=number)
-                began = time.perf_counter()
-                for first in range(1, monitors + 1, batch):
-                    count = min(batch, monitors + 1 - first)
-                    results = _results(offset + first, count, due_at, number)
+                backends = await _backends_cpu_s(engine)
+                began, python = time.perf_counter(), time.process_time()
+                for results in batches:
                     async with sessions() as session, session.begin():
                         await record_results(session, results, bulk=PATHS[path])
                 took = time.perf_counter() - began
+                used = {
+                    "wall": took,
+                    "python": time.process_time() - python,
+                    "postgresql": await _backends_cpu_s(engine) - backends,
+                }
                 if measured:
-                    spent[path] += took
+                    for key, value in used.items():
+                        spent[path][key] += value
                     event.remove(engine.sync_engine, "before_cursor_execute", times[path].before)
                     event.remove(engine.sync_engine, "after_cursor_execute", times[path].after)
                 label = f"round_{number}{'' if measured else '_warm_up'}_{path}_results_per_s"
                 figures[label] = round(monitors / took)
     finally:
         await engine.dispose()
+    results_measured = monitors * (rounds - 1)
     for path in PATHS:
-        figures[f"{path}_results_per_s"] = round(monitors * (rounds - 1) / max(spent[path], 1e-9))
-    figures["ratio_bulk_to_generic"] = spent["generic"] / max(spent["bulk"], 1e-9)
+        figures[f"{path}_results_per_s"] = round(results_measured / max(spent[path]["wall"], 1e-9))
+        for part in ("python", "postgresql"):
+            figures[f"{path}_{part}_cpu_us_per_result"] = round(
+                1e6 * spent[path][part] / results_measured, 1
+            )
+    figures["ratio_bulk_to_generic"] = spent["generic"]["wall"] / max(spent["bulk"]["wall"], 1e-9)
     figures["statements"] = {path: times[path].table() for path in PATHS}
     return figures
 

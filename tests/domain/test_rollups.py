@@ -19,6 +19,7 @@ from betteruptime.domain.rollups import (
     Aggregate,
     Resolution,
     aggregate_checks,
+    aggregate_checks_by_resolution,
     bucket_bounds,
     bucket_index,
     bucket_start,
@@ -401,3 +402,24 @@ def test_checks_are_grouped_at_the_requested_resolution(
 
 def test_no_checks_give_no_buckets() -> None:
     assert aggregate_checks([], "hour") == {}
+
+
+def test_aggregating_every_resolution_in_one_pass_gives_exactly_what_each_pass_gives() -> None:
+    # Several checks a bucket, out of order, down ones, ones without a response time, and
+    # sums of floats whose last bit depends on the order they are added in.
+    rng = random.Random(19)
+    start = datetime(2026, 12, 5, 23, 58, tzinfo=UTC)
+    rows = [
+        (
+            rng.randint(1, 4),
+            start + timedelta(seconds=rng.uniform(0, 400)),
+            rng.random() > 0.2,
+            None if rng.random() < 0.1 else rng.uniform(0.1, 5000) / 3,
+        )
+        for _ in range(500)
+    ]
+    together = aggregate_checks_by_resolution(rows)
+    assert list(together) == list(RESOLUTIONS)
+    for resolution in RESOLUTIONS:
+        assert together[resolution] == aggregate_checks(rows, resolution)
+    assert len(together["day"]) > 4  # the rows cross midnight

@@ -20,8 +20,9 @@ has already run a statement (load_monitors), so the transaction is open.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Float, Integer, SmallInteger, String, inspect
@@ -31,7 +32,7 @@ from betteruptime.db.models import MonitorState
 from betteruptime.db.models.checks import rollup_values
 from betteruptime.db.types import UTCDateTime
 from betteruptime.domain.messages import CheckResult
-from betteruptime.domain.rollups import RESOLUTIONS, Aggregate
+from betteruptime.domain.rollups import RESOLUTIONS, Aggregate, Resolution
 from betteruptime.ingester.rows import DecidedState, values_of
 
 CHECK_COLUMNS = {
@@ -116,6 +117,9 @@ _STATE_ATTRIBUTES = [
     if attribute.key != "monitor_id"
 ]
 _STATE_NAMES = ", ".join(column.name for _, column in _STATE_ATTRIBUTES)
+_written: Callable[[DecidedState], tuple[Any, ...]] = attrgetter(
+    *(key for key, _ in _STATE_ATTRIBUTES)
+)
 UPDATE_STATES = (
     "UPDATE monitor_states AS s SET "
     + ", ".join(f"{column.name} = u.{column.name}" for _, column in _STATE_ATTRIBUTES)
@@ -136,28 +140,28 @@ async def driver_connection(session: AsyncSession) -> Any:
 
 
 def _columns(results: Sequence[CheckResult]) -> list[list[Any]]:
-    columns: list[list[Any]] = [[] for _ in CHECK_COLUMNS]
+    rows = []
     for result in results:
         timings = result.timings
-        row = (
-            result.monitor_id,
-            result.region,
-            result.due_at,
-            result.checked_at,
-            result.up,
-            result.response_time_ms,
-            result.status_code,
-            result.error,
-            timings.dns_ms,
-            timings.connect_ms,
-            timings.tls_ms,
-            timings.first_byte_ms,
-            result.body,
-            None if result.details is None else json.dumps(result.details),
+        rows.append(
+            (
+                result.monitor_id,
+                result.region,
+                result.due_at,
+                result.checked_at,
+                result.up,
+                result.response_time_ms,
+                result.status_code,
+                result.error,
+                timings.dns_ms,
+                timings.connect_ms,
+                timings.tls_ms,
+                timings.first_byte_ms,
+                result.body,
+                None if result.details is None else json.dumps(result.details),
+            )
         )
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
-    return columns
+    return _transposed(rows, len(CHECK_COLUMNS))
 
 
 async def insert_checks(
@@ -170,18 +174,16 @@ async def insert_checks(
 
 
 async def upsert_rollups(
-    session: AsyncSession, fresh: dict[str, dict[tuple[int, datetime], Aggregate]]
+    session: AsyncSession, fresh: Mapping[Resolution, dict[tuple[int, datetime], Aggregate]]
 ) -> None:
     """Merge each resolution's fresh aggregates into its table, in one statement."""
-    columns: list[list[Any]] = [[] for _ in range(10)]
+    rows = []
     for number, resolution in enumerate(RESOLUTIONS):
         for (monitor_id, start), aggregate in fresh[resolution].items():
             values = rollup_values(aggregate)
-            row = (number, monitor_id, start, *(values[name] for name in _VALUE_NAMES))
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
+            rows.append((number, monitor_id, start, *(values[name] for name in _VALUE_NAMES)))
     driver = await driver_connection(session)
-    await driver.execute(UPSERT_ROLLUPS, *columns)
+    await driver.execute(UPSERT_ROLLUPS, *_transposed(rows, 10))
 
 
 async def write_states(
@@ -192,8 +194,12 @@ async def write_states(
     changed = [state for state in states if values_of(state) != loaded.get(state.monitor_id)]
     if not changed:
         return
-    columns: list[list[Any]] = [[state.monitor_id for state in changed]]
-    for key, _ in _STATE_ATTRIBUTES:
-        columns.append([getattr(state, key) for state in changed])
+    columns = [[state.monitor_id for state in changed]]
+    columns += _transposed([_written(state) for state in changed], len(_STATE_ATTRIBUTES))
     driver = await driver_connection(session)
     await driver.execute(UPDATE_STATES, *columns)
+
+
+def _transposed(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Columns (one array parameter each) from rows."""
+    return [list(values) for values in zip(*rows, strict=True)] if rows else [[]] * width

@@ -10,14 +10,14 @@ caller writes the states that changed with bulk.write_states.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, make_dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import JSON, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from betteruptime.db.models import Monitor, MonitorState
 
 
 class DecidingMonitor(Protocol):
@@ -87,26 +87,30 @@ STATE_NAMES = tuple(field.name for field in fields(StateRow))
 Loaded = dict[int, tuple[DecidingMonitor, DecidedState]]
 
 
-def values_of(state: DecidedState) -> tuple[Any, ...]:
-    return tuple(getattr(state, name) for name in STATE_NAMES)
+values_of: Callable[[DecidedState], tuple[Any, ...]] = attrgetter(*STATE_NAMES)
+
+_RULES_AND_STATES = text(
+    "SELECT "
+    + ", ".join(f"m.{name}" for name in RULE_NAMES)
+    + ", "
+    + ", ".join(f"s.{name}" for name in STATE_NAMES)
+    + " FROM monitors AS m JOIN monitor_states AS s ON s.monitor_id = m.id"
+    " WHERE m.id = ANY(:ids) ORDER BY m.id FOR UPDATE OF s"
+).columns(
+    *(
+        column(name, JSON) if name == "regions" else column(name)
+        for name in RULE_NAMES + STATE_NAMES
+    )
+)
 
 
 async def load_rows(
     session: AsyncSession, monitor_ids: set[int]
 ) -> tuple[Loaded, dict[int, tuple[Any, ...]]]:
     """The monitors' rules and states, the states locked in id order as load_monitors
-    locks them, and each state's values as loaded (to tell which changed)."""
-    table = MonitorState.__table__
-    rows = await session.execute(
-        select(
-            *(getattr(Monitor, name) for name in RULE_NAMES),
-            *(table.c[name] for name in STATE_NAMES),
-        )
-        .join(MonitorState, MonitorState.monitor_id == Monitor.id)
-        .where(Monitor.id.in_(monitor_ids))
-        .order_by(Monitor.id)
-        .with_for_update(of=MonitorState)
-    )
+    locks them, and each state's values as loaded (to tell which changed). PostgreSQL
+    only (`= ANY(array)`); its driver gives timestamps in UTC, as UTCDateTime does."""
+    rows = await session.execute(_RULES_AND_STATES, {"ids": sorted(monitor_ids)})
     loaded: Loaded = {}
     split = len(RULE_NAMES)
     for row in rows:

@@ -28,7 +28,12 @@ from betteruptime.db.types import utcnow
 from betteruptime.db.upsert import insert_for
 from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
-from betteruptime.domain.rollups import RESOLUTIONS, Aggregate, aggregate_checks
+from betteruptime.domain.rollups import (
+    RESOLUTIONS,
+    Aggregate,
+    aggregate_checks,
+    aggregate_checks_by_resolution,
+)
 from betteruptime.ingester import bulk as bulk_statements
 from betteruptime.ingester.decisions import decide_overdue, decide_ready
 from betteruptime.ingester.heartbeats import apply_pings
@@ -96,9 +101,7 @@ async def update_rollups(
     Safe against other ingesters because the caller holds the monitors' state locks."""
     rows = [(r.monitor_id, r.due_at, r.up, r.response_time_ms) for r in results]
     if bulk:
-        await bulk_statements.upsert_rollups(
-            session, {resolution: aggregate_checks(rows, resolution) for resolution in RESOLUTIONS}
-        )
+        await bulk_statements.upsert_rollups(session, aggregate_checks_by_resolution(rows))
         return
     for resolution in RESOLUTIONS:
         table = ROLLUP_MODELS[resolution].__table__
