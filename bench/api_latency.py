@@ -39,7 +39,14 @@ from bench.common import (
     wait_healthy,
     write_json,
 )
-from bench.dashboard_data import _aggregates, _insert, _monitors, _rollups, fill
+from bench.dashboard_data import (
+    _aggregates,
+    _insert,
+    _monitors,
+    _rollups,
+    fill,
+    user_with_organization,
+)
 from bench.roles import start_role, stop_roles
 from bench.target import free_port
 from betteruptime.db.migrate import upgrade
@@ -47,7 +54,6 @@ from betteruptime.db.models import RollupDay
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.db.types import utcnow
 from betteruptime.domain.rollups import bucket_start
-from betteruptime.services.users import create_user
 
 EMAIL = "bench@example.com"
 STATS_TARGET_MS = 50.0
@@ -67,9 +73,10 @@ async def _fill(url: str, *, monitors: int, full_history: bool) -> tuple[list[in
             )
             return filled.monitor_ids, sum(filled.rows.values())
         rng = random.Random(42)
-        async with sessions() as session:
-            user = await create_user(session, email=EMAIL, password=PASSWORD)
-        ids = await _monitors(sessions, rng, owner_id=user.id, count=monitors, now=now)
+        organization_id = await user_with_organization(sessions, email=EMAIL, password=PASSWORD)
+        ids = await _monitors(
+            sessions, rng, organization_id=organization_id, count=monitors, now=now
+        )
         days = _rollups(
             rng,
             ids,

@@ -26,7 +26,8 @@ from bench import honesty
 from bench.probe_worker import machine_busy_seconds
 from bench.roles import cpu_seconds, engines_cpu_seconds
 from betteruptime.db.models import Check, Monitor, MonitorState, User, WorkerStatus
-from betteruptime.db.session import create_engine
+from betteruptime.db.session import create_engine, session_factory
+from betteruptime.services.organizations import create_personal_organization
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -80,16 +81,15 @@ async def fill_http_monitors(url: str, *, monitors: int, interval: int, target: 
     engine = create_engine(url)
     now = datetime.now(UTC)
     try:
-        async with engine.begin() as connection:
-            owner = await connection.scalar(
-                insert(User)
-                .values(email="bench@example.com", password_hash="x", created_at=now)
-                .returning(User.id)
-            )
+        async with session_factory(engine)() as session, session.begin():
+            user = User(email="bench@example.com", password_hash="x", created_at=now)
+            session.add(user)
+            await session.flush()
+            organization = (await create_personal_organization(session, user=user)).id
         for first in range(0, monitors, CHUNK):
             rows = [
                 {
-                    "owner_id": owner,
+                    "organization_id": organization,
                     "name": f"m{number}",
                     "kind": "http",
                     "url": f"{target}/m/{number}",

@@ -30,6 +30,7 @@ from betteruptime.db.models import (
 from betteruptime.db.models.checks import rollup_values
 from betteruptime.db.session import SessionFactory
 from betteruptime.domain.rollups import Aggregate, bucket_start
+from betteruptime.services.organizations import personal_organization_id
 from betteruptime.services.users import create_user
 
 CHUNK = 5000
@@ -132,11 +133,11 @@ async def _write(sessions: SessionFactory, table: Table, rows: list[dict[str, An
 
 
 async def _monitors(
-    sessions: SessionFactory, rng: random.Random, *, owner_id: int, count: int, now: datetime
+    sessions: SessionFactory, rng: random.Random, *, organization_id: int, count: int, now: datetime
 ) -> list[int]:
     rows = (
         {
-            "owner_id": owner_id,
+            "organization_id": organization_id,
             "name": f"service {number:04d}",
             "kind": "http",
             "url": f"https://service-{number:04d}.example.com/health",
@@ -153,7 +154,9 @@ async def _monitors(
     await _insert(sessions, Monitor.__table__, rows)  # type: ignore[arg-type]
     async with sessions() as session:
         found = await session.scalars(
-            select(Monitor.id).where(Monitor.owner_id == owner_id).order_by(Monitor.id)
+            select(Monitor.id)
+            .where(Monitor.organization_id == organization_id)
+            .order_by(Monitor.id)
         )
         ids = list(found.all())
     statuses = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()), k=count)
@@ -170,6 +173,13 @@ async def _monitors(
     return ids
 
 
+async def user_with_organization(sessions: SessionFactory, *, email: str, password: str) -> int:
+    """A new user; the id of their personal organization (where their monitors go)."""
+    async with sessions() as session:
+        user = await create_user(session, email=email, password=password)
+        return await personal_organization_id(session, user=user)
+
+
 async def fill(
     sessions: SessionFactory,
     *,
@@ -180,9 +190,8 @@ async def fill(
     now: datetime,
 ) -> Filled:
     rng = random.Random(42)
-    async with sessions() as session:
-        user = await create_user(session, email=email, password=password)
-    ids = await _monitors(sessions, rng, owner_id=user.id, count=monitors, now=now)
+    organization_id = await user_with_organization(sessions, email=email, password=password)
+    ids = await _monitors(sessions, rng, organization_id=organization_id, count=monitors, now=now)
     measured_ids = ids[:measured]
     counts: dict[str, int] = {}
     per_minute = len(REGIONS)
