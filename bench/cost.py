@@ -22,9 +22,13 @@ def per_check(
     engines_cpu_s: dict[str, float],
     stored: int,
     reference_us: float,
+    own_backends_cpu_s: float = 0.0,
 ) -> dict[str, Any]:
     """µs per stored check by role kind and engine, their total, and the two ratios to
-    the reference (None when nothing was stored or there is no reference)."""
+    the reference (None when nothing was stored or there is no reference). Also, as a
+    figure apart (already inside PostgreSQL's), what the backends of the run's own
+    database spent: on a machine shared with other work, the engine's process tree
+    counts the others' queries too."""
     kinds: dict[str, float] = {}
     for name, cpu in roles_cpu_s.items():
         kind = name.split("-")[0]
@@ -40,6 +44,7 @@ def per_check(
         "roles_us": roles_us,
         "engines_us": engines_us,
         "pipeline_us": total_us,
+        "postgresql_own_backends_us": own_backends_cpu_s * scale,
         "worker_ratio": roles_us.get("worker", 0.0) / reference_us if usable else None,
         "pipeline_ratio": total_us / reference_us if usable else None,
     }

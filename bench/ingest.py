@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import time
 from collections import defaultdict
@@ -26,18 +25,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event
 
 from bench import machine
 from bench.common import (
+    backends_cpu_s,
     fill_http_monitors,
     migrate,
     print_figures,
+    spent_since,
     throwaway_postgres,
     write_json,
 )
-from bench.roles import cpu_seconds
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.domain.messages import CheckResult, Timings
 from betteruptime.ingester.service import BATCH_SIZE
@@ -85,20 +84,6 @@ PATHS = {"generic": False, "bulk": True}
 GOAL = 2.0
 
 
-async def _backends_cpu_s(engine: AsyncEngine) -> float:
-    """CPU seconds so far of the PostgreSQL backends serving this database (this
-    process's connections: the bench is their only client), from /proc."""
-    async with engine.connect() as connection:
-        pids = await connection.scalars(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        )
-        total = 0.0
-        for pid in pids:
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
-                total += cpu_seconds(pid)
-    return total
-
-
 async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, Any]:
     """Both paths in the same run: monitors 1..N through the generic statements, N+1..2N
     through the bulk writes, round after round, the path that goes first alternating so
@@ -125,7 +110,7 @@ async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, An
                 if measured:
                     event.listen(engine.sync_engine, "before_cursor_execute", times[path].before)
                     event.listen(engine.sync_engine, "after_cursor_execute", times[path].after)
-                backends = await _backends_cpu_s(engine)
+                backends = await backends_cpu_s(engine)
                 began, python = time.perf_counter(), time.process_time()
                 for results in batches:
                     async with sessions() as session, session.begin():
@@ -134,7 +119,7 @@ async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, An
                 used = {
                     "wall": took,
                     "python": time.process_time() - python,
-                    "postgresql": await _backends_cpu_s(engine) - backends,
+                    "postgresql": spent_since(backends, await backends_cpu_s(engine)),
                 }
                 if measured:
                     for key, value in used.items():

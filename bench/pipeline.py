@@ -140,6 +140,7 @@ def run(
         figures["engines_window_cpu_s"],
         figures["stored_in_window"],
         reference["cpu_us_per_request"],
+        figures["postgresql_own_backends_window_cpu_s"],
     )
     return {
         "machine": machine.describe(),

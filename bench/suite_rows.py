@@ -91,7 +91,8 @@ def cost_rows(name: str, figures: dict[str, Any], *, judged: bool) -> list[Row]:
         (
             f"{name}: CPU µs per stored check",
             ", ".join(f"{part} {us:,.0f}" for part, us in parts.items())
-            + f"; all {per_check['pipeline_us']:,.0f}",
+            + f"; all {per_check['pipeline_us']:,.0f} (of PostgreSQL's, this run's database's"
+            f" backends {per_check['postgresql_own_backends_us']:,.0f})",
             "—",
             "—",
         ),

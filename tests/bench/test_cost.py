@@ -12,12 +12,14 @@ def test_roles_of_one_kind_add_up_and_every_cost_is_per_stored_check() -> None:
         {"postgresql": 0.29, "rabbitmq": 0.05, "redis": 0.0},
         1000,
         48.0,
+        0.2,
     )
     assert figures["roles_us"] == pytest.approx(
         {"worker": 600.0, "ingester": 420.0, "scheduler": 70.0}
     )
     assert figures["engines_us"]["postgresql"] == pytest.approx(290.0)
-    assert figures["pipeline_us"] == pytest.approx(1430.0)
+    assert figures["pipeline_us"] == pytest.approx(1430.0)  # the own backends are inside
+    assert figures["postgresql_own_backends_us"] == pytest.approx(200.0)
     assert figures["worker_ratio"] == pytest.approx(12.5)
     assert figures["pipeline_ratio"] == pytest.approx(1430 / 48)
     assert met(figures["worker_ratio"], WORKER_GOAL) is False
