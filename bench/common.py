@@ -5,7 +5,6 @@ API client, and printing / writing figures."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import secrets
@@ -22,11 +21,10 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import honesty
 from bench.probe_worker import machine_busy_seconds
-from bench.roles import cpu_seconds, engines_cpu_seconds
+from bench.roles import cpu_seconds, engines_cpu_seconds, own_backends, spent_since
 from betteruptime.db.models import Check, Monitor, MonitorState, User, WorkerStatus
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.services.organizations import create_personal_organization
@@ -113,40 +111,6 @@ async def fill_http_monitors(url: str, *, monitors: int, interval: int, target: 
                     select(Monitor.id, text("'pending'"), text("0"), text("0")),
                 )
             )
-    finally:
-        await engine.dispose()
-
-
-async def backends_cpu_s(engine: AsyncEngine) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving the engine's database (pids
-    from pg_stat_activity, CPU from /proc: the server must run on this machine); {} on
-    SQLite. On a machine shared with other work this, unlike the engine's process tree,
-    is what our database cost."""
-    if engine.dialect.name != "postgresql":
-        return {}
-    async with engine.connect() as connection:
-        pids = list(
-            await connection.scalars(
-                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            )
-        )
-    spent = {}
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
-            spent[pid] = cpu_seconds(pid)
-    return spent
-
-
-def spent_since(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds processes spent between two readings (one that started in between
-    counts whole; one that ended in between is lost)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-
-
-async def _own_backends(url: str) -> dict[int, float]:
-    engine = create_engine(url)
-    try:
-        return await backends_cpu_s(engine)
     finally:
         await engine.dispose()
 
@@ -287,14 +251,14 @@ def observe(
     cpu_before = {name: cpu_seconds(role.pid) for name, role in roles.items()}
     machine_before = machine_busy_seconds()
     engines_before = engines_cpu_seconds()
-    own_before = asyncio.run(_own_backends(url))
+    own_before = asyncio.run(own_backends(url))
     time.sleep(seconds)
     since, until = started + warm_up, started + warm_up + seconds
     # First, what is stored now: what the window sustained, never what lands later.
     start, end = honesty.counted_span(since, until)
     stored = asyncio.run(stored_in_window(url, start, end))
     engines = {k: v - engines_before[k] for k, v in engines_cpu_seconds().items()}
-    own = spent_since(own_before, asyncio.run(_own_backends(url)))
+    own = spent_since(own_before, asyncio.run(own_backends(url)))
     cpu_window = {name: cpu_seconds(role.pid) - cpu_before[name] for name, role in roles.items()}
     machine_busy = (machine_busy_seconds() - machine_before) / seconds
     rows_after, checked_after = asyncio.run(_progress(url))

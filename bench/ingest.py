@@ -29,14 +29,13 @@ from sqlalchemy import event
 
 from bench import machine
 from bench.common import (
-    backends_cpu_s,
     fill_http_monitors,
     migrate,
     print_figures,
-    spent_since,
     throwaway_postgres,
     write_json,
 )
+from bench.roles import backends_cpu_s, spent_since
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.domain.messages import CheckResult, Timings
 from betteruptime.ingester.service import BATCH_SIZE
@@ -138,6 +137,10 @@ async def _run(url: str, monitors: int, rounds: int, batch: int) -> dict[str, An
                 1e6 * spent[path][part] / results_measured, 1
             )
     figures["ratio_bulk_to_generic"] = spent["generic"]["wall"] / max(spent["bulk"]["wall"], 1e-9)
+    # On a busy machine the wall clock mostly measures waiting for a core; the CPU both
+    # sides spent (here and in PostgreSQL) is the steadier comparison.
+    cpu = {path: spent[path]["python"] + spent[path]["postgresql"] for path in PATHS}
+    figures["cpu_ratio_bulk_to_generic"] = cpu["generic"] / max(cpu["bulk"], 1e-9)
     figures["statements"] = {path: times[path].table() for path in PATHS}
     return figures
 
@@ -167,7 +170,8 @@ def main(argv: list[str]) -> None:
     print_figures({k: v for k, v in figures.items() if k != "machine"})
     ratio = figures["ratio_bulk_to_generic"]
     print(
-        f"\nbulk writes / generic statements, same run: {ratio:.2f}x "
-        f"(goal >= {GOAL:g}x: {'met' if ratio >= GOAL else 'NOT MET'})"
+        f"\nbulk writes / generic statements, same run: {ratio:.2f}x the results/s "
+        f"(goal >= {GOAL:g}x: {'met' if ratio >= GOAL else 'NOT MET'}), "
+        f"{figures['cpu_ratio_bulk_to_generic']:.2f}x less CPU a result"
     )
     write_json(args.json, figures)

@@ -3,6 +3,7 @@ and reading what it cost (CPU seconds, peak memory) before it is stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,6 +11,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from betteruptime.db.session import create_engine
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 # A role that drains in-flight work (checks time out within seconds) stops well within this.
@@ -82,6 +88,40 @@ def engines_cpu_seconds() -> dict[str, float]:
             spent[engine] += processes[pid][2]
             roots += children.get(pid, [])
     return spent
+
+
+async def backends_cpu_s(engine: AsyncEngine) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the engine's database (pids
+    from pg_stat_activity, CPU from /proc: the server must run on this machine); {} on
+    SQLite. On a machine shared with other work this, unlike the engine's process tree,
+    is what our database cost."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    async with engine.connect() as connection:
+        pids = list(
+            await connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        )
+    spent = {}
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+            spent[pid] = cpu_seconds(pid)
+    return spent
+
+
+def spent_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds processes spent between two readings (one that started in between
+    counts whole; one that ended in between is lost)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+async def own_backends(url: str) -> dict[int, float]:
+    engine = create_engine(url)
+    try:
+        return await backends_cpu_s(engine)
+    finally:
+        await engine.dispose()
 
 
 def usage(pid: int) -> dict[str, float]:
