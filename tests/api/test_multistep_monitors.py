@@ -96,7 +96,7 @@ async def test_a_multistep_monitor_keeps_its_steps_and_has_no_url(
         (
             {"name": "x", "url": "https://x.example/", "steps": [LOGIN]},
             "steps",
-            "kind multistep has it",
+            "kinds multistep and browser have it",
         ),
     ],
 )

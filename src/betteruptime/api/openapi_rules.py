@@ -84,6 +84,8 @@ def _kind_branch(kind: str, schemes: tuple[str, ...]) -> Schema:
         branch = _with(branch, "keyword", keyword={"type": "string"})
     if kind == "json":
         branch = _with(branch, "json_path", json_path={"type": "string"})
+    if kind == "browser":
+        branch = _with(branch, "steps", steps={"type": "array", "minItems": 1})
     if "http" in schemes:  # a certificate to check needs https
         branch["anyOf"] = [
             {"properties": {"tls_expiry_days": {"type": "null"}}},

@@ -13,7 +13,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MonitorKind = Literal[
-    "http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat", "multistep"
+    "http",
+    "keyword",
+    "json",
+    "tcp",
+    "dns",
+    "ping",
+    "tls",
+    "domain",
+    "heartbeat",
+    "multistep",
+    "browser",
 ]
 KeywordMode = Literal["present", "absent"]
 # The assertion language (domain.assertion_language): where a value is read from, and
@@ -129,6 +139,9 @@ class ProbeSpec(BaseModel):
     domain_expiry_days: int | None = None
     # multistep: the requests, in order.
     steps: list[Step] = Field(default_factory=list)
+    # browser: the actions after opening `url`, as the API validated them (the monitor's
+    # `steps`; see domain/browser.py).
+    browser_steps: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class CheckJob(BaseModel):
@@ -177,6 +190,10 @@ class CheckResult(BaseModel):
     # What a check of several parts found beyond the figures, as plain JSON: the steps of
     # a multi-step or browser check, a domain's expiry date. None for one-request checks.
     details: dict[str, Any] | None = None
+    # A browser check's failure screenshot: a JPEG, base64 (at most
+    # domain.browser.SCREENSHOT_MAX_BYTES before encoding). The ingester stores it apart
+    # from the check (check_screenshots); None for every other check.
+    screenshot: str | None = None
 
 
 class Event(BaseModel):
@@ -206,3 +223,5 @@ class WorkerHeartbeat(BaseModel):
     at: datetime
     checked_total: int
     missed_total: int
+    # Started with --browser: it also takes its region's browser checks.
+    browser: bool = False

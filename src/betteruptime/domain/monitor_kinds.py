@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from betteruptime.domain.browser import is_action, steps_problem
 from betteruptime.domain.multistep import MAX_STEPS, variable_problems
 from betteruptime.domain.targets import has_certificate, has_registrable_domain, url_problem
 
@@ -76,6 +77,8 @@ KIND_FIELDS: Mapping[str, frozenset[str]] = {
     "heartbeat": frozenset({"period_seconds", "grace_seconds", "cron", "timezone"}),
     # Each step has its own URL and request; the timeout covers them all.
     "multistep": (_PROBED - {"url"}) | {"steps", "follow_redirects", "verify_tls"},
+    # The url is the start page; the steps follow it (domain/browser.py).
+    "browser": _PROBED | {"steps"},
 }
 # Every setting of a monitor (its channel links are not fields of the monitor itself).
 MONITOR_FIELDS = COMMON_FIELDS.union(*KIND_FIELDS.values())
@@ -273,6 +276,10 @@ def kind_problems(values: Mapping[str, Any]) -> list[FieldProblem]:
         problems.append(FieldProblem("keyword", 'is required for a monitor of kind "keyword"'))
     if kind == "json" and not values.get("json_path"):
         problems.append(FieldProblem("json_path", 'is required for a monitor of kind "json"'))
+    if kind == "browser":
+        wrong_steps = steps_problem(values.get("steps") or [])
+        if wrong_steps:
+            problems.append(FieldProblem("steps", wrong_steps))
     if kind == "heartbeat":
         has_period, has_cron = values.get("period_seconds") is not None, bool(values.get("cron"))
         if has_period == has_cron:
@@ -298,10 +305,17 @@ def kind_problems(values: Mapping[str, Any]) -> list[FieldProblem]:
         )
     if kind == "multistep" and not values.get("steps"):
         problems.append(FieldProblem("steps", f"a multistep monitor needs 1 to {MAX_STEPS} steps"))
-    problems += [
-        FieldProblem(path, message)
-        for path, message in variable_problems(values.get("steps") or [])
-    ]
+    steps = values.get("steps") or []
+    if kind == "multistep" and any(is_action(step) for step in steps):
+        problems.append(
+            FieldProblem(
+                "steps",
+                "a multistep monitor's steps are requests ({name, url, …}); steps with an "
+                "action are a browser monitor's",
+            )
+        )
+    elif not any(is_action(step) for step in steps):
+        problems += [FieldProblem(path, message) for path, message in variable_problems(steps)]
     return problems + _assertion_problems(kind, values)
 
 

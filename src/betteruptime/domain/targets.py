@@ -31,6 +31,7 @@ SCHEMES: dict[str, tuple[str, ...]] = {
     "heartbeat": (),
     # Each step has its own URL (http or https).
     "multistep": (),
+    "browser": ("http", "https"),
 }
 URL_EXAMPLES = {
     "http": "https://example.com/",

@@ -33,5 +33,7 @@ def probe_spec(monitor: Monitor) -> ProbeSpec:
         tls_expiry_days=monitor.tls_expiry_days,
         assertions=list(monitor.assertions or []),
         domain_expiry_days=monitor.domain_expiry_days,
-        steps=list(monitor.steps or []),
+        # One column, two kinds of steps: requests for multistep, actions for browser.
+        steps=list(monitor.steps or []) if monitor.kind == "multistep" else [],
+        browser_steps=list(monitor.steps or []) if monitor.kind == "browser" else [],
     )

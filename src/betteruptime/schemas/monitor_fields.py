@@ -52,7 +52,17 @@ from betteruptime.schemas.text import (
 )
 
 SupportedKind = Literal[
-    "http", "keyword", "json", "tcp", "dns", "ping", "tls", "domain", "heartbeat", "multistep"
+    "http",
+    "keyword",
+    "json",
+    "tcp",
+    "dns",
+    "ping",
+    "tls",
+    "domain",
+    "heartbeat",
+    "multistep",
+    "browser",
 ]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 KeywordMode = Literal["present", "absent"]
@@ -174,8 +184,9 @@ Kind = Annotated[
         description="What is checked: `http`, `keyword`, `json`, `tls` (https:// URL), "
         "`tcp` (tcp://host:port), `dns` (dns://name), `ping` (icmp://host), `domain` "
         "(domain://name: the registration's expiry date, over RDAP), "
-        "`heartbeat` (no URL: it is pinged at its `ping_url`), or `multistep` (no URL: "
-        "its `steps` have theirs)."
+        "`heartbeat` (no URL: it is pinged at its `ping_url`), `multistep` (no URL: "
+        "its `steps` have theirs), or `browser` (the http(s) `url` is the start page, then "
+        "its `steps` run in Chromium)."
     ),
 ]
 Url = Annotated[

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 from betteruptime.db.models import Monitor, MonitorState
 from betteruptime.schemas.assertions import AssertionRow, Assertions
 from betteruptime.schemas.base import RequestModel
+from betteruptime.schemas.browser import MonitorSteps
 from betteruptime.schemas.kinds import (
     Cron,
     DegradedAfter,
@@ -61,7 +62,6 @@ from betteruptime.schemas.monitor_fields import (
     Timeout,
     Url,
 )
-from betteruptime.schemas.steps import StepRow, Steps
 from betteruptime.schemas.updates import not_null
 
 # A header value shown to someone who may not see secrets (a viewer).
@@ -91,7 +91,11 @@ class MonitorCreate(RequestModel):
     )
     max_response_time_ms: MaxResponseTime | None = None
     assertions: Assertions = Field(default_factory=list)
-    steps: Steps = Field(default_factory=list)
+    steps: MonitorSteps = Field(
+        default_factory=list,
+        description="multistep: the requests (1 to 10); browser: the actions after opening "
+        "`url` (1 to 20).",
+    )
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold = 3
     recovery_threshold: Threshold = 2
@@ -170,7 +174,7 @@ class MonitorUpdate(RequestModel):
     json_expected: JsonExpected = None
     max_response_time_ms: MaxResponseTime | None = None
     assertions: Assertions | None = None
-    steps: Steps | None = None
+    steps: MonitorSteps | None = None
     min_failed_regions: MinFailedRegions | None = None
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
@@ -225,7 +229,7 @@ class MonitorPublic(BaseModel):
     json_expected: Any
     max_response_time_ms: int | None
     assertions: list[AssertionRow]
-    steps: list[StepRow]
+    steps: MonitorSteps
     min_failed_regions: int | None
     failure_threshold: int
     recovery_threshold: int

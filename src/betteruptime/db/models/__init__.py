@@ -19,6 +19,7 @@ from betteruptime.db.models.base import Base
 from betteruptime.db.models.checks import (
     ROLLUP_MODELS,
     Check,
+    CheckScreenshot,
     Rollup,
     RollupDay,
     RollupHour,
@@ -42,6 +43,7 @@ __all__ = [
     "Base",
     "Channel",
     "Check",
+    "CheckScreenshot",
     "DeadLetter",
     "DeliveryAttempt",
     "Incident",

@@ -14,9 +14,11 @@ from sqlalchemy import (
     Boolean,
     Float,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +56,22 @@ class Check(Base):
     # What a check of several parts found (steps, their timings, a domain's expiry), as
     # the worker reported it in CheckResult.details.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class CheckScreenshot(Base):
+    """What the page of a failed browser check looked like: a JPEG of its viewport (at
+    most domain.browser.SCREENSHOT_MAX_BYTES), keyed like its check. Pruned with the raw
+    checks (retention/prune.py) and deleted with the monitor."""
+
+    __tablename__ = "check_screenshots"
+    __table_args__ = (UniqueConstraint("monitor_id", "due_at", "region"),)
+
+    # The dashboard's link to it (/monitors/{monitor_id}/screenshots/{id}).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitor_id: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    region: Mapped[str] = mapped_column(String(32))
+    image: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Rollup(Base):

@@ -85,7 +85,8 @@ class Monitor(Base):
     # {source, property, comparison, target} rows (http, keyword, json; tls with
     # certificate_days), judged after the fields above.
     assertions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # multistep: the requests of one check, in order (see schemas.steps).
+    # multistep: the requests of one check, in order (see schemas.steps); browser: the
+    # actions after opening `url` (domain/browser.py).
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # While an incident is open and unacknowledged, remind this often; None: never.
     remind_every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -196,3 +197,5 @@ class WorkerStatus(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_total: Mapped[int] = mapped_column(BigInteger, default=0)
     missed_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Started with --browser: it takes its region's browser checks too.
+    browser: Mapped[bool] = mapped_column(Boolean, default=False)
