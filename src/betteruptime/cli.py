@@ -118,17 +118,32 @@ def worker(
     region: Annotated[
         str | None, typer.Option(help="Region to check from (default: BETTERUPTIME_REGION).")
     ] = None,
+    browser: Annotated[
+        bool,
+        typer.Option(
+            "--browser",
+            help="Also run the region's browser checks, in Chromium "
+            "(BETTERUPTIME_CHROMIUM_PATH, default /usr/bin/chromium).",
+        ),
+    ] = False,
 ) -> None:
     """Run a worker: consumes its region's check jobs from RabbitMQ, no database needed."""
     from betteruptime.domain.names import validate_region
+    from betteruptime.runtime.browsers import browser_problem
     from betteruptime.runtime.roles import run_worker
 
-    chosen = region or settings_or_exit().region
+    settings = settings_or_exit()
+    chosen = region or settings.region
     try:
         validate_region(chosen)
     except ValueError as error:
         fail(f"invalid --region: {error}")
-    _run_role("worker", run_worker, region=chosen)
+    chromium = settings.chromium_executable() if browser else None
+    if browser:
+        problem = browser_problem(chromium)
+        if problem:
+            fail(f"--browser: {problem}")
+    _run_role("worker", run_worker, region=chosen, chromium=chromium)
 
 
 @app.command()

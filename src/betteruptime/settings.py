@@ -36,6 +36,7 @@ from betteruptime.mail.addresses import parse_mailbox
 from betteruptime.mail.config import SmtpConfig, parse_smtp_url
 
 SECRET_KEY_FILE = ".betteruptime_secret"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # The settings whose variables carry a password, key or token: each variable NAME may
 # be given as the path of a file in NAME_FILE instead.
 SECRET_FIELDS = (
@@ -129,6 +130,14 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[
         int, Field(validation_alias=_env("BETTERUPTIME_WORKER_CONCURRENCY"), ge=1, le=100000)
     ] = 500
+    # Browser checks (worker --browser): the Chromium to drive (never downloaded; unset:
+    # /usr/bin/chromium when it exists) and how many pages a worker has open at once.
+    chromium_path: Annotated[
+        str | None, Field(validation_alias=_env("BETTERUPTIME_CHROMIUM_PATH"))
+    ] = None
+    browser_pages: Annotated[
+        int, Field(validation_alias=_env("BETTERUPTIME_BROWSER_PAGES"), ge=1, le=50)
+    ] = 2
     channel_rate_limit: Annotated[
         int, Field(validation_alias=_env("BETTERUPTIME_CHANNEL_RATE_LIMIT"), ge=1, le=10000)
     ] = 10
@@ -263,7 +272,7 @@ class Settings(BaseSettings):
 
         return validate_region(value)
 
-    @field_validator("metrics_token", "smtp_url", mode="before")
+    @field_validator("metrics_token", "smtp_url", "chromium_path", mode="before")
     @classmethod
     def _unset_if_empty(cls, value: object) -> object:
         # `BETTERUPTIME_METRICS_TOKEN=` in a .env file means "no token", not a short one.
@@ -322,6 +331,13 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return self.oidc_issuer is not None
+
+    def chromium_executable(self) -> str | None:
+        """The Chromium browser checks run in: BETTERUPTIME_CHROMIUM_PATH, else Debian's
+        /usr/bin/chromium; None when that is not there."""
+        if self.chromium_path:
+            return self.chromium_path
+        return DEFAULT_CHROMIUM if Path(DEFAULT_CHROMIUM).is_file() else None
 
     def target_policy(self) -> TargetPolicy:
         """Where checks and notifications may connect (the SSRF guard)."""

@@ -27,7 +27,7 @@ MAX_STEPS = 20
 # one is taken again at a lower quality, and dropped (said in the details) if still too big.
 SCREENSHOT_MAX_BYTES = 200 * 1024
 SCREENSHOT_QUALITIES = (60, 35, 15)
-VIEWPORT = {"width": 1280, "height": 720}
+VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 720
 
 
 def step_label(index: int, step: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ so a redelivered result changes nothing.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.db.models import (
     ROLLUP_MODELS,
     Check,
+    CheckScreenshot,
     Monitor,
     MonitorState,
     OutboxEvent,
@@ -26,6 +28,7 @@ from betteruptime.db.models.checks import aggregate_of, rollup_values
 from betteruptime.db.pairs import pair_conditions
 from betteruptime.db.types import utcnow
 from betteruptime.db.upsert import insert_for
+from betteruptime.domain.browser import SCREENSHOT_MAX_BYTES
 from betteruptime.domain.clock import honest_checked_at
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.rollups import (
@@ -89,6 +92,38 @@ async def insert_new_checks(
     )
     rows = await session.execute(statement, [_check_row(r) for r in unique.values()])
     return [unique[(row.monitor_id, row.due_at, row.region)] for row in rows]
+
+
+async def insert_screenshots(session: AsyncSession, results: Sequence[CheckResult]) -> None:
+    """Store the failure screenshots of newly stored checks (browser checks), decoded
+    from the base64 they travelled in. Only new checks are given, so a redelivered result
+    stores nothing twice."""
+    rows = [
+        {"monitor_id": r.monitor_id, "due_at": r.due_at, "region": r.region, "image": image}
+        for r in results
+        if (image := _screenshot(r)) is not None
+    ]
+    if rows:
+        statement = insert_for(session, CheckScreenshot.__table__).on_conflict_do_nothing(
+            index_elements=["monitor_id", "due_at", "region"]
+        )
+        await session.execute(statement, rows)
+
+
+def _screenshot(result: CheckResult) -> bytes | None:
+    """The result's screenshot as bytes; None without one, or when it is not base64 or
+    larger than a worker sends (a worker may run where it is not trusted)."""
+    if not result.screenshot:
+        return None
+    try:
+        image = base64.b64decode(result.screenshot, validate=True)
+    except ValueError:
+        log.warning(kv(event="screenshot_refused", monitor_id=result.monitor_id, why="base64"))
+        return None
+    if len(image) > SCREENSHOT_MAX_BYTES:
+        log.warning(kv(event="screenshot_refused", monitor_id=result.monitor_id, why="size"))
+        return None
+    return image
 
 
 async def update_rollups(
@@ -173,7 +208,9 @@ async def _apply(
     *,
     bulk: bool,
 ) -> list[OutboxEvent]:
-    """Rollups, the states' latest check, then decisions, for the checks just stored."""
+    """Screenshots, rollups, the states' latest check, then decisions, for the checks
+    just stored."""
+    await insert_screenshots(session, new)
     await update_rollups(session, new, bulk=bulk)
     for result in new:
         state = monitors[result.monitor_id][1]

@@ -23,6 +23,7 @@ async def record_heartbeats(session: AsyncSession, heartbeats: Sequence[WorkerHe
                     last_seen_at=beat.at,
                     checked_total=beat.checked_total,
                     missed_total=beat.missed_total,
+                    browser=beat.browser,
                 )
             )
             await session.flush()
@@ -30,3 +31,4 @@ async def record_heartbeats(session: AsyncSession, heartbeats: Sequence[WorkerHe
             row.last_seen_at = beat.at
             row.checked_total = beat.checked_total
             row.missed_total = beat.missed_total
+            row.browser = beat.browser

@@ -26,7 +26,11 @@ class Probes:
     """
 
     def __init__(
-        self, policy: TargetPolicy | None = None, *, rdap_bootstrap_url: str = IANA_BOOTSTRAP_URL
+        self,
+        policy: TargetPolicy | None = None,
+        *,
+        rdap_bootstrap_url: str = IANA_BOOTSTRAP_URL,
+        browser: Probe | None = None,
     ) -> None:
         # The SSRF guard: every probe judges the addresses it connects to, after DNS.
         tls = TlsProbe(policy=policy)
@@ -43,6 +47,9 @@ class Probes:
         self._probes["tls"] = tls
         self._probes["tcp"] = TcpProbe(policy)
         self._probes["dns"] = DnsProbe(policy)
+        # Only a worker started with --browser has one (and consumes browser jobs).
+        if browser is not None:
+            self._probes["browser"] = browser
 
     async def check(self, job: CheckJob) -> CheckResult:
         """Run `job` with the probe for its kind; never raises (see :class:`Probe`)."""

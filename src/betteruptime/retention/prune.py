@@ -1,4 +1,5 @@
-"""Retention: raw checks for `BETTERUPTIME_RETENTION_DAYS`, minute rollups for 48 hours,
+"""Retention: raw checks (and browser checks' failure screenshots) for
+`BETTERUPTIME_RETENTION_DAYS`, minute rollups for 48 hours,
 hour rollups for 90 days, day rollups for good; alert history (events, notifications and
 their delivery attempts, dead letters) for 90 days, like the incident timelines that show it;
 the audit log for 365 days (by `at`, which an index covers). Run by
@@ -21,6 +22,7 @@ from betteruptime.db.models import (
     AuditEntry,
     Base,
     Check,
+    CheckScreenshot,
     DeadLetter,
     Monitor,
     Notification,
@@ -51,6 +53,7 @@ MONITOR_CHUNK = 500
 @dataclass
 class RetentionReport:
     checks_deleted: int = 0
+    screenshots_deleted: int = 0
     rollups_deleted: int = 0
     alert_rows_deleted: int = 0
     audit_entries_deleted: int = 0
@@ -81,6 +84,15 @@ async def apply_retention(
             # DEFAULT partition); on SQLite it is the retention itself.
             report.checks_deleted += await _delete(
                 session, Check, Check.monitor_id, Check.due_at, chunk, checks_cutoff
+            )
+            # Failure screenshots of browser checks are kept as long as their checks.
+            report.screenshots_deleted += await _delete(
+                session,
+                CheckScreenshot,
+                CheckScreenshot.monitor_id,
+                CheckScreenshot.due_at,
+                chunk,
+                checks_cutoff,
             )
             report.rollups_deleted += await _delete(
                 session,

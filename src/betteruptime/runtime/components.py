@@ -13,6 +13,7 @@ from betteruptime.ingester.outbox import OutboxRelay
 from betteruptime.ingester.service import Ingester
 from betteruptime.notifier.dispatch import Dispatcher
 from betteruptime.notifier.service import Notifier
+from betteruptime.probes.browser import BrowserProbe
 from betteruptime.probes.registry import Probes
 from betteruptime.scheduler.heartbeats import HeartbeatClock
 from betteruptime.scheduler.leadership import Leadership, PostgresLeadership, SoleLeader
@@ -40,8 +41,14 @@ def make_scheduler(
     )
 
 
-def make_worker(settings: Settings, *, broker: Broker, region: str) -> tuple[Worker, Probes]:
-    probes = Probes(settings.target_policy(), rdap_bootstrap_url=settings.rdap_bootstrap_url)
+def make_worker(
+    settings: Settings, *, broker: Broker, region: str, chromium: str | None = None
+) -> tuple[Worker, Probes]:
+    """A worker of `region`; with `chromium` (an executable), one that takes the region's
+    browser checks too, in that Chromium."""
+    policy = settings.target_policy()
+    browser = BrowserProbe(executable=chromium, policy=policy) if chromium else None
+    probes = Probes(policy, rdap_bootstrap_url=settings.rdap_bootstrap_url, browser=browser)
     worker = Worker(
         jobs=JobQueue(broker),
         results=ResultQueue(broker),
@@ -49,6 +56,7 @@ def make_worker(settings: Settings, *, broker: Broker, region: str) -> tuple[Wor
         probes=probes,
         region=region,
         concurrency=settings.worker_concurrency,
+        browser_pages=settings.browser_pages if chromium else None,
     )
     return worker, probes
 

@@ -16,6 +16,7 @@ from betteruptime.db.migrate import upgrade_async
 from betteruptime.db.session import create_engine, session_factory
 from betteruptime.logs import get_logger, kv
 from betteruptime.runtime.app import create_app
+from betteruptime.runtime.browsers import browser_problem
 from betteruptime.runtime.components import (
     make_ingester,
     make_notifier,
@@ -40,7 +41,9 @@ async def run_embedded(settings: Settings) -> None:
     broker = await open_broker(settings.rabbitmq_url, stop, embedded=True)
     stream = await open_stream(settings.redis_url, stop, embedded=True)
     scheduler = make_scheduler(settings, sessions=sessions, engine=engine, broker=broker)
-    worker, probes = make_worker(settings, broker=broker, region=settings.region)
+    worker, probes = make_worker(
+        settings, broker=broker, region=settings.region, chromium=_chromium(settings)
+    )
     ingester, heartbeats = make_ingester(settings, sessions=sessions, broker=broker, stream=stream)
     notifier, sender = make_notifier(settings, sessions=sessions, stream=stream)
     # Pings received by the api go to the same in-process result queue as probe results.
@@ -113,6 +116,18 @@ def raise_if_crashed(tasks: dict[str, asyncio.Task[None]]) -> None:
     for task in tasks.values():
         if task.done() and not task.cancelled() and task.exception() is not None:
             raise RuntimeError("a role crashed; see the log above") from task.exception()
+
+
+def _chromium(settings: Settings) -> str | None:
+    """The Chromium for browser checks when this machine has one (and Playwright); the
+    log says whether browser checks run here, and if not, why."""
+    chromium = settings.chromium_executable()
+    problem = browser_problem(chromium)
+    if problem:
+        log.info(kv(event="browser_checks_off", why=problem))
+        return None
+    log.info(kv(event="browser_checks_on", chromium=chromium, pages=settings.browser_pages))
+    return chromium
 
 
 def _describe(settings: Settings) -> str:

@@ -85,10 +85,15 @@ async def run_scheduler(settings: Settings, stop: asyncio.Event, exits: AsyncExi
 
 
 async def run_worker(
-    settings: Settings, stop: asyncio.Event, exits: AsyncExitStack, *, region: str
+    settings: Settings,
+    stop: asyncio.Event,
+    exits: AsyncExitStack,
+    *,
+    region: str,
+    chromium: str | None = None,
 ) -> None:
     broker = await _broker(settings, stop, exits)
-    worker, probes = make_worker(settings, broker=broker, region=region)
+    worker, probes = make_worker(settings, broker=broker, region=region, chromium=chromium)
     exits.push_async_callback(probes.close)
     await worker.run(stop)
 

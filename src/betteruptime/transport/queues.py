@@ -23,8 +23,15 @@ HEARTBEATS_QUEUE = "workers"
 DEFAULT_BATCH = 100
 
 
-def jobs_queue(region: str) -> str:
-    return f"jobs.{region}"
+def jobs_queue(region: str, *, browser: bool = False) -> str:
+    """Where a region's check jobs wait: `jobs.<region>`, and `jobs.<region>.browser`
+    for browser checks, which only workers started with --browser consume (a region
+    name has no dot, so the two never meet)."""
+    return f"jobs.{region}.browser" if browser else f"jobs.{region}"
+
+
+def is_browser_job(job: CheckJob) -> bool:
+    return job.spec.kind == "browser"
 
 
 @dataclass(slots=True)
@@ -88,14 +95,18 @@ class JobQueue(_TypedQueue[CheckJob]):
         super().__init__(broker, CheckJob, batch_size)
 
     async def publish(self, jobs: Sequence[CheckJob]) -> None:
-        by_region: dict[str, list[CheckJob]] = {}
+        by_queue: dict[str, list[CheckJob]] = {}
         for job in jobs:
-            by_region.setdefault(job.region, []).append(job)
-        for region, region_jobs in by_region.items():
-            await self._publish(jobs_queue(region), region_jobs)
+            queue = jobs_queue(job.region, browser=is_browser_job(job))
+            by_queue.setdefault(queue, []).append(job)
+        for queue, queued in by_queue.items():
+            await self._publish(queue, queued)
 
-    async def consumer(self, region: str, *, prefetch: int) -> TypedConsumer[CheckJob]:
-        return await self._consumer(jobs_queue(region), prefetch)
+    async def consumer(
+        self, region: str, *, prefetch: int, browser: bool = False
+    ) -> TypedConsumer[CheckJob]:
+        """The region's jobs; with `browser`, its browser checks instead."""
+        return await self._consumer(jobs_queue(region, browser=browser), prefetch)
 
 
 class ResultQueue(_TypedQueue[CheckResult]):

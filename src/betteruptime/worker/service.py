@@ -4,6 +4,10 @@ Stateless and database-free. Jobs arrive in batches; each job runs as its own ta
 a concurrency bound; results are published in batches by a small buffer; a job batch is
 acked only once every result from it has been published, so a worker that dies mid-batch
 leaves the whole batch to be redelivered (results are idempotent downstream).
+
+A worker started with --browser (`browser_pages`) also consumes its region's browser
+checks (`jobs.<region>.browser`), at most `browser_pages` at once, with a prefetch of as
+many batches: the rest wait in the queue for another browser worker of the region.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Worker:
         concurrency: int,
         heartbeats: HeartbeatQueue | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        browser_pages: int | None = None,
     ) -> None:
         self._jobs = jobs
         self._heartbeats = heartbeats
@@ -53,6 +58,9 @@ class Worker:
         self._probes = probes
         self.region = region
         self._slots = asyncio.Semaphore(concurrency)
+        # Browser checks have slots of their own: a page costs far more than a request.
+        self._browser_pages = browser_pages
+        self._browser_slots = asyncio.Semaphore(browser_pages or 1)
         # Enough batches in hand to keep every slot busy, and no more: the rest stay in the
         # queue where another worker of the region can take them.
         self._prefetch = max(2, concurrency // 50)
@@ -61,18 +69,31 @@ class Worker:
         self.checked = 0
         self.missed = 0
 
+    @property
+    def browser(self) -> bool:
+        """Whether this worker takes browser checks (started with --browser)."""
+        return self._browser_pages is not None
+
     async def run(self, stop: asyncio.Event) -> None:
-        consumer = await self._jobs.consumer(self.region, prefetch=self._prefetch)
+        consumers = [await self._jobs.consumer(self.region, prefetch=self._prefetch)]
+        intakes = [self._intake(consumers[0], stop, self._slots)]
+        if self._browser_pages is not None:
+            pages = self._browser_pages
+            consumers.append(await self._jobs.consumer(self.region, prefetch=pages, browser=True))
+            intakes.append(self._intake(consumers[1], stop, self._browser_slots))
         beating = asyncio.create_task(self._beat(stop))
-        log.info(kv(event="started", region=self.region, worker=self.worker_id))
+        log.info(
+            kv(event="started", region=self.region, worker=self.worker_id, browser=self.browser)
+        )
         try:
-            await self._intake(consumer, stop)
+            await asyncio.gather(*intakes)
             # Intake has stopped: finish what is in hand, publish it, ack it.
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._buffer.flush()
         finally:
-            await consumer.close()
+            for consumer in consumers:
+                await consumer.close()
             await beating
         log.info(kv(event="stopped", checked=self.checked, missed=self.missed))
 
@@ -84,6 +105,7 @@ class Worker:
             at=self._clock(),
             checked_total=self.checked,
             missed_total=self.missed,
+            browser=self.browser,
         )
 
     async def _beat(self, stop: asyncio.Event) -> None:
@@ -104,7 +126,9 @@ class Worker:
                     continue
                 break
 
-    async def _intake(self, consumer: TypedConsumer[CheckJob], stop: asyncio.Event) -> None:
+    async def _intake(
+        self, consumer: TypedConsumer[CheckJob], stop: asyncio.Event, slots: asyncio.Semaphore
+    ) -> None:
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while True:
@@ -115,15 +139,15 @@ class Worker:
                     with contextlib.suppress(asyncio.CancelledError):
                         await getting
                     return
-                task = asyncio.create_task(self._run_batch(getting.result()))
+                task = asyncio.create_task(self._run_batch(getting.result(), slots))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
         finally:
             stopping.cancel()
 
-    async def _run_batch(self, batch: Batch[CheckJob]) -> None:
+    async def _run_batch(self, batch: Batch[CheckJob], slots: asyncio.Semaphore) -> None:
         try:
-            await asyncio.gather(*(self._run_job(job) for job in batch.items))
+            await asyncio.gather(*(self._run_job(job, slots) for job in batch.items))
         except Exception as error:
             # Results could not be published: hand the batch back for another try.
             log.warning(kv(event="batch_failed", error=type(error).__name__))
@@ -131,8 +155,8 @@ class Worker:
             return
         await batch.ack()
 
-    async def _run_job(self, job: CheckJob) -> None:
-        async with self._slots:
+    async def _run_job(self, job: CheckJob, slots: asyncio.Semaphore) -> None:
+        async with slots:
             if self._clock() >= job.expires_at:
                 # Too late to be honest about this due time: the next one is already due.
                 self.missed += 1

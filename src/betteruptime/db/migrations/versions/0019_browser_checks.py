@@ -1,8 +1,8 @@
 """Browser checks: which workers take browser checks, and the screenshots of failed
 browser checks (a browser monitor's steps are in monitors.steps, from 0014)
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import betteruptime.db.types
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
