@@ -23,7 +23,14 @@ Headers = dict[str, str]
 
 
 async def beat(
-    sessions: SessionFactory, worker: str, region: str, *, age_s: float, checked: int, missed: int
+    sessions: SessionFactory,
+    worker: str,
+    region: str,
+    *,
+    age_s: float,
+    checked: int,
+    missed: int,
+    browser: bool = False,
 ) -> None:
     now = utcnow()
     async with sessions() as session, session.begin():
@@ -37,6 +44,7 @@ async def beat(
                     at=now - timedelta(seconds=age_s),
                     checked_total=checked,
                     missed_total=missed,
+                    browser=browser,
                 )
             ],
         )

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from betteruptime.domain.workers import BROWSER_KINDS
+
 
 @dataclass(frozen=True, slots=True)
 class RegionReport:
@@ -82,13 +84,16 @@ def region_warnings(
     kind: str, regions: Sequence[str], *, live: Collection[str], min_failed: int | None
 ) -> list[str]:
     """What stops a monitor from being checked as configured, in words for its owner:
-    each of its regions with no live worker, and a `min_failed` it can no longer reach.
-    None for a heartbeat: it is pinged, not checked from regions."""
+    each of its regions with no live worker (`live`: the regions where a worker that can
+    check its kind is alive, LiveRegions.for_kind), and a `min_failed` it can no longer
+    reach. None for a heartbeat: it is pinged, not checked from regions."""
     if kind == "heartbeat":
         return []
     regions = regions or ["default"]  # stored without: checked from there (scheduler)
     absent = [region for region in regions if region not in live]
-    warnings = [f"no live worker in {region}" for region in absent]
+    # A browser check needs a worker started with --browser: `live` holds only those.
+    worker = "browser worker" if kind in BROWSER_KINDS else "worker"
+    warnings = [f"no live {worker} in {region}" for region in absent]
     present = len(regions) - len(absent)
     if absent and min_failed is not None and present < min_failed:
         warnings.append(

@@ -30,9 +30,10 @@ from betteruptime.domain.heartbeats import PING_REGION
 from betteruptime.domain.messages import CheckResult
 from betteruptime.domain.quorum import RegionReport, Verdict, awaited_regions, judge
 from betteruptime.domain.state_machine import MonitorStatus, apply_outcome
+from betteruptime.domain.workers import LiveRegions
 from betteruptime.ingester.rows import DecidedState, DecidingMonitor
 from betteruptime.services.in_maintenance import monitors_in_maintenance
-from betteruptime.services.regions import live_regions
+from betteruptime.services.regions import live_workers
 
 # How long past its timeout a due time waits for slower regions before it is decided.
 REGION_GRACE = timedelta(seconds=5)
@@ -89,14 +90,14 @@ async def decide_ready(
             )
     reports = {**single, **(await reports_for(session, multi) if multi else {})}
     parked = await _parked(session, {monitor_id for monitor_id, _ in multi})
-    live = set(await live_regions(session)) if multi else set()
+    live = await live_workers(session) if multi else LiveRegions()
     events: list[OutboxEvent] = []
     for monitor_id, due_at in sorted(reports):
         monitor, state = monitors[monitor_id]
         if state.last_due_at is not None and due_at <= state.last_due_at:
             continue  # an older due time arriving late: stored, but already decided past
         got = reports[(monitor_id, due_at)]
-        awaited = awaited_regions(judged_regions(monitor), live=live)
+        awaited = awaited_regions(judged_regions(monitor), live=live.for_kind(monitor.kind))
         if {r.region for r in got} >= set(awaited):
             waiting = parked.get(monitor_id, [])
             earlier = [(monitor_id, d) for d in waiting if d < due_at]
@@ -135,14 +136,16 @@ async def decide_overdue(
 ) -> list[OutboxEvent]:
     """Decide parked due times whose deadline passed, with whatever regions reported."""
     reports = await reports_for(session, keys)
-    live = set(await live_regions(session))
+    live = await live_workers(session)
     events: list[OutboxEvent] = []
     for monitor_id, due_at in sorted(keys):
         if monitor_id not in monitors:
             continue
         monitor, state = monitors[monitor_id]
         if state.last_due_at is None or due_at > state.last_due_at:
-            awaited = len(awaited_regions(judged_regions(monitor), live=live))
+            awaited = len(
+                awaited_regions(judged_regions(monitor), live=live.for_kind(monitor.kind))
+            )
             got = reports[(monitor_id, due_at)]
             events += await _decide(session, monitor, state, due_at, got, awaited=awaited)
     await _unpark(session, keys)

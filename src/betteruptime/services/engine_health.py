@@ -68,6 +68,7 @@ DEGRADED_STATES = frozenset({"stale", "stopped", "degraded"})
 class RegionFacts:
     live: int
     last_seen_at: datetime | None
+    live_browser: int = 0  # of `live`, started with --browser
 
 
 @dataclass(slots=True)
@@ -77,6 +78,7 @@ class EngineFacts:
     now: datetime
     regions: dict[str, RegionFacts] = field(default_factory=dict)  # where workers were seen
     monitored: dict[str, int] = field(default_factory=dict)  # active probed monitors per region
+    browser_monitored: dict[str, int] = field(default_factory=dict)  # of them, browser checks
     cursor_updated_at: datetime | None = None
     shortest_interval_seconds: int | None = None  # of active probed monitors
     last_check_at: datetime | None = None
@@ -91,16 +93,20 @@ class EngineFacts:
 async def read_facts(session: AsyncSession, *, now: datetime) -> EngineFacts:
     """Eight aggregate queries, over small tables, an index, or grouped to a few rows."""
     facts = EngineFacts(now=now)
-    live = func.count().filter(WorkerStatus.last_seen_at >= now - LIVE_FOR)
+    alive = WorkerStatus.last_seen_at >= now - LIVE_FOR
+    live = func.count().filter(alive)
+    live_browser = func.count().filter(alive, WorkerStatus.browser.is_(True))
     workers = await session.execute(
-        select(WorkerStatus.region, live, func.max(WorkerStatus.last_seen_at)).group_by(
-            WorkerStatus.region
-        )
+        select(
+            WorkerStatus.region, live, func.max(WorkerStatus.last_seen_at), live_browser
+        ).group_by(WorkerStatus.region)
     )
     facts.regions = {
-        region: RegionFacts(int(count or 0), seen) for region, count, seen in workers.all()
+        region: RegionFacts(int(count or 0), seen, int(browsers or 0))
+        for region, count, seen, browsers in workers.all()
     }
     facts.monitored = dict(await monitored_regions(session))
+    facts.browser_monitored = dict(await monitored_regions(session, browser=True))
     facts.cursor_updated_at = await session.scalar(select(func.max(SchedulerCursor.updated_at)))
     facts.shortest_interval_seconds = await session.scalar(
         select(func.min(Monitor.interval_seconds)).where(*PROBED)
@@ -159,12 +165,16 @@ def _workers(facts: EngineFacts) -> dict[str, Any]:
     """Per region (seen with workers, or checked from by active monitors): `ok` with a
     live worker; `stale` when its workers went quiet within FORGET_REGION_AFTER;
     `missing` when active monitors are checked from it and no worker is alive or was
-    lately (never started, or decommissioned while still in use); else `gone`."""
+    lately (never started, or decommissioned while still in use), or when active browser
+    checks are and no live worker takes them (none started with --browser); else `gone`."""
     regions: dict[str, Any] = {}
     for name in sorted(facts.regions.keys() | facts.monitored.keys()):
         region = facts.regions.get(name, RegionFacts(0, None))
         monitors = facts.monitored.get(name, 0)
-        if region.live:
+        browser_monitors = facts.browser_monitored.get(name, 0)
+        if region.live and browser_monitors and not region.live_browser:
+            state = "missing"  # its browser checks are not checked
+        elif region.live:
             state = "ok"
         elif region.last_seen_at and facts.now - region.last_seen_at <= FORGET_REGION_AFTER:
             state = "stale"
@@ -176,6 +186,11 @@ def _workers(facts: EngineFacts) -> dict[str, Any]:
             "last_seen_at": _iso(region.last_seen_at),
             "monitors": monitors,
         }
+        if browser_monitors or region.live_browser:  # said where browser checks matter
+            regions[name] |= {
+                "live_browser": region.live_browser,
+                "browser_monitors": browser_monitors,
+            }
     states = {entry["state"] for entry in regions.values()}
     if "stale" in states:
         overall = "stale"

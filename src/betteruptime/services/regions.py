@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.db.models import Monitor, WorkerStatus
 from betteruptime.db.types import utcnow
-from betteruptime.domain.workers import LIVE_FOR
+from betteruptime.domain.workers import BROWSER_KINDS, LIVE_FOR, LiveRegions
 from betteruptime.logs import get_logger, kv
 from betteruptime.transport.base import Broker
 from betteruptime.transport.queues import jobs_queue
@@ -37,10 +37,26 @@ async def live_regions(session: AsyncSession, *, now: datetime | None = None) ->
     return sorted(rows.all())
 
 
+async def live_workers(session: AsyncSession, *, now: datetime | None = None) -> LiveRegions:
+    """The regions with a live worker, and those with a live browser worker."""
+    since = (now or utcnow()) - LIVE_FOR
+    rows = await session.execute(
+        select(WorkerStatus.region, WorkerStatus.browser)
+        .where(WorkerStatus.last_seen_at >= since)
+        .distinct()
+    )
+    pairs = rows.all()
+    return LiveRegions(
+        any=frozenset(region for region, _ in pairs),
+        browser=frozenset(region for region, browser in pairs if browser),
+    )
+
+
 async def monitored_regions(
-    session: AsyncSession, *, organization_id: int | None = None
+    session: AsyncSession, *, organization_id: int | None = None, browser: bool = False
 ) -> Counter[str]:
-    """How many active probed monitors (of `organization_id`, or everyone's) each region checks.
+    """How many active probed monitors (of `organization_id`, or everyone's; with
+    `browser`, only browser checks) each region checks.
 
     Grouped by the regions list as stored, so the database returns one row per distinct
     list (a handful), not one per monitor."""
@@ -48,6 +64,8 @@ async def monitored_regions(
     statement = select(regions, func.count()).where(*PROBED).group_by(regions)
     if organization_id is not None:
         statement = statement.where(Monitor.organization_id == organization_id)
+    if browser:
+        statement = statement.where(Monitor.kind.in_(BROWSER_KINDS))
     counts: Counter[str] = Counter()
     for stored, count in await session.execute(statement):
         for region in json.loads(stored or "[]") or ["default"]:
@@ -94,10 +112,14 @@ async def region_summary(
     no worker is listed with `live_workers` 0: its monitors are never checked."""
     since = (now or utcnow()) - LIVE_FOR
     live = func.count().filter(WorkerStatus.last_seen_at >= since)
+    live_browser = func.count().filter(
+        WorkerStatus.last_seen_at >= since, WorkerStatus.browser.is_(True)
+    )
     rows = await session.execute(
         select(
             WorkerStatus.region,
             live,
+            live_browser,
             func.sum(WorkerStatus.checked_total),
             func.sum(WorkerStatus.missed_total),
             func.max(WorkerStatus.last_seen_at),
@@ -109,21 +131,31 @@ async def region_summary(
         {
             "region": region,
             "live_workers": int(alive or 0),
+            "live_browser_workers": int(alive_browser or 0),
             "checked": int(checked or 0),
             "missed": int(missed or 0),
             "last_seen_at": last_seen,
         }
-        for region, alive, checked, missed, last_seen in rows
+        for region, alive, alive_browser, checked, missed, last_seen in rows
     ]
     monitors = await monitored_regions(session, organization_id=organization_id)
+    browser = await monitored_regions(session, organization_id=organization_id, browser=True)
     seen = {str(row["region"]) for row in summary}
     summary += [
-        {"region": region, "live_workers": 0, "checked": 0, "missed": 0, "last_seen_at": None}
+        {
+            "region": region,
+            "live_workers": 0,
+            "live_browser_workers": 0,
+            "checked": 0,
+            "missed": 0,
+            "last_seen_at": None,
+        }
         for region in monitors.keys() - seen
     ]
     summary.sort(key=lambda row: str(row["region"]))
     for row in summary:
         row["monitors"] = monitors[str(row["region"])]
+        row["browser_monitors"] = browser[str(row["region"])]
     backlogs = await region_backlogs(broker, [str(row["region"]) for row in summary])
     for row in summary:
         row["backlog"] = backlogs[str(row["region"])]

@@ -36,7 +36,7 @@ from betteruptime.domain.rollups import (
     bucket_start,
     merge_all,
 )
-from betteruptime.services.regions import live_regions
+from betteruptime.services.regions import live_workers
 from betteruptime.web.overview_labels import joined_tags, mark_in_maintenance, split_tags
 
 STATUSES = ("down", "degraded", "pending", "up", "paused")
@@ -114,7 +114,7 @@ async def overview_rows(
         .outerjoin(MonitorState, MonitorState.monitor_id == Monitor.id)
         .where(Monitor.organization_id == organization_id)
     )
-    live = set(await live_regions(session))
+    live = await live_workers(session)
     rows = {
         r.id: MonitorRow(
             id=r.id,
@@ -125,7 +125,9 @@ async def overview_rows(
             last_checked_at=r.last_checked_at,
             last_error=r.last_error,
             created_at=r.created_at,
-            warnings=region_warnings(r.kind, r.regions, live=live, min_failed=r.min_failed_regions),
+            warnings=region_warnings(
+                r.kind, r.regions, live=live.for_kind(r.kind), min_failed=r.min_failed_regions
+            ),
             group=r.group,
             tags=split_tags(r.tags),
         )

@@ -21,6 +21,7 @@ from betteruptime.api.errors import ApiError, ErrorBody
 from betteruptime.domain.quorum import region_warnings
 from betteruptime.domain.rollups import WINDOWS
 from betteruptime.domain.tags import MAX_TAGS
+from betteruptime.domain.workers import LiveRegions as LiveWorkers
 from betteruptime.schemas.checks import CheckPublic, StatsPublic, StatsWindow
 from betteruptime.schemas.instants import Instant
 from betteruptime.schemas.monitor_bulk import MonitorBulk, MonitorBulkResult
@@ -32,7 +33,7 @@ from betteruptime.services import monitor_bulk as bulk_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services import stats as stats_service
 from betteruptime.services.monitor_filters import MonitorFilter
-from betteruptime.services.regions import live_regions
+from betteruptime.services.regions import live_workers
 
 MAX_QUERY_LENGTH = 200
 
@@ -47,24 +48,27 @@ router = APIRouter(
 )
 
 
-async def _live_regions(session: SessionDep) -> frozenset[str]:
-    return frozenset(await live_regions(session))
+async def _live_workers(session: SessionDep) -> LiveWorkers:
+    return await live_workers(session)
 
 
-LiveRegions = Annotated[frozenset[str], Depends(_live_regions)]
+LiveRegions = Annotated[LiveWorkers, Depends(_live_workers)]
 
 
 def _public(
     record: monitor_service.MonitorRecord,
     base_url: str,
-    live: frozenset[str],
+    live: LiveWorkers,
     context: RequestContext | None = None,
 ) -> MonitorPublic:
     """The monitor as answered; its secrets only to a role that may see them (those
     who may change monitors always may)."""
     monitor = record.monitor
     warnings = region_warnings(
-        monitor.kind, monitor.regions, live=live, min_failed=monitor.min_failed_regions
+        monitor.kind,
+        monitor.regions,
+        live=live.for_kind(monitor.kind),
+        min_failed=monitor.min_failed_regions,
     )
     secrets = context is None or context.can("read_secrets")
     return MonitorPublic.from_row(

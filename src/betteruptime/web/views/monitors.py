@@ -22,7 +22,7 @@ from betteruptime.services import incidents as incident_service
 from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
 from betteruptime.services.in_maintenance import monitors_in_maintenance
-from betteruptime.services.regions import live_regions
+from betteruptime.services.regions import live_workers
 from betteruptime.web.access import ChartMonitor, EditableMonitor, PageMonitor, PageReader
 from betteruptime.web.charts import CHART_RANGES, DEFAULT_RANGE, chart_series, opening_range
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
@@ -83,7 +83,7 @@ async def monitor_page(
         "warnings": region_warnings(
             monitor.kind,
             monitor.regions,
-            live=await live_regions(db),
+            live=(await live_workers(db)).for_kind(monitor.kind),
             min_failed=monitor.min_failed_regions,
         ),
         "in_maintenance": bool(await monitors_in_maintenance(db, [monitor.id], at=now)),
