@@ -42,6 +42,7 @@ from betteruptime.web.views import (
     oidc,
     organizations,
     overview,
+    screenshots,
     status_page_forms,
     status_pages,
     two_factor,
@@ -107,6 +108,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         overview.router,
         monitor_forms.router,  # before monitors: /monitors/new is not a monitor's page
         monitors.router,
+        screenshots.router,
         channels.router,
         incidents.router,
         status_pages.router,

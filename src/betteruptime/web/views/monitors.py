@@ -23,6 +23,7 @@ from betteruptime.services import monitors as monitor_service
 from betteruptime.services.checks import list_checks
 from betteruptime.services.in_maintenance import monitors_in_maintenance
 from betteruptime.services.regions import live_workers
+from betteruptime.services.screenshots import screenshots_of
 from betteruptime.web.access import ChartMonitor, EditableMonitor, PageMonitor, PageReader
 from betteruptime.web.charts import CHART_RANGES, DEFAULT_RANGE, chart_series, opening_range
 from betteruptime.web.dashboard import display_target, monitor_summary, status_of
@@ -68,6 +69,8 @@ async def monitor_page(
         "summary": await monitor_summary(db, monitor_id=monitor.id, now=now),
         "checks": checks,
         "registration": registration(monitor, record.state, checks, now),
+        # Browser checks: which of them have a failure screenshot (by due time, region).
+        "screenshots": await screenshots_of(db, monitor_id=monitor.id, checks=checks),
         "incidents": await incident_service.list_incidents(
             db,
             organization_id=org.organization_id,
