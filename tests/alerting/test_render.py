@@ -181,3 +181,13 @@ def test_a_digest_escapes_html_too() -> None:
     message = render_digest([context("down", monitor_name="<b>x</b>")] * 2)
     assert "<b>x</b>" in message.text
     assert "<b>x</b>" not in message.html and "&lt;b&gt;x&lt;/b&gt;" in message.html
+
+
+def test_a_browser_checks_down_links_its_failure_screenshot_and_its_recovery_does_not() -> None:
+    url = "https://uptime.example.com/monitors/7/screenshots/3"
+    down = render(context("down", monitor_kind="browser", screenshot_url=url))
+    up = render(context("up", monitor_kind="browser", screenshot_url=url))
+
+    assert f"Screenshot: {url}" in down.text
+    assert f"<b>Screenshot:</b> {url}" in down.html
+    assert "Screenshot" not in up.text

@@ -38,6 +38,8 @@ class AlertContext(BaseModel):
     window_name: str | None = None
     window_ends_at: datetime | None = None
     window_monitors: list[str] = Field(default_factory=list)
+    # down/reminder of a browser check: its failure screenshot on the dashboard (signed in).
+    screenshot_url: str | None = None
 
     def down_seconds(self) -> float | None:
         """How long the outage lasted (up) or has lasted so far (reminder)."""

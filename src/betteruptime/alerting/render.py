@@ -95,6 +95,8 @@ def _facts(context: AlertContext) -> list[tuple[str, str]]:
         facts.append(("Acknowledged at", _when(context.acknowledged_at)))
     if context.incident_id is not None:
         facts.append(("Incident", f"#{context.incident_id}"))
+    if context.screenshot_url and context.type in ("down", "reminder"):
+        facts.append(("Screenshot", context.screenshot_url))
     return facts
 
 

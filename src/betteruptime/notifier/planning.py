@@ -40,6 +40,7 @@ from betteruptime.notifier.notices import (
     in_maintenance,
     maintenance_rows,
 )
+from betteruptime.services.screenshots import latest_screenshot, screenshot_path
 
 # Statuses of a down message that count as "this channel was told".
 TOLD = ("sending", "sent", "folded", "failed")
@@ -92,8 +93,15 @@ async def _latest_reports(
 
 
 async def alert_context(
-    session: AsyncSession, event: Event, monitor: Monitor, incident: Incident | None, now: datetime
+    session: AsyncSession,
+    event: Event,
+    monitor: Monitor,
+    incident: Incident | None,
+    now: datetime,
+    base_url: str = "",
 ) -> AlertContext:
+    """What the event's message says. `base_url` (BETTERUPTIME_PUBLIC_URL) starts the
+    links it carries: a browser check's failure screenshot on the dashboard."""
     decided_at = event.decided_at or now
     context = AlertContext(
         type=event.type,
@@ -117,6 +125,10 @@ async def alert_context(
         context.failing_regions = sorted(region for region, _ in failing)
         codes = [code for _, code in failing if code is not None]
         context.status_code = codes[0] if codes else None
+        if monitor.kind == "browser":
+            shot = await latest_screenshot(session, monitor_id=monitor.id, at_or_before=decided_at)
+            if shot is not None:
+                context.screenshot_url = base_url + screenshot_path(monitor.id, shot)
     if event.type == "up" and incident is not None and incident.resolved_at is None:
         context.resolved_at = event.at
     if event.type == "degraded":
@@ -177,9 +189,12 @@ async def mark_planned(session: AsyncSession, event_ids: Sequence[int], *, now: 
         )
 
 
-async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: datetime) -> int:
+async def plan_events(
+    session: AsyncSession, events: Sequence[Event], *, now: datetime, base_url: str = ""
+) -> int:
     """Write the notifications of `events` and stamp them planned (uncommitted); returns
-    how many notifications were planned, counting those that existed already."""
+    how many notifications were planned, counting those that existed already. `base_url`
+    starts the links in messages (see alert_context)."""
     await mark_planned(session, [event.id for event in events], now=now)
     rows: list[dict[str, Any]] = []
     for event in events:
@@ -202,7 +217,7 @@ async def plan_events(session: AsyncSession, events: Sequence[Event], *, now: da
         )
         if not planned:
             continue
-        context = await alert_context(session, event, monitor, incident, now)
+        context = await alert_context(session, event, monitor, incident, now, base_url)
         # A message that cannot be written fails here, where its event is set aside,
         # not when sending, where it would hold up its channel.
         render(context)

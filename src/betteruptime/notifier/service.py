@@ -80,6 +80,7 @@ class Notifier:
         consumer: str | None = None,
         claim_idle_ms: int = CLAIM_IDLE_MS,
         before_ack: BeforeAck | None = None,
+        base_url: str = "",
     ) -> None:
         self._stream = stream
         self._sessions = sessions
@@ -87,6 +88,8 @@ class Notifier:
         self.consumer = consumer or f"{socket.gethostname()}:{os.getpid()}"
         self._claim_idle_ms = claim_idle_ms
         self._before_ack = before_ack
+        # BETTERUPTIME_PUBLIC_URL: where links in messages point (a failure screenshot).
+        self._base_url = base_url
         # Entries whose handling failed (database away): handled again first thing.
         self._unfinished: list[StreamEntry] = []
         self.handled = 0
@@ -193,7 +196,8 @@ class Notifier:
         now = utcnow()
         try:
             async with self._sessions() as session, session.begin():
-                return await plan_events(session, [item.event for item in received], now=now), []
+                events = [item.event for item in received]
+                return await plan_events(session, events, now=now, base_url=self._base_url), []
         except Exception as error:
             if unavailable(error):
                 raise
@@ -204,7 +208,9 @@ class Notifier:
         for item in received:
             try:
                 async with self._sessions() as session, session.begin():
-                    planned += await plan_events(session, [item.event], now=now)
+                    planned += await plan_events(
+                        session, [item.event], now=now, base_url=self._base_url
+                    )
             except Exception as error:
                 if unavailable(error):
                     raise

@@ -85,4 +85,10 @@ def make_notifier(
         retry=RetryPolicy(first_delay_seconds=settings.notify_retry_seconds),
         lease=timedelta(seconds=settings.notify_lease_seconds),
     )
-    return Notifier(stream=stream, sessions=sessions, dispatcher=dispatcher), sender
+    notifier = Notifier(
+        stream=stream,
+        sessions=sessions,
+        dispatcher=dispatcher,
+        base_url=settings.public_base_url(),
+    )
+    return notifier, sender
