@@ -4,6 +4,7 @@ decided in one place (domain.monitor_kinds.new_monitor_values)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,6 +47,7 @@ NEEDS: dict[str, dict[str, Any]] = {
     "tls": {"url": "https://s.example/"},
     "domain": {"url": "domain://r.example.com"},
     "heartbeat": {"period_seconds": 3600},
+    "browser": {"url": "https://b.example/", "steps": [{"action": "click", "selector": "#buy"}]},
 }
 # Made by the server, or telling the three apart: not settings.
 _NOT_SETTINGS = ("id", "name", "ping_url", "created_at", "updated_at")
@@ -72,7 +74,11 @@ def apply_file(database_url: str, settings: Settings, folder: Path, text: str) -
 async def create_with_the_form(browser: httpx.AsyncClient, name: str, kind: str) -> None:
     """The new-monitor form as it opens, with only the name, kind and what it needs typed."""
     fields = form_fields((await browser.get("/monitors/new")).text, "/monitors/new")
-    typed = {name: str(value) for name, value in NEEDS[kind].items()}
+    # Steps are typed as the API's JSON list.
+    typed = {
+        name: json.dumps(value) if name == "steps" else str(value)
+        for name, value in NEEDS[kind].items()
+    }
     created = await browser.post(
         "/monitors/new", data=as_data(fields, name=name, kind=kind, **typed)
     )

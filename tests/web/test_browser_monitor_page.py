@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
+
+import httpx
 
 from api.conftest import CreateMonitor, Headers
 from betteruptime.db.models import Check, CheckScreenshot
 from betteruptime.db.session import SessionFactory
 from betteruptime.db.types import utcnow
+from testkit.html_forms import as_data, form_fields
 from web.conftest import OpenBrowser
 
 IMAGE = b"\xff\xd8\xff\xe0 a jpeg"
@@ -88,3 +92,37 @@ async def test_a_browser_monitor_without_checks_says_none_ran_yet(
     page = (await (await open_browser("alice@example.com")).get(f"/monitors/{monitor['id']}")).text
 
     assert "No browser check has run yet." in page
+
+
+async def test_the_form_takes_a_browser_checks_steps_as_a_json_list_and_names_a_bad_one(
+    open_browser: OpenBrowser, client: httpx.AsyncClient, alice: Headers
+) -> None:
+    browser = await open_browser("alice@example.com")
+    fields = form_fields((await browser.get("/monitors/new")).text, "/monitors/new")
+
+    def typed(steps: str) -> dict[str, Any]:
+        return as_data(
+            fields, name="journey", kind="browser", url="https://shop.example/", steps=steps
+        )
+
+    bad_step = await browser.post(
+        "/monitors/new",
+        data=typed(
+            '[{"action": "click", "selector": "#buy"}, {"action": "fill", "selector": "#q"}]'
+        ),
+    )
+    good = await browser.post(
+        "/monitors/new",
+        data=typed(
+            '[{"action": "click", "selector": "#buy"},\r\n {"action": "press", "key": "Enter"}]'
+        ),
+    )
+
+    assert bad_step.status_code == 422
+    assert "entry 2: fill.value: this field is required" in bad_step.text
+    assert good.status_code == 303, good.text
+    made = (await client.get("/api/v1/monitors", headers=alice)).json()
+    assert made[0]["steps"] == [
+        {"action": "click", "selector": "#buy"},
+        {"action": "press", "key": "Enter"},
+    ]

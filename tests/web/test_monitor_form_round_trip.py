@@ -109,6 +109,19 @@ AWKWARD: dict[str, dict[str, Any]] = {
             },
         ],
     },
+    "browser": {
+        "url": "https://shop.example/start?x=1",
+        "steps": [
+            {"action": "goto", "url": "/login"},
+            # A tab, a line break, quotes, a backslash and unicode in what is typed.
+            {"action": "fill", "selector": 'input[name="q"]', "value": 'a\tb\n"c" \\ ünï '},
+            {"action": "press", "key": "Control+A"},
+            {"action": "expect_text", "text": "  Total: 42,00 \u20ac"},
+            {"action": "expect_text", "selector": "#total", "text": "42"},
+            {"action": "expect_url", "pattern": "/done*"},
+        ],
+        "max_response_time_ms": 9000,
+    },
     "heartbeat": {
         "cron": "*/5 3 * * 1-5",
         "timezone": "Europe/Paris",

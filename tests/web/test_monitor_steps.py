@@ -139,6 +139,6 @@ async def test_a_multistep_monitor_made_with_the_form_has_its_steps(
     (monitor,) = (await client.get(API, headers=alice)).json()
     assert [step["name"] for step in monitor["steps"]] == ["log in", "<b>orders</b>", "logout"]
     assert refused.status_code == 422
-    assert "entry 1: {{nope}} is not extracted by an earlier step" in refused.text
+    assert "entry 1: url: {{nope}} is not extracted by an earlier step" in refused.text
     assert broken.status_code == 422
     assert "write the steps as a JSON list" in broken.text

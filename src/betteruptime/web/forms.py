@@ -32,11 +32,13 @@ def texts(form: FormData, name: str) -> list[str]:
 
 
 def _message(path: str, base: str, message: str) -> str:
-    """The message, saying which entry of a list or which header name it is about."""
+    """The message, saying which entry of a list (and which part of it: a browser step's
+    `fill.value`) or which header name it is about."""
     rest = path[len(base) :]
     index = re.match(r"^\[(\d+)\]", rest)
     if index:
-        return f"entry {int(index.group(1)) + 1}: {message}"
+        part = rest[index.end() :].lstrip(".")
+        return f"entry {int(index.group(1)) + 1}: {part + ': ' if part else ''}{message}"
     if rest.startswith("."):
         return f"{rest[1:]}: {message}"
     return message
