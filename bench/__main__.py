@@ -15,6 +15,7 @@ BENCHMARKS = {
     "ingest": "bench.ingest",
     "bare_client": "bench.bare_client",
     "suite": "bench.suite",
+    "browser": "bench.browser",
 }
 
 
