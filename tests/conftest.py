@@ -23,6 +23,7 @@ from testkit.api_target import ApiTarget
 from testkit.dns_server import ZoneDnsServer
 from testkit.engines import ensure_worker_vhost, temporary_postgres_db
 from testkit.receivers import WebhookReceiver
+from testkit.shop import Shop
 from testkit.target import Target
 from testkit.tls_server import make_ca
 
@@ -157,3 +158,12 @@ def dns_server() -> Iterator[ZoneDnsServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def browser_shop() -> AsyncIterator[Shop]:
+    """A local shop page for browser checks (testkit/shop.py)."""
+    server = Shop()
+    await server.start()
+    yield server
+    await server.stop()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from betteruptime.probes.browser import CHROMIUM_ARGS as BROWSER_CHECK_ARGS
 from betteruptime.web.assets import missing_vendor_files
 from testkit.api import embedded_product
 from testkit.engines import service_missing
@@ -18,17 +19,9 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser
 
 CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
-# Debian's Chromium, headless, with nothing that reaches out to the network by itself.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Debian's Chromium, headless, with nothing that reaches out to the network by itself:
+# launched as browser checks launch it.
+CHROMIUM_ARGS = list(BROWSER_CHECK_ARGS)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 
 

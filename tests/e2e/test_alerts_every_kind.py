@@ -110,14 +110,6 @@ async def shop() -> AsyncIterator[Shop]:
     await server.stop()
 
 
-@pytest.fixture
-async def browser_shop() -> AsyncIterator[BrowserShop]:
-    server = BrowserShop()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def titled(webhook: WebhookReceiver, headline: str) -> set[str]:
     prefix = f"[{headline}] "
     return {title.removeprefix(prefix) for title in webhook.titles() if title.startswith(prefix)}

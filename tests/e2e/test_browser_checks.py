@@ -44,14 +44,6 @@ def product_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-async def shop() -> AsyncIterator[Shop]:
-    server = Shop()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 @asynccontextmanager
 async def _dashboard(base: str) -> AsyncIterator[httpx.AsyncClient]:
     """A signed-in dashboard session of the account signed_in_client made."""
@@ -69,7 +61,7 @@ async def _dashboard(base: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_a_browser_check_is_up_then_down_with_a_screenshot_on_its_page_and_alert(
-    product: Product, webhook: WebhookReceiver, shop: Shop
+    product: Product, webhook: WebhookReceiver, browser_shop: Shop
 ) -> None:
     async with signed_in_client(product.base) as api:
         channel = await api.post("/channels", json={"name": "ops", "url": webhook.url()})
@@ -78,7 +70,7 @@ async def test_a_browser_check_is_up_then_down_with_a_screenshot_on_its_page_and
             "/monitors",
             json={
                 "name": "shop journey",
-                "url": shop.url,
+                "url": browser_shop.url,
                 "channel_ids": [channel.json()["id"]],
                 **BROWSER_MONITOR,
             },
@@ -97,7 +89,7 @@ async def test_a_browser_check_is_up_then_down_with_a_screenshot_on_its_page_and
         ]
         assert details["timings"]["ttfb_ms"] is not None
 
-        shop.broken = True
+        browser_shop.broken = True
         await eventually(lambda: is_("down"), within=30, what="the broken page down")
 
         async def down_arrived() -> bool:

@@ -23,14 +23,6 @@ BUY = [
 JPEG = b"\xff\xd8\xff"
 
 
-@pytest.fixture
-async def shop() -> AsyncIterator[Shop]:
-    server = Shop()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def _probe(policy: TargetPolicy | None = None) -> BrowserProbe:
     return BrowserProbe(executable=require_chromium(), policy=policy or TargetPolicy())
 
@@ -47,9 +39,9 @@ def _job(make_job: Callable[..., CheckJob], url: str, steps: list[dict[str, Any]
 
 
 async def test_a_journey_that_works_is_up_with_each_step_timed(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
-    result = await probe.check(_job(make_job, shop.url, BUY))
+    result = await probe.check(_job(make_job, browser_shop.url, BUY))
 
     assert result.up, result.error
     assert result.error is None and result.screenshot is None
@@ -70,10 +62,10 @@ async def test_a_journey_that_works_is_up_with_each_step_timed(
 
 
 async def test_a_broken_page_fails_at_its_step_with_a_screenshot(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
-    shop.broken = True
-    job = make_job(shop.url, kind="browser", browser_steps=BUY, timeout_seconds=3)
+    browser_shop.broken = True
+    job = make_job(browser_shop.url, kind="browser", browser_steps=BUY, timeout_seconds=3)
 
     result = await probe.check(job)
 
@@ -88,11 +80,11 @@ async def test_a_broken_page_fails_at_its_step_with_a_screenshot(
 
 
 async def test_text_that_is_not_there_says_what_the_element_shows(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
     steps = [{"action": "expect_text", "selector": "#price", "text": "Total: 41.00"}]
 
-    result = await probe.check(_job(make_job, shop.url, steps))
+    result = await probe.check(_job(make_job, browser_shop.url, steps))
 
     assert result.error == (
         'step 1 (expect_text "#price") failed: "Total: 41.00" not found in "#price", '
@@ -101,7 +93,7 @@ async def test_text_that_is_not_there_says_what_the_element_shows(
 
 
 async def test_a_form_is_filled_and_sent_and_the_next_page_checked(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
     steps = [
         {"action": "goto", "url": "/login"},
@@ -113,32 +105,32 @@ async def test_a_form_is_filled_and_sent_and_the_next_page_checked(
         {"action": "expect_url", "pattern": "127.0.0.1:*/welcome"},
     ]
 
-    result = await probe.check(_job(make_job, shop.url, steps))
+    result = await probe.check(_job(make_job, browser_shop.url, steps))
 
     assert result.up, result.error
     wrong = [*steps[:-1], {"action": "expect_url", "pattern": "/nowhere"}]
-    failed = await probe.check(_job(make_job, shop.url, wrong))
+    failed = await probe.check(_job(make_job, browser_shop.url, wrong))
     assert failed.error is not None and "s3cret-value" not in failed.error
     assert failed.error.startswith('step 7 (expect_url "/nowhere") failed: the page is at http')
 
 
 async def test_a_start_page_answering_an_error_is_down(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
-    result = await probe.check(_job(make_job, shop.url + "error", BUY))
+    result = await probe.check(_job(make_job, browser_shop.url + "error", BUY))
 
-    assert result.error == f"start page failed: {shop.url}error answered HTTP 503"
+    assert result.error == f"start page failed: {browser_shop.url}error answered HTTP 503"
     assert result.status_code is None
     assert result.screenshot is not None
 
 
 async def test_a_sub_request_to_a_refused_address_fails_the_step_saying_why(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
     # The cloud metadata address is refused by default (link-local).
-    shop.extra = '<img src="http://169.254.169.254/latest/meta-data/">'
+    browser_shop.extra = '<img src="http://169.254.169.254/latest/meta-data/">'
 
-    result = await probe.check(_job(make_job, shop.url, BUY))
+    result = await probe.check(_job(make_job, browser_shop.url, BUY))
 
     assert not result.up
     assert result.error is not None
@@ -149,11 +141,11 @@ async def test_a_sub_request_to_a_refused_address_fails_the_step_saying_why(
 
 
 async def test_a_navigation_to_a_refused_address_fails_its_step(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
     steps = [{"action": "goto", "url": "http://169.254.169.254/latest/meta-data/"}]
 
-    result = await probe.check(_job(make_job, shop.url, steps))
+    result = await probe.check(_job(make_job, browser_shop.url, steps))
 
     assert result.error is not None
     assert result.error.startswith(
@@ -163,40 +155,40 @@ async def test_a_navigation_to_a_refused_address_fails_its_step(
 
 
 async def test_with_private_targets_blocked_even_the_start_page_is_refused(
-    shop: Shop, make_job: Callable[..., CheckJob]
+    browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
     probe = _probe(TargetPolicy(block_private=True))
     try:
-        result = await probe.check(_job(make_job, shop.url, BUY))
+        result = await probe.check(_job(make_job, browser_shop.url, BUY))
     finally:
         await probe.close()
 
     assert result.error is not None
     assert "not connecting to 127.0.0.1: 127.0.0.1 is a loopback" in result.error
-    assert shop.visits == 0  # aborted before Chromium connected
+    assert browser_shop.visits == 0  # aborted before Chromium connected
 
 
 async def test_each_check_starts_in_a_fresh_context(
-    probe: BrowserProbe, shop: Shop, make_job: Callable[..., CheckJob]
+    probe: BrowserProbe, browser_shop: Shop, make_job: Callable[..., CheckJob]
 ) -> None:
     # The shop's page sets a cookie, which the rest of that check sees; the next check
     # starts without it.
     seen = [{"action": "goto", "url": "/cookie"}, {"action": "expect_text", "text": "cookie: yes"}]
     fresh = [{"action": "expect_text", "text": "cookie: none"}]
 
-    first = await probe.check(_job(make_job, shop.url, seen))
-    second = await probe.check(_job(make_job, shop.url + "cookie", fresh))
+    first = await probe.check(_job(make_job, browser_shop.url, seen))
+    second = await probe.check(_job(make_job, browser_shop.url + "cookie", fresh))
 
     assert first.up, first.error
     assert second.up, second.error
 
 
 async def test_without_chromium_a_check_says_the_browser_is_unavailable(
-    make_job: Callable[..., CheckJob], shop: Shop
+    make_job: Callable[..., CheckJob], browser_shop: Shop
 ) -> None:
     probe = BrowserProbe(executable="/nonexistent/chromium")
 
-    result = await probe.check(_job(make_job, shop.url, BUY))
+    result = await probe.check(_job(make_job, browser_shop.url, BUY))
 
     assert not result.up
     assert result.error is not None

@@ -18,6 +18,7 @@ from betteruptime.domain.names import REGION_PATTERN
 from betteruptime.domain.rdap import registrable_domain
 from betteruptime.domain.targets import split_target, url_problem
 from betteruptime.domain.url_grammar import HOST_ONLY, IPV6, RESOLVER, matches
+from betteruptime.schemas.browser import GOTO_PATTERN, KEY_PATTERN, GotoUrl, KeyName
 from betteruptime.schemas.kinds import DnsResolver
 from betteruptime.schemas.maintenance import StartTime
 from betteruptime.schemas.monitor_fields import (
@@ -77,9 +78,17 @@ RULES = {
     "header name": (HEADER_NAME, _accepts(HeaderName)),
     "tag": (TAG_PATTERN, _accepts(Tag)),
     "group": (STRIPPED_LINE_PATTERN, _accepts(Group)),
+    "goto url": (GOTO_PATTERN, _accepts(GotoUrl)),
+    "key": (KEY_PATTERN, _accepts(KeyName)),
 }
 # Lengths are published apart from the patterns (minLength, maxLength).
-LENGTHS = {"slug": (3, 64), "header name": (1, 256), "email": (1, 254), "url": (1, 2048)}
+LENGTHS = {
+    "slug": (3, 64),
+    "header name": (1, 256),
+    "email": (1, 254),
+    "url": (1, 2048),
+    "goto url": (1, 2048),
+}
 
 
 def _admitted(pattern: str) -> st.SearchStrategy[str]:

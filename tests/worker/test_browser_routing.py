@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from betteruptime.domain.addresses import TargetPolicy
 from betteruptime.domain.messages import CheckJob, ProbeSpec
@@ -21,14 +18,6 @@ from testkit.shop import Shop
 from worker.test_service import collect
 
 STEPS = [{"action": "click", "selector": "#buy"}, {"action": "expect_text", "text": "Thank"}]
-
-
-@pytest.fixture
-async def shop() -> AsyncIterator[Shop]:
-    server = Shop()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _job(monitor_id: int, url: str, *, kind: str) -> CheckJob:
@@ -56,7 +45,7 @@ async def _run(worker: Worker, broker: MemoryBroker, jobs: list[CheckJob], wante
 
 
 async def test_a_worker_without_browser_leaves_browser_checks_in_their_queue(
-    shop: Shop,
+    browser_shop: Shop,
 ) -> None:
     broker = MemoryBroker()
     worker = Worker(
@@ -68,7 +57,10 @@ async def test_a_worker_without_browser_leaves_browser_checks_in_their_queue(
     )
 
     results = await _run(
-        worker, broker, [_job(1, shop.url, kind="http"), _job(2, shop.url, kind="browser")], 1
+        worker,
+        broker,
+        [_job(1, browser_shop.url, kind="http"), _job(2, browser_shop.url, kind="browser")],
+        1,
     )
     await probes.close()
 
@@ -79,7 +71,7 @@ async def test_a_worker_without_browser_leaves_browser_checks_in_their_queue(
 
 
 async def test_a_browser_worker_takes_both_kinds_and_says_so_in_its_heartbeat(
-    shop: Shop,
+    browser_shop: Shop,
 ) -> None:
     broker = MemoryBroker()
     browser = BrowserProbe(executable=require_chromium(), policy=TargetPolicy())
@@ -92,8 +84,8 @@ async def test_a_browser_worker_takes_both_kinds_and_says_so_in_its_heartbeat(
         concurrency=10,
         browser_pages=2,
     )
-    jobs = [_job(1, shop.url, kind="http")] + [
-        _job(i, shop.url, kind="browser") for i in range(2, 5)
+    jobs = [_job(1, browser_shop.url, kind="http")] + [
+        _job(i, browser_shop.url, kind="browser") for i in range(2, 5)
     ]
 
     results = await _run(worker, broker, jobs, 4)
