@@ -26,6 +26,13 @@ monitors:
   - {name: health, kind: json, url: 'https://h.example.com/', json_path: $.ok,
      json_expected: {up: [1, true]}, domain_expiry_days: 30}
   - {name: registration, kind: domain, url: 'domain://example.com', domain_expiry_days: 60}
+  - name: checkout
+    kind: browser
+    url: https://shop.example.com/
+    steps:
+      - {action: fill, selector: '#q', value: "tab\there"}
+      - {action: press, key: Enter}
+      - {action: expect_text, text: Total}
 """
 
 
@@ -88,4 +95,14 @@ def test_two_monitors_with_one_name_cannot_be_exported() -> None:
     assert raised.value.problems == [
         "2 of your monitors are named 'api': names identify them in a file, "
         "so rename all but one first"
+    ]
+
+
+def test_a_browser_checks_steps_are_written_as_they_were_given() -> None:
+    written = yaml.safe_load(render(stored_from(SOURCE)))
+
+    assert written["monitors"][5]["steps"] == [
+        {"action": "fill", "selector": "#q", "value": "tab\there"},
+        {"action": "press", "key": "Enter"},
+        {"action": "expect_text", "text": "Total"},
     ]
