@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from api.conftest import PASSWORD, Headers
 from betteruptime.api.app import API_PREFIX
-from betteruptime.db.models import Incident
+from betteruptime.db.models import CheckScreenshot, Incident
 from betteruptime.db.session import SessionFactory
 
 # Every name of A's objects contains this: a B response that mentions it leaks A's data.
@@ -144,8 +144,11 @@ async def create_owned_objects(
     async with sessions() as session, session.begin():
         incident = Incident(monitor_id=monitor["id"], started_at=now, cause=f"{tag} outage")
         session.add(incident)
+        # A browser check's failure screenshot (only the ingester stores them).
+        shot = CheckScreenshot(monitor_id=monitor["id"], due_at=now, region="eu", image=b"jpeg")
+        session.add(shot)
         await session.flush()
-        incident_id = incident.id
+        incident_id, screenshot_id = incident.id, shot.id
     return Owned(
         ids={
             "monitor_id": [monitor["id"], heartbeat["id"]],
@@ -158,6 +161,7 @@ async def create_owned_objects(
             # The organization they were made in, and the user as its member.
             "organization_id": [organization],
             "user_id": [me["id"]],
+            "screenshot_id": [screenshot_id],
         }
     )
 
