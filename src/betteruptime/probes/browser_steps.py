@@ -110,19 +110,20 @@ async def _expect_text(page: Page, selector: str, text: str, deadline: float, li
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     element = page.locator(selector).first
-    shown = ""
+    shown: str | None = None
     while True:
         try:
             shown = await element.inner_text(timeout=_left_ms(deadline, limit))
-        except PlaywrightTimeout:
-            raise StepFailed(f'nothing on the page matches "{selector}"') from None
+        except (PlaywrightTimeout, StepFailed):
+            if shown is None:
+                raise StepFailed(f'nothing on the page matches "{selector}"') from None
+            break  # the time ran out while looking again: say what it showed last
         if text in shown:
             return
         if deadline - time.perf_counter() <= POLL_SECONDS:
-            raise StepFailed(
-                f'"{_shown(text)}" not found in "{selector}", which shows: "{_shown(shown)}"'
-            )
+            break
         await asyncio.sleep(POLL_SECONDS)
+    raise StepFailed(f'"{_shown(text)}" not found in "{selector}", which shows: "{_shown(shown)}"')
 
 
 async def _expect_url(page: Page, pattern: str, deadline: float, limit: float) -> None:
