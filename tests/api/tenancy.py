@@ -36,6 +36,10 @@ PUBLIC_PREFIXES = (
     "/status/",  # public status pages and their JSON twin, by slug
     "/badge/",  # SVG badges, embedded in READMEs
     "/static",  # the dashboard's assets
+    # Accepting an invitation: whoever holds the link may, whatever organization they
+    # are in (the link's secret token is the credential, as for pings).
+    "/api/v1/invitations/",
+    "/invitations/",
 )
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 _SKIPPED_METHODS = {"HEAD", "OPTIONS"}  # HEAD mirrors GET; OPTIONS is CORS plumbing
@@ -141,6 +145,13 @@ async def create_owned_objects(
         for o in organizations
         if str(o["id"]) == acting_in or (not acting_in and o["personal"])
     )
+    invitation = await post(
+        f"/organizations/{organization}/invitations",
+        {"email": f"{tag}-invitee@example.com", "role": "viewer"},
+    )
+    api_token = await post(
+        f"/organizations/{organization}/api-tokens", {"name": f"{tag} ci", "scope": "read"}
+    )
     async with sessions() as session, session.begin():
         incident = Incident(monitor_id=monitor["id"], started_at=now, cause=f"{tag} outage")
         session.add(incident)
@@ -162,6 +173,8 @@ async def create_owned_objects(
             "organization_id": [organization],
             "user_id": [me["id"]],
             "screenshot_id": [screenshot_id],
+            "invitation_id": [invitation["id"]],
+            "api_token_id": [api_token["id"]],
         }
     )
 

@@ -35,6 +35,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/status-pages/{page_id}"): {"title": "taken over", "monitor_ids": []},
     ("PATCH", "/organizations/{organization_id}"): {"name": "taken over"},
     ("PATCH", "/organizations/{organization_id}/members/{user_id}"): {"role": "viewer"},
+    ("POST", "/organizations/{organization_id}/invitations"): {
+        "email": "bob@example.com",
+        "role": "owner",
+    },
+    ("POST", "/organizations/{organization_id}/api-tokens"): {"name": "mine", "scope": "write"},
 }
 # Lists that are per user, and the kind of object each lists.
 LISTS = {

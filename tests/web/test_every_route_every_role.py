@@ -30,7 +30,7 @@ from api.tenancy import create_owned_objects
 from betteruptime.api.deps import SIGNED_IN
 from betteruptime.db.models import Membership, User
 from betteruptime.db.session import SessionFactory
-from betteruptime.domain.roles import ROLES, allows
+from betteruptime.domain.roles import ROLES, SCOPES, allows, scope_allows
 from betteruptime.services import tokens
 from testkit.receivers import WebhookReceiver
 from web.conftest import OpenBrowser, csrf_token
@@ -208,6 +208,14 @@ def _api_body(rule: Rule) -> dict[str, Any] | None:
         ("PATCH", "/status-pages/{page_id}"): lambda: {"title": "renamed"},
         ("PATCH", "/organizations/{organization_id}"): lambda: {"name": "Renamed"},
         ("PATCH", "/organizations/{organization_id}/members/{user_id}"): lambda: {"role": "viewer"},
+        ("POST", "/organizations/{organization_id}/invitations"): lambda: {
+            "email": "new@example.com",
+            "role": "viewer",
+        },
+        ("POST", "/organizations/{organization_id}/api-tokens"): lambda: {
+            "name": "ci",
+            "scope": "read",
+        },
     }
     make = bodies.get((rule.method, rule.path.removeprefix("/api/v1")))
     return make() if make else None
@@ -289,3 +297,53 @@ async def test_each_role_gets_what_the_rule_says_and_an_outsider_gets_404(
 
     assert not wrong, "\n".join(wrong)
     assert tried > 250
+
+
+def _token_allows(rule: Rule, scope: str) -> bool:
+    """Whether an organization's token of `scope` (made by the owner) passes the rule:
+    never on routes about an account alone, else as its scope and the owner's role allow."""
+    actions = rule.actions - {SIGNED_IN}
+    return bool(actions) and all(
+        allows("owner", a) and scope_allows(scope, a)  # type: ignore[arg-type]
+        for a in actions
+    )
+
+
+async def test_a_read_token_is_refused_every_write_and_a_write_token_access_management(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    team: Team,
+    sessions: SessionFactory,
+    webhook: WebhookReceiver,
+) -> None:
+    owner = team.api["owner"]
+    scoped = {}
+    for scope in SCOPES:
+        made = await client.post(
+            f"/api/v1/organizations/{team.organization_id}/api-tokens",
+            json={"name": scope, "scope": scope},
+            headers=owner,
+        )
+        scoped[scope] = {"Authorization": f"Bearer {made.json()['token']}"}
+    rules, _ = route_rules(app)
+    wrong: list[str] = []
+    writes = 0
+    for rule in sorted((r for r in rules if r.api), key=_order):
+        if rule.destructive:
+            await _objects(client, team, sessions, webhook)
+        for scope in SCOPES:  # read first: a deletion by the write token comes last
+            # An invitation's {token} too: an organization's token may not accept one.
+            path = _PARAM.sub(lambda found: str(team.ids.get(found.group(1), 1)), rule.path)
+            response = await client.request(
+                rule.method, path, json=_api_body(rule), headers=scoped[scope]
+            )
+            status = response.status_code
+            if _token_allows(rule, scope):
+                if status in (401, 403, 404) or status >= 500:
+                    wrong.append(f"{rule.method} {rule.path} with a {scope} token: {status}")
+            elif status != 403:
+                wrong.append(f"{rule.method} {rule.path} with a {scope} token: {status}, not 403")
+        writes += rule.method != "GET"
+
+    assert not wrong, "\n".join(wrong)
+    assert writes > 30

@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from betteruptime.api.deps import MAX_ID, SIGNED_IN, CurrentUser, SessionDep
+from betteruptime.api.deps import MAX_ID, SIGNED_IN, SessionDep, TokenUser
 from betteruptime.api.errors import ApiError, not_found
-from betteruptime.db.models import Channel, Incident, User
+from betteruptime.db.models import ApiToken, Channel, Incident, User
 from betteruptime.domain.audit import Actor
-from betteruptime.domain.roles import Action, Role, allows, refusal
+from betteruptime.domain.roles import (
+    Action,
+    Role,
+    Scope,
+    allows,
+    refusal,
+    scope_allows,
+    scope_refusal,
+)
 from betteruptime.services import audit as audit_service
 from betteruptime.services import channels as channel_service
 from betteruptime.services import incidents as incident_service
@@ -71,16 +79,20 @@ class RequestContext:
             return Actor("token", token_id, self.token_name)
         return Actor("user", self.user.id, self.user.email)
 
+    def _scope_refuses(self, action: str) -> bool:
+        scope = cast(Scope | None, self.token_scope)
+        return scope is not None and not scope_allows(scope, cast(Action, action))
+
     def can(self, action: str) -> bool:
         if action == SIGNED_IN:
             return True
-        if self.token_scope == "read" and action != "read":
+        if self._scope_refuses(action):
             return False
         return allows(self.role, action)  # type: ignore[arg-type]
 
     def refusal(self, action: str) -> str:
-        if self.token_scope == "read" and allows(self.role, action):  # type: ignore[arg-type]
-            return "This API token is read-only; use a write token to change anything."
+        if self._scope_refuses(action) and allows(self.role, action):  # type: ignore[arg-type]
+            return scope_refusal(cast(Scope, self.token_scope))
         return refusal(self.role, action).capitalize() + "."  # type: ignore[arg-type]
 
 
@@ -125,13 +137,17 @@ async def api_context(
     cached: RequestContext | None = getattr(request.state, "organization_context", None)
     if cached is not None:
         return cached
-    token = getattr(request.state, "api_token", None)
+    token: ApiToken | None = getattr(request.state, "api_token", None)
+    fallback = None if token is None else token.organization_id
+    scoped = token is not None and token.scope is not None
     try:
-        context = await resolve_context(
-            session, user, named=named, fallback=None if token is None else token.organization_id
-        )
+        if scoped and named is not None and named != fallback:
+            raise NotAMember  # an organization's token acts in that organization only
+        context = await resolve_context(session, user, named=named, fallback=fallback)
     except NotAMember:
         raise organization_not_found() from None
+    if token is not None and token.scope is not None:
+        context = replace(context, token_name=token.name, token_scope=token.scope)
     request.state.organization_context = context
     attach_actor(request, session, context)
     return context
@@ -151,7 +167,7 @@ def allowed(action: Action) -> Any:
     async def dependency(
         request: Request,
         session: SessionDep,
-        user: CurrentUser,
+        user: TokenUser,
         organization: OrganizationHeader = None,
     ) -> RequestContext:
         context = await api_context(request, session, user, organization)
@@ -176,7 +192,7 @@ def owned(action: Action, what: str, param: str, lookup: Lookup[T], description:
     async def dependency(
         request: Request,
         session: SessionDep,
-        user: CurrentUser,
+        user: TokenUser,
         organization: OrganizationHeader = None,
         **path: int,
     ) -> T:
@@ -214,7 +230,7 @@ def member_of(action: Action, *, unless_self: bool = False) -> Any:
     async def dependency(
         request: Request,
         session: SessionDep,
-        user: CurrentUser,
+        user: TokenUser,
         organization_id: Annotated[int, Path(description="The organization's id.")],
     ) -> RequestContext:
         context = await api_context(request, session, user, organization_id)

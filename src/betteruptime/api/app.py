@@ -22,7 +22,9 @@ from betteruptime.api.routers import (
     channels,
     health,
     incidents,
+    invitations,
     monitors,
+    organization_tokens,
     organizations,
     ping,
     regions,
@@ -93,6 +95,8 @@ def create_api(
     app.include_router(status_pages.router, prefix=API_PREFIX)
     app.include_router(organizations.router, prefix=API_PREFIX)
     app.include_router(audit_log.router, prefix=API_PREFIX)
+    app.include_router(invitations.router, prefix=API_PREFIX)
+    app.include_router(organization_tokens.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(prometheus_metrics.router)  # /metrics, beside /healthz: for operators
     install_openapi(app, settings)

@@ -99,11 +99,13 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def get_current_user(
+async def get_token_user(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
+    """The user a bearer token acts as: a sign-in token or an organization's API token
+    (whose scope api/access.py applies). Only for organization-scoped routes."""
     if credentials is None:
         raise _unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
     found = await token_service.authenticate_token(session, token=credentials.credentials)
@@ -114,9 +116,26 @@ async def get_current_user(
     return found[0]
 
 
+async def get_current_user(
+    request: Request, user: Annotated[User, Depends(get_token_user)]
+) -> User:
+    """The signed-in user, for routes about their own account and organizations: an
+    organization's API token is refused (403), as it acts on that organization only."""
+    if request.state.api_token.scope is not None:
+        raise ApiError(
+            403,
+            "forbidden",
+            "An organization's API token acts only on that organization's monitors, "
+            "channels, status pages, maintenance windows and incidents; use a sign-in token.",
+        )
+    return user
+
+
+get_token_user.access_action = SIGNED_IN  # type: ignore[attr-defined]
 get_current_user.access_action = SIGNED_IN  # type: ignore[attr-defined]
 
 
+TokenUser = Annotated[User, Depends(get_token_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 

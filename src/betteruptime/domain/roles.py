@@ -9,6 +9,13 @@
   name, and reads the audit log;
 - `owner` also deletes the organization and makes or unmakes owners.
 
+An organization's API token has a scope, `read` or `write`, and may do only what both
+its scope (SCOPE_ACTIONS) and its maker's role allow:
+
+- `read` reads (as a viewer: no secrets) and changes nothing;
+- `write` does everything an admin does except managing members, invitations, API tokens
+  and the organization itself: a script's token cannot hand out access.
+
 Every route declares the one action it needs (api/access.py); the dependency that resolves
 a request's organization refuses it with `refusal(role, action)` unless `allows`.
 """
@@ -65,6 +72,16 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
     "viewer": _VIEWER,
 }
 
+Scope = Literal["read", "write"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+_ACCESS: frozenset[Action] = frozenset(
+    {"manage_tokens", "manage_members", "manage_invitations", "manage_organization"}
+)
+SCOPE_ACTIONS: Mapping[Scope, frozenset[Action]] = {
+    "read": _VIEWER,
+    "write": _ADMIN - _ACCESS,
+}
+
 # How a refusal names each action: "viewers cannot <this>".
 _PHRASES: Mapping[Action, str] = {
     "read": "read this organization",
@@ -116,3 +133,19 @@ def may_touch(actor: Role, *roles: str) -> bool:
 def outranks(role: Role, other: Role) -> bool:
     """Whether `role` has every permission of `other` and more."""
     return PERMISSIONS[role] > PERMISSIONS[other]
+
+
+def scope_allows(scope: Scope, action: Action) -> bool:
+    """Whether an organization's API token of `scope` may do `action` (its maker's role
+    must allow it too)."""
+    return action in SCOPE_ACTIONS[scope]
+
+
+def scope_refusal(scope: Scope) -> str:
+    """What a token is told when its scope (not its maker's role) refuses an action."""
+    if scope == "read":
+        return "This API token is read-only; use a write token to change anything."
+    return (
+        "An organization's write token cannot manage members, invitations, API tokens or "
+        "the organization; use an admin's sign-in token."
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from betteruptime.auth.tokens import TOKEN_PREFIX, generate_token, hash_token
@@ -16,6 +16,8 @@ from betteruptime.services.organizations import personal_organization_id
 MAX_NAME_LENGTH = 100
 # Longer than any token we issue; anything longer is not worth hashing.
 MAX_TOKEN_LENGTH = 200
+# An organization's token lasts until it is revoked (the column needs a date).
+ORGANIZATION_TOKEN_DAYS = 3650
 # last_used_at is informational: refreshing it once a minute keeps reads read-only.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
@@ -27,9 +29,11 @@ async def issue_token(
     ttl_days: int,
     name: str = "",
     organization_id: int | None = None,
+    scope: str | None = None,
 ) -> tuple[str, ApiToken]:
     """Create and commit a token bound to `organization_id` (by default the user's
-    personal organization); returns the token text (shown once) and its row."""
+    personal organization); returns the token text (shown once) and its row. With a
+    `scope` (`read`, `write`) it is an organization's token, made by `user`."""
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"a token name has at most {MAX_NAME_LENGTH} characters")
     if ttl_days < 1:
@@ -45,6 +49,7 @@ async def issue_token(
         name=name,
         created_at=now,
         expires_at=now + timedelta(days=ttl_days),
+        scope=scope,
     )
     session.add(row)
     await session.commit()
@@ -91,20 +96,49 @@ async def _touch(session: AsyncSession, *, api_token: ApiToken, now: datetime) -
 
 
 async def list_tokens(session: AsyncSession, *, user_id: int) -> list[ApiToken]:
-    """The user's unexpired tokens, newest first (their hashes stay inside)."""
+    """The user's unexpired sign-in tokens, newest first (their hashes stay inside)."""
+    return await _list(session, ApiToken.user_id == user_id, ApiToken.scope.is_(None))
+
+
+async def revoke_token(session: AsyncSession, *, user_id: int, token_id: int) -> bool:
+    """Delete one of the user's sign-in tokens; False if there is no such token of theirs."""
+    return await _revoke(
+        session, ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.scope.is_(None)
+    )
+
+
+async def list_organization_tokens(
+    session: AsyncSession, *, organization_id: int
+) -> list[ApiToken]:
+    """The organization's (scoped) API tokens, newest first."""
+    return await _list(
+        session, ApiToken.organization_id == organization_id, ApiToken.scope.is_not(None)
+    )
+
+
+async def revoke_organization_token(
+    session: AsyncSession, *, organization_id: int, token_id: int
+) -> bool:
+    """Delete one of the organization's API tokens; False if it has no such token."""
+    return await _revoke(
+        session,
+        ApiToken.id == token_id,
+        ApiToken.organization_id == organization_id,
+        ApiToken.scope.is_not(None),
+    )
+
+
+async def _list(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[ApiToken]:
     statement = (
         select(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.expires_at > utcnow())
+        .where(*conditions, ApiToken.expires_at > utcnow())
         .order_by(ApiToken.id.desc())
     )
     return list((await session.scalars(statement)).all())
 
 
-async def revoke_token(session: AsyncSession, *, user_id: int, token_id: int) -> bool:
-    """Delete one of the user's tokens; False if there is no such token of theirs."""
-    result = await session.execute(
-        delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
-    )
+async def _revoke(session: AsyncSession, *conditions: ColumnElement[bool]) -> bool:
+    result = await session.execute(delete(ApiToken).where(*conditions))
     await session.commit()
     return bool(getattr(result, "rowcount", 0))
 

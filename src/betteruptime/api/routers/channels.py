@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from betteruptime.api.access import ChannelWriter, Reader, WritableChannel
-from betteruptime.api.deps import CurrentUser, SenderDep, SessionDep
+from betteruptime.api.deps import SenderDep, SessionDep, TokenUser
 from betteruptime.api.errors import ErrorBody
 from betteruptime.api.throttling import enforce_test_limits
 from betteruptime.schemas.channels import ChannelCreate, ChannelPublic, ChannelTestResult
@@ -56,7 +56,7 @@ async def test_channel(
     request: Request,
     channel: WritableChannel,
     session: SessionDep,
-    user: CurrentUser,
+    user: TokenUser,
     sender: SenderDep,
 ) -> ChannelTestResult:
     """Send a test message through the channel now and say whether it arrived. A refusal

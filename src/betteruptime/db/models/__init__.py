@@ -33,7 +33,7 @@ from betteruptime.db.models.monitors import (
     SchedulerCursor,
     WorkerStatus,
 )
-from betteruptime.db.models.organizations import Membership, Organization
+from betteruptime.db.models.organizations import Invitation, Membership, Organization
 from betteruptime.db.models.status_pages import StatusPage, StatusPageMonitor
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "DeadLetter",
     "DeliveryAttempt",
     "Incident",
+    "Invitation",
     "MaintenanceMonitor",
     "MaintenanceWindow",
     "Membership",

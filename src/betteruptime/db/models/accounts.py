@@ -53,6 +53,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # An organization's token: `read` or `write` (domain/roles.SCOPE_ACTIONS), made by
+    # `user_id` and acting with no more than their role. None: a sign-in token.
+    scope: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class OidcIdentity(Base):
