@@ -41,6 +41,9 @@ PUBLIC_PREFIXES = (
     "/status/",  # public status pages and their JSON twin
     "/badge/",  # SVG badges
     "/static",  # the dashboard's assets
+    # An invitation's page and its Accept: the link's secret token is the credential
+    # (accepting needs a sign-in, whoever it is).
+    "/invitations/",
 )
 PUBLIC_PATHS = {
     "/healthz",
@@ -230,6 +233,8 @@ def _form(rule: Rule) -> dict[str, str]:
         "/status-pages/{page_id}/edit": lambda: {"slug": f"form-{next(_slugs)}", "title": "t"},
         "/organizations/new": lambda: {"name": "Another"},
         "/organization/members/{user_id}/role": lambda: {"role": "viewer"},
+        "/organization/invitations": lambda: {"email": "new@example.com", "role": "viewer"},
+        "/organization/api-tokens": lambda: {"name": "ci", "scope": "read"},
     }
     return forms.get(rule.path, dict)() if rule.method == "POST" else {}
 

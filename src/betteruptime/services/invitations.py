@@ -22,6 +22,11 @@ from betteruptime.auth.tokens import hash_token
 from betteruptime.db.models import Invitation, Membership, Organization, User
 from betteruptime.db.types import utcnow
 from betteruptime.domain.roles import Role, outranks
+from betteruptime.logs import get_logger, kv
+from betteruptime.mail.mailer import Mailer, MailError
+from betteruptime.mail.templates import invitation_mail
+
+log = get_logger("invitations")
 
 INVITATION_DAYS = 7
 # Longer than any link token we make (43 characters); anything longer is not one.
@@ -48,6 +53,65 @@ class Accepted:
     organization_id: int
     organization_name: str
     role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    invitation: Invitation
+    accept_url: str  # shown once: only its token's hash is stored
+    mail_sent: bool
+
+
+def accept_url(base_url: str, token: str) -> str:
+    """The dashboard page that shows the invitation and accepts it."""
+    return f"{base_url.rstrip('/')}/invitations/{token}"
+
+
+async def invite(
+    session: AsyncSession,
+    *,
+    organization: Organization,
+    inviter: User,
+    email: str,
+    role: Role,
+    base_url: str,
+    mailer: Mailer | None,
+) -> Invited:
+    """Invite `email` to `organization` with `role` (committed), then mail the link when
+    there is a mailer; the link is returned either way. Who may invite whom is the
+    caller's business."""
+    name = organization.name
+    token, invitation = await create_invitation(
+        session, organization_id=organization.id, inviter=inviter, email=email, role=role
+    )
+    url = accept_url(base_url, token)
+    sent = await _mail(mailer, invitation, inviter=inviter.email, organization=name, url=url)
+    return Invited(invitation, url, sent)
+
+
+async def _mail(
+    mailer: Mailer | None, invitation: Invitation, *, inviter: str, organization: str, url: str
+) -> bool:
+    """Send the invitation; False without a mailer or when the server did not take it
+    (logged with the server's reason, never the link)."""
+    if mailer is None:
+        return False
+    message = invitation_mail(
+        to=invitation.email,
+        inviter=inviter,
+        organization=organization,
+        role=invitation.role,
+        accept_url=url,
+        expires_at=invitation.expires_at,
+    )
+    try:
+        await mailer.send(message)
+    except MailError as error:
+        log.warning(
+            kv(event="invitation_mail_failed", invitation_id=invitation.id, reason=error.reason)
+        )
+        return False
+    return True
 
 
 async def create_invitation(

@@ -45,6 +45,7 @@ from betteruptime.web.views import (
     screenshots,
     status_page_forms,
     status_pages,
+    teams,
     two_factor,
 )
 
@@ -119,6 +120,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         two_factor.router,
         organizations.router,
         audit_log.router,
+        teams.router,
     )
     for router in routers:
         app.include_router(router)

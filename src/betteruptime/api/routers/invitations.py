@@ -21,12 +21,7 @@ from betteruptime.api.schemas.teams import (
 )
 from betteruptime.db.models import Invitation, Organization
 from betteruptime.domain.roles import may_touch
-from betteruptime.logs import get_logger, kv
-from betteruptime.mail.mailer import Mailer, MailError
-from betteruptime.mail.templates import invitation_mail
 from betteruptime.services import invitations as invitation_service
-
-log = get_logger("api")
 
 router = APIRouter(
     tags=["organizations"],
@@ -43,11 +38,6 @@ LinkToken = Annotated[str, Path(description="The token of the invitation's link.
 PREFIX = "/organizations/{organization_id}/invitations"
 
 
-def accept_url(base_url: str, token: str) -> str:
-    """The dashboard page that shows the invitation and accepts it."""
-    return f"{base_url.rstrip('/')}/invitations/{token}"
-
-
 def _public(invitation: Invitation) -> InvitationPublic:
     return InvitationPublic(
         id=invitation.id,
@@ -56,31 +46,6 @@ def _public(invitation: Invitation) -> InvitationPublic:
         expires_at=invitation.expires_at,
         created_at=invitation.created_at,
     )
-
-
-async def _mail(
-    mailer: Mailer | None, invitation: Invitation, *, inviter: str, organization: str, url: str
-) -> bool:
-    """Send the invitation; False without a mailer or when the server did not take it
-    (logged with the server's reason, never the link)."""
-    if mailer is None:
-        return False
-    message = invitation_mail(
-        to=invitation.email,
-        inviter=inviter,
-        organization=organization,
-        role=invitation.role,
-        accept_url=url,
-        expires_at=invitation.expires_at,
-    )
-    try:
-        await mailer.send(message)
-    except MailError as error:
-        log.warning(
-            kv(event="invitation_mail_failed", invitation_id=invitation.id, reason=error.reason)
-        )
-        return False
-    return True
 
 
 @router.post(PREFIX, status_code=status.HTTP_201_CREATED)
@@ -99,17 +64,20 @@ async def create_invitation(
     organization = await session.get(Organization, context.organization_id)
     if organization is None:  # deleted since the membership was read
         raise not_found("Organization")
-    name = organization.name
-    token, invitation = await invitation_service.create_invitation(
+    invited = await invitation_service.invite(
         session,
-        organization_id=context.organization_id,
+        organization=organization,
         inviter=context.user,
         email=data.email,
         role=data.role,
+        base_url=base_url,
+        mailer=mailer,
     )
-    url = accept_url(base_url, token)
-    sent = await _mail(mailer, invitation, inviter=context.user.email, organization=name, url=url)
-    return InvitationCreated(**_public(invitation).model_dump(), accept_url=url, mail_sent=sent)
+    return InvitationCreated(
+        **_public(invited.invitation).model_dump(),
+        accept_url=invited.accept_url,
+        mail_sent=invited.mail_sent,
+    )
 
 
 @router.get(PREFIX)

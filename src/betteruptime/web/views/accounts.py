@@ -177,14 +177,15 @@ async def login_code(request: Request, db: SessionDep, box: SecretBoxDep) -> Res
 
 
 @router.get("/signup")
-async def signup_page(request: Request) -> Response:
-    return render(request, "signup.html", {"email": "", "errors": {}})
+async def signup_page(request: Request, next: str = "/") -> Response:
+    return render(request, "signup.html", {"email": "", "errors": {}, "next": safe_next(next)})
 
 
 @router.post("/signup", dependencies=[CsrfChecked])
 async def signup(request: Request, db: SessionDep) -> Response:
     email = await _form_text(request, "email")
     password = await _form_text(request, "password")
+    target = safe_next(await _form_text(request, "next"))  # an invitation's page, say
     errors: dict[str, str] = {}
     status_code = 422
     try:
@@ -198,10 +199,10 @@ async def signup(request: Request, db: SessionDep) -> Response:
         errors["email"] = "A user with this email already exists. Sign in instead?"
         status_code = 409
     if errors:
-        context = {"email": email, "errors": errors}
+        context = {"email": email, "errors": errors, "next": target}
         return render(request, "signup.html", context, status_code=status_code)
     _sign_in(request, user)
-    return redirect(request, "/")
+    return redirect(request, target)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])

@@ -31,18 +31,30 @@ from betteruptime.web.deps import (
     set_session,
 )
 from betteruptime.web.forms import pydantic_errors, text
+from betteruptime.web.team_context import team_context
 
 router = APIRouter(include_in_schema=False)
 
 MemberManager = Annotated[RequestContext, page_allowed("manage_members")]
 
 
-async def _show(
-    request: Request, db: SessionDep, org: RequestContext, *, name: str = "", errors: Any = None
+async def show_organization(
+    request: Request,
+    db: SessionDep,
+    org: RequestContext,
+    *,
+    name: str = "",
+    errors: Any = None,
+    status_code: int | None = None,
+    **extra: Any,
 ) -> Response:
+    """The organization page; `extra` for what the invitation and token forms show
+    (their values and errors, a new link or token shown once)."""
     organization = await db.get(Organization, org.organization_id)
     members = await organization_service.list_members(db, organization_id=org.organization_id)
     context = {
+        **await team_context(db, org),
+        **extra,
         "organization": organization,
         "members": members,
         "roles": ROLES,
@@ -51,12 +63,14 @@ async def _show(
         "name": name,
         "errors": errors or {},
     }
-    return render(request, "organization.html", context, status_code=422 if errors else 200)
+    if status_code is None:
+        status_code = 422 if errors else 200
+    return render(request, "organization.html", context, status_code=status_code)
 
 
 @router.get("/organization")
 async def organization_page(request: Request, db: SessionDep, org: PageReader) -> Response:
-    return await _show(request, db, org)
+    return await show_organization(request, db, org)
 
 
 @router.post("/organizations/switch", dependencies=[CsrfChecked])
@@ -78,7 +92,7 @@ async def create(request: Request, db: SessionDep, user: PageUser, org: PageRead
     try:
         data = OrganizationCreate.model_validate({"name": name})
     except ValidationError as error:
-        return await _show(
+        return await show_organization(
             request, db, org, name=name, errors=pydantic_errors(error.errors(), fields=("name",))
         )
     made = await organization_service.create_organization(db, user=user, name=data.name)
