@@ -56,6 +56,21 @@ async def issue_token(
     return token, row
 
 
+async def issue_organization_token(
+    session: AsyncSession, *, user: User, organization_id: int, name: str, scope: str
+) -> tuple[str, ApiToken]:
+    """An organization's token of `scope`, made by `user` (an admin), lasting until it is
+    revoked; the token text (shown once) and its row."""
+    return await issue_token(
+        session,
+        user=user,
+        ttl_days=ORGANIZATION_TOKEN_DAYS,
+        name=name,
+        organization_id=organization_id,
+        scope=scope,
+    )
+
+
 async def authenticate_token(
     session: AsyncSession, *, token: str, now: datetime | None = None
 ) -> tuple[User, ApiToken] | None:

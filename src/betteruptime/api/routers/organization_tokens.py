@@ -36,12 +36,11 @@ async def create_api_token(
 ) -> ApiTokenCreated:
     """Make a `read` or `write` token for the organization; the token is shown only
     here. It lasts until revoked."""
-    token, row = await token_service.issue_token(
+    token, row = await token_service.issue_organization_token(
         session,
         user=context.user,
-        ttl_days=token_service.ORGANIZATION_TOKEN_DAYS,
-        name=data.name,
         organization_id=context.organization_id,
+        name=data.name,
         scope=data.scope,
     )
     return ApiTokenCreated(id=row.id, name=row.name, scope=data.scope, token=token)

@@ -100,13 +100,8 @@ async def create_token(request: Request, db: SessionDep, org: TokenManager) -> R
         return await show_organization(
             request, db, org, status_code=422, token_errors=errors, token_values=values
         )
-    token, row = await token_service.issue_token(
-        db,
-        user=org.user,
-        ttl_days=token_service.ORGANIZATION_TOKEN_DAYS,
-        name=data.name,
-        organization_id=org.organization_id,
-        scope=data.scope,
+    token, row = await token_service.issue_organization_token(
+        db, user=org.user, organization_id=org.organization_id, name=data.name, scope=data.scope
     )
     new_token = {"name": row.name, "scope": data.scope, "token": token}
     return await show_organization(request, db, org, status_code=201, new_token=new_token)
