@@ -262,3 +262,30 @@ async def test_accepting_needs_a_sign_in(client: httpx.AsyncClient, alice: Heade
     response = await client.post(f"/api/v1/invitations/{token_of(created)}/accept")
 
     assert response.status_code == 401
+
+
+async def test_inviting_accepting_and_revoking_are_in_the_audit_log_by_who_did_them(
+    client: httpx.AsyncClient, alice: Headers, bob: Headers
+) -> None:
+    team = await make_team(client, alice)
+    accepted = await invite(client, alice, team, "bob@example.com", "editor")
+    revoked = await invite(client, alice, team, "carol@example.com", "viewer")
+    assert (await accept(client, bob, token_of(accepted))).status_code == 200
+    gone = await client.delete(f"{invitations(team)}/{revoked['id']}", headers=alice)
+    missing = await client.delete(f"{invitations(team)}/{revoked['id']}", headers=alice)
+
+    log = await client.get("/api/v1/audit-log", headers=acting_in(alice, team))
+
+    assert (gone.status_code, missing.status_code) == (204, 404)
+    entries = [
+        (e["action"], e["actor_name"], e["object_id"])
+        for e in log.json()
+        if e["object_type"] == "invitation"
+    ]
+    assert entries == [
+        ("invitation.delete", "alice@example.com", revoked["id"]),
+        ("invitation.accept", "bob@example.com", accepted["id"]),
+        ("invitation.create", "alice@example.com", revoked["id"]),
+        ("invitation.create", "alice@example.com", accepted["id"]),
+    ]
+    assert token_of(accepted) not in log.text

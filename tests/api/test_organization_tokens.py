@@ -194,3 +194,22 @@ async def test_a_token_body_is_checked(
     response = await client.post(tokens_of(team), json=body, headers=alice)
 
     assert response.status_code == 422, response.text
+
+
+async def test_revoking_a_token_is_in_the_audit_log_once_and_a_missing_one_not_at_all(
+    client: httpx.AsyncClient, alice: Headers
+) -> None:
+    team = await make_team(client, alice)
+    created = await make_token(client, alice, team, "write", name="deploy")
+
+    first = await client.delete(f"{tokens_of(team)}/{created['id']}", headers=alice)
+    again = await client.delete(f"{tokens_of(team)}/{created['id']}", headers=alice)
+    log = await client.get("/api/v1/audit-log", headers=acting_in(alice, team))
+
+    assert (first.status_code, again.status_code) == (204, 404)
+    entries = [(e["action"], e["object_id"], e["changes"]) for e in log.json()]
+    assert [e for e in entries if e[0].startswith("api_token.")] == [
+        ("api_token.delete", created["id"], {}),
+        ("api_token.create", created["id"], {"name": [None, "deploy"], "scope": [None, "write"]}),
+    ]
+    assert created["token"] not in log.text

@@ -2,7 +2,9 @@
 server, the real Chromium for the pages. An owner invites a viewer by email; the viewer
 follows the mailed link, signs up from it and accepts, sees the owner's monitors and
 cannot create one (403 in the API, no New monitor button and a refusal in the
-dashboard); promoted to editor, they can. A read token lists but cannot write."""
+dashboard); promoted to editor, they can. A read token lists but cannot write, a write
+token can. The organization's audit log shows each change with the right actor: the
+owner, the viewer who accepted, the token by its name."""
 
 from __future__ import annotations
 
@@ -132,3 +134,32 @@ async def test_an_invited_viewer_joins_from_the_mail_and_is_promoted_to_editor(
         writes = await api.post("/api/v1/monitors", json=_monitor("no"), headers=read_token)
         assert sorted(m["name"] for m in reads.json()) == ["From the form", "Team API", "Victor's"]
         assert writes.status_code == 403 and "read-only" in writes.json()["message"]
+
+        write = await api.post(
+            f"/api/v1/organizations/{team}/api-tokens",
+            json={"name": "deploy-bot", "scope": "write"},
+            headers=owner,
+        )
+        write_token = {"Authorization": f"Bearer {write.json()['token']}"}
+        by_bot = await api.post("/api/v1/monitors", json=_monitor("Bot's"), headers=write_token)
+        assert by_bot.status_code == 201, by_bot.text
+
+        log = await api.get("/api/v1/audit-log", params={"limit": 500}, headers=in_team)
+        assert log.status_code == 200, log.text
+        seen = {(e["action"], e["actor_type"], e["actor_name"], e["object_id"]) for e in log.json()}
+        olivia = ("user", "olivia@example.com")
+        assert {
+            ("monitor.create", *olivia, created.json()["id"]),
+            ("invitation.create", *olivia, invited.json()["id"]),
+            ("invitation.accept", "user", "victor@example.com", invited.json()["id"]),
+            ("member.update", *olivia, victor),
+            ("monitor.create", "user", "victor@example.com", allowed.json()["id"]),
+            ("api_token.create", *olivia, read.json()["id"]),
+            ("api_token.create", *olivia, write.json()["id"]),
+            ("monitor.create", "token", "deploy-bot", by_bot.json()["id"]),
+        } <= seen
+        # Refused writes change nothing and are not entries; the viewer may not read the log.
+        assert not any(
+            e["action"] == "monitor.create" and e["object_id"] is None for e in log.json()
+        )
+        assert (await api.get("/api/v1/audit-log", headers=read_token)).status_code == 403

@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.auth.tokens import hash_token
 from betteruptime.db.models import Invitation, Membership, Organization, User
 from betteruptime.db.types import utcnow
+from betteruptime.domain.audit import Actor
 from betteruptime.domain.roles import Role, outranks
 from betteruptime.logs import get_logger, kv
 from betteruptime.mail.mailer import Mailer, MailError
 from betteruptime.mail.templates import invitation_mail
+from betteruptime.services import audit
 
 log = get_logger("invitations")
 
@@ -130,6 +132,9 @@ async def create_invitation(
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
     session.add(invitation)
+    await session.flush()
+    changes = {"email": [None, email], "role": [None, role]}
+    audit.record_change(session, "invitation.create", invitation, changes)
     await session.commit()
     return token, invitation
 
@@ -159,8 +164,17 @@ async def revoke_invitation(
             Invitation.accepted_at.is_(None),
         )
     )
+    revoked = bool(getattr(result, "rowcount", 0))
+    if revoked:
+        audit.record(
+            session,
+            "invitation.delete",
+            organization_id=organization_id,
+            object_type="invitation",
+            object_id=invitation_id,
+        )
     await session.commit()
-    return bool(getattr(result, "rowcount", 0))
+    return revoked
 
 
 def _problem(invitation: Invitation, now: datetime) -> str | None:
@@ -223,5 +237,13 @@ async def accept_invitation(session: AsyncSession, *, view: InvitationView, user
         membership.role = role
     else:
         role = cast(Role, membership.role)
+    # The accepting user acts outside the organization's context (they were not in it).
+    audit.record_change(
+        session,
+        "invitation.accept",
+        invitation,
+        {"user": [None, user.email], "role": [None, role]},
+        actor=Actor("user", user.id, user.email),
+    )
     await session.commit()
     return Accepted(invitation.organization_id, view.organization_name, role)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from betteruptime.auth.tokens import TOKEN_PREFIX, generate_token, hash_token
 from betteruptime.db.models import ApiToken, User
 from betteruptime.db.types import utcnow
+from betteruptime.services import audit
 from betteruptime.services.organizations import personal_organization_id
 
 MAX_NAME_LENGTH = 100
@@ -52,6 +53,10 @@ async def issue_token(
         scope=scope,
     )
     session.add(row)
+    if scope is not None:  # an organization's token: a change to the organization's access
+        await session.flush()
+        changes = {"name": [None, name], "scope": [None, scope]}
+        audit.record_change(session, "api_token.create", row, changes)
     await session.commit()
     return token, row
 
@@ -135,12 +140,24 @@ async def revoke_organization_token(
     session: AsyncSession, *, organization_id: int, token_id: int
 ) -> bool:
     """Delete one of the organization's API tokens; False if it has no such token."""
-    return await _revoke(
-        session,
-        ApiToken.id == token_id,
-        ApiToken.organization_id == organization_id,
-        ApiToken.scope.is_not(None),
+    result = await session.execute(
+        delete(ApiToken).where(
+            ApiToken.id == token_id,
+            ApiToken.organization_id == organization_id,
+            ApiToken.scope.is_not(None),
+        )
     )
+    revoked = bool(getattr(result, "rowcount", 0))
+    if revoked:
+        audit.record(
+            session,
+            "api_token.delete",
+            organization_id=organization_id,
+            object_type="api_token",
+            object_id=token_id,
+        )
+    await session.commit()
+    return revoked
 
 
 async def _list(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[ApiToken]:
