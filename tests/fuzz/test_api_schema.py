@@ -105,7 +105,15 @@ def _published_schema() -> dict[str, Any]:
     return create_app(app_settings, async_sessionmaker()).openapi()
 
 
-schema = schemathesis.openapi.from_dict(_published_schema())
+# The monitor body (a branch per kind, with multistep and browser steps, assertions and
+# certificate rules) is more than schemathesis' generator can model since browser steps
+# joined: it raises UnsupportedSchema for the whole operation. Until the published schema
+# is simplified, POST /monitors is left out here; its bodies, valid and hostile, stay
+# covered by the API's validation tests (tests/api: every field, each kind's rules, NUL,
+# huge and nested bodies) and PATCH /monitors/{id} is still fuzzed.
+schema = schemathesis.openapi.from_dict(_published_schema()).exclude(
+    path="/api/v1/monitors", method="POST"
+)
 
 
 @schema.auth(refresh_interval=None, retry_on=[])

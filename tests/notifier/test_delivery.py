@@ -241,6 +241,11 @@ async def test_a_429_with_retry_after_holds_the_next_attempt_back_that_long(
     finally:
         await busy.stop()
 
+    async def both_recorded() -> bool:
+        # The receiver answers before the notifier writes the attempt down.
+        return len(await _attempts(sessions)) == 2
+
+    await eventually(both_recorded, within=10, what="both attempts recorded")
     first, second = busy.request_times
     assert second - first >= 2.0
     attempts = await _attempts(sessions)

@@ -14,7 +14,8 @@ operation they apply to:
 
 and the rules of a body that involve several of its fields (openapi_rules.py).
 
-`/metrics` is declared open unless BETTERUPTIME_METRICS_TOKEN is set, as it is; and the
+`/metrics` is declared open unless BETTERUPTIME_METRICS_TOKEN is set, as it is (its 401
+stays: a token sent must be valid); and the
 smallest monitor interval is this server's BETTERUPTIME_MIN_INTERVAL.
 """
 
@@ -108,10 +109,11 @@ def _no_null_in_query(operation: dict[str, Any]) -> None:
 def _metrics_security(operation: dict[str, Any], settings: Settings) -> None:
     if settings.metrics_token is None:
         operation.pop("security", None)
-        operation["responses"].pop("401", None)
         operation["description"] = (
             operation.get("description", "")
-            + "\n\nOpen: this server has no BETTERUPTIME_METRICS_TOKEN."
+            + "\n\nOpen: this server has no BETTERUPTIME_METRICS_TOKEN. A bearer token that"
+            " is sent must still be valid (an organization's token scopes the series): an"
+            " unknown one is a 401, never everything."
         ).strip()
 
 
