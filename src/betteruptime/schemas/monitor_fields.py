@@ -26,6 +26,7 @@ from betteruptime.domain.assertions import (
     parse_status_pattern,
     validate_json_path,
 )
+from betteruptime.domain.messages import KeywordMode as KeywordMode
 from betteruptime.domain.messages import MonitorKind
 from betteruptime.domain.names import REGION_PATTERN, validate_region
 from betteruptime.domain.tags import (
@@ -51,21 +52,9 @@ from betteruptime.schemas.text import (
     stripped_line_pattern,
 )
 
-SupportedKind = Literal[
-    "http",
-    "keyword",
-    "json",
-    "tcp",
-    "dns",
-    "ping",
-    "tls",
-    "domain",
-    "heartbeat",
-    "multistep",
-    "browser",
-]
+# Every kind a monitor may have: the one list, in domain/messages.py.
+SupportedKind = MonitorKind
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-KeywordMode = Literal["present", "absent"]
 MonitorStatus = Literal["pending", "up", "degraded", "down", "paused"]
 URL_SCHEMES = frozenset(scheme for schemes in SCHEMES.values() for scheme in schemes)
 URL = url_pattern(*sorted(URL_SCHEMES))
