@@ -116,7 +116,7 @@ def _job(monitor_id: int, url: str) -> CheckJob:
     now = datetime.now(UTC)
     return CheckJob(
         spec=ProbeSpec(
-            monitor_id=monitor_id, kind="browser", url=url, steps=STEPS, timeout_seconds=20
+            monitor_id=monitor_id, kind="browser", url=url, browser_steps=STEPS, timeout_seconds=20
         ),
         region="default",
         due_at=now,
