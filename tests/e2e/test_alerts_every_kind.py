@@ -15,11 +15,13 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import httpx
 import pytest
 from aiohttp import web
 
+from betteruptime.domain.messages import MonitorKind
 from e2e.conftest import Product
 from testkit.api import create_fast_monitor, signed_in_client, status_reader
 from testkit.chromium import require_chromium
@@ -34,19 +36,8 @@ from testkit.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PERIOD = 10  # the heartbeat's, as in the issue; no grace
-KINDS = (
-    "http",
-    "keyword",
-    "json",
-    "tcp",
-    "dns",
-    "ping",
-    "tls",
-    "domain",
-    "heartbeat",
-    "multistep",
-    "browser",
-)
+# Every kind the product has: a new kind fails this test until it is given a monitor here.
+KINDS = get_args(MonitorKind)
 # A fast monitor is down after 2 failures 1 s apart (up after 2 successes); the alert
 # goes out within a second or two of the decision.
 WITHIN = 15
